@@ -1,0 +1,76 @@
+import { bool, int, num, obj, oneOf, str, type Infer } from "./schema.ts";
+
+const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The whole configuration. Defaults live in default.json, and only there. */
+export const configSchema = obj({
+  node: obj({
+    /** This node's id; "auto" derives one from host and pid. */
+    id: str({ pattern: /^(auto|[A-Za-z0-9_-]{1,64})$/ }),
+    cluster: str({ pattern: TOKEN }),
+  }),
+  cluster: obj({
+    /** Fixed for the life of a cluster; checked when a node joins. */
+    numShards: int(1, 65_536),
+  }),
+  actors: obj({
+    mailboxCapacity: int(1, 10_000_000),
+    /** An actor idle this long (clock time) is passivated into the state store. */
+    passivationIdleMs: int(1, 86_400_000 * 30),
+    /** How often idle actors are looked for; 0 disables passivation. */
+    sweepIntervalMs: int(0, 86_400_000),
+    askTimeoutMs: int(1, 3_600_000),
+    /** Messages an actor processes before yielding to the next ready actor. */
+    throughput: int(1, 100_000),
+    /** Messages processed before the dispatcher yields to I/O. */
+    dispatchBatch: int(1, 10_000_000),
+  }),
+  storage: obj({
+    /** Folder for LMDB files (state store, catalog, event log). */
+    dir: str({ minLength: 1 }),
+    stateStore: oneOf("memory", "lmdb"),
+  }),
+  log: obj({
+    level: oneOf("trace", "debug", "info", "warn", "error", "fatal", "silent"),
+  }),
+  datasets: obj({
+    /** Folder holding kuairand/, kuairec/, microlens/ (read in place, never copied). */
+    dir: str({ minLength: 1 }),
+  }),
+  dims: obj({
+    visual: int(1, 4096),
+    audio: int(1, 4096),
+    text: int(1, 4096),
+    content: int(1, 4096),
+    interestShort: int(1, 4096),
+    interestMid: int(1, 4096),
+    interestLong: int(1, 4096),
+  }),
+  ranking: obj({
+    /** R = a1*E[wt] + a2*P(complete) + a3*P(rewatch) + a4*P(continue) - a5*P(skip_fast) - a6*fatigue */
+    weights: obj({
+      watchTime: num(0, 100),
+      complete: num(0, 100),
+      rewatch: num(0, 100),
+      continue: num(0, 100),
+      skipFast: num(0, 100),
+      fatigue: num(0, 100),
+    }),
+  }),
+  simulate: obj({
+    seed: int(0, 2 ** 31 - 1),
+    sessions: int(1, 100_000_000),
+    videos: int(1, 100_000_000),
+    /** Watches per simulated session before it leaves. */
+    watchesPerSession: int(1, 100_000),
+    /** Mean think time between two watches (virtual ms). */
+    thinkTimeMs: int(1, 3_600_000),
+    /** Sessions start spread uniformly over this window (virtual ms). */
+    arrivalWindowMs: int(0, 86_400_000 * 30),
+    /** Progress output interval (wall ms). */
+    progressEveryMs: int(50, 3_600_000),
+    progress: bool(),
+  }),
+});
+
+export type Config = Infer<typeof configSchema>;
