@@ -1,4 +1,4 @@
-import { open, type Database, type RootDatabase } from "lmdb";
+import { open, type Database, type RootDatabase } from "./lmdb.ts";
 import { StateStoreError } from "../../protocols/index.ts";
 import type { StateStore } from "../../actors/index.ts";
 
