@@ -143,6 +143,9 @@ class ActorCell<S = unknown, M extends { type: string } = { type: string }> impl
   passivate(): void {
     this.passivateRequested = true;
   }
+  hasTimers(): boolean {
+    return this.timer !== null || (this.timers !== null && this.timers.size > 0);
+  }
   // One timer inline (the common case), more in a map: keeps idle actors small.
   private putTimer(name: string, h: TimerHandle): void {
     if (this.timerName === null || this.timerName === name) {
@@ -341,6 +344,8 @@ export class ActorSystem {
     this.draining = true;
     let budget = this.opts.dispatchBatch;
     const throughput = this.opts.throughput;
+    // One clock read per dispatch round: idle times are minutes, a round is milliseconds.
+    this.dispatchNow = this.clock.now();
     try {
       while (this.readyHead < this.ready.length && budget > 0) {
         const cell = this.ready[this.readyHead]!;
@@ -357,7 +362,10 @@ export class ActorSystem {
         budget -= n;
         if (cell.busy) continue;
         if (mb !== null && mb.length > 0) this.schedule(cell);
-        else this.afterIdle(cell);
+        else {
+          cell.mailbox = null; // most actors are idle most of the time: keep them small
+          this.afterIdle(cell);
+        }
       }
       if (this.readyHead >= this.ready.length) {
         this.ready = [];
@@ -378,7 +386,7 @@ export class ActorSystem {
   }
 
   private invoke(cell: ActorCell<any, any>, msg: { type: string }, reply: ReplyTarget | undefined): void {
-    cell.lastActive = this.clock.now();
+    cell.lastActive = this.dispatchNow;
     let result: unknown;
     try {
       result = cell.behavior.receive(cell, msg);
@@ -441,10 +449,10 @@ export class ActorSystem {
   // ---- activation / passivation ---------------------------------------------------------------
 
   private activate(id: ActorId): ActorCell<any, any> {
-    const { kind } = parseActorId(id);
-    const behavior = this.kinds.get(kind);
-    if (behavior === undefined) throw new UnknownActorKindError(kind);
-    const cell = new ActorCell(this, id, kind.length + 1, behavior);
+    const slash = id.indexOf("/");
+    if (slash <= 0 || slash === id.length - 1) parseActorId(id); // throws InvalidActorIdError
+    const behavior = this.kindOf(id, slash);
+    const cell = new ActorCell(this, id, slash + 1, behavior);
     this.cells.set(id, cell);
     let stored: Uint8Array | undefined | Promise<Uint8Array | undefined> = this.unflushed.get(id);
     try {
@@ -469,6 +477,20 @@ export class ActorSystem {
       );
     } else this.finishActivation(cell, stored);
     return cell;
+  }
+
+  private lastKind: ActorBehavior<any, any> | null = null;
+  private dispatchNow = 0;
+
+  /** Kind lookup; activations come in runs of one kind, so the last one is checked first. */
+  private kindOf(id: ActorId, slash: number): ActorBehavior<any, any> {
+    const last = this.lastKind;
+    if (last !== null && last.kind.length === slash && id.startsWith(last.kind)) return last;
+    const kind = id.slice(0, slash);
+    const behavior = this.kinds.get(kind);
+    if (behavior === undefined) throw new UnknownActorKindError(kind);
+    this.lastKind = behavior;
+    return behavior;
   }
 
   private finishActivation(cell: ActorCell<any, any>, bytes: Uint8Array | undefined): void {
@@ -564,12 +586,15 @@ export class ActorSystem {
     return new Promise((resolve) => this.flushWaiters.push(resolve));
   }
 
-  /** Passivates every idle actor whose last message is older than the idle time. */
+  /**
+   * Passivates every idle actor whose last message is older than the idle time. An actor with a pending
+   * timer is not idle: it expects a message (a simulated viewer thinking, a coordinator's tick).
+   */
   sweep(): number {
     const cutoff = this.clock.now() - this.opts.passivationIdleMs;
     let n = 0;
     for (const cell of this.cells.values()) {
-      if (cell.lastActive <= cutoff && cell.status === Status.Active && !cell.busy && !cell.scheduled) {
+      if (cell.lastActive <= cutoff && cell.status === Status.Active && !cell.busy && !cell.scheduled && !cell.hasTimers()) {
         this.passivateCell(cell);
         n++;
       }

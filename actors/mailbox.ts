@@ -8,7 +8,7 @@ export class Mailbox {
   private count = 0;
 
   constructor(readonly capacity: number) {
-    this.buf = new Array(Math.min(4, capacity) * 2);
+    this.buf = new Array(Math.min(2, capacity) * 2);
   }
 
   get length(): number {

@@ -1,3 +1,5 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { open, type Database, type RootDatabase } from "./lmdb.ts";
 import { StateStoreError } from "../../protocols/index.ts";
 import type { StateStore } from "../../actors/index.ts";
@@ -10,8 +12,11 @@ export class LmdbStateStore implements StateStore {
   private readonly root: RootDatabase;
   private readonly db: Database<Uint8Array, string>;
 
-  constructor(path: string, opts: { name?: string; noSync?: boolean } = {}) {
+  /** Opens (creating it if needed) the store in folder `dir` (file `state.mdb`). */
+  constructor(dir: string, opts: { name?: string; noSync?: boolean } = {}) {
+    const path = join(dir, "state.mdb");
     try {
+      mkdirSync(dir, { recursive: true });
       this.root = open({ path, noSync: opts.noSync ?? false });
       this.db = this.root.openDB<Uint8Array, string>({ name: opts.name ?? "actor-state", encoding: "binary" });
     } catch (e) {
