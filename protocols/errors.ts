@@ -163,3 +163,10 @@ export function errorFromWire(w: { code: string; message: string; retryable: boo
   const known = (Object.values(ErrorCode) as string[]).includes(w.code) ? (w.code as ErrorCode) : ErrorCode.Internal;
   return new RemoteError(known, w.message, w.retryable);
 }
+
+/** A model failed to load, export, train or run; names the model and the step. */
+export class ModelError extends FypError {
+  constructor(readonly model: string, readonly step: string, message: string, cause?: unknown) {
+    super(ErrorCode.Model, `model ${model}: ${step}: ${message}`, { cause });
+  }
+}

@@ -31,3 +31,4 @@ export { createCodec, SHARED_STRUCTURES, structuresFingerprint } from "./codec.t
 export type { Codec } from "./codec.ts";
 export type { Transport, Subscription } from "./transport.ts";
 export type * from "./messages.ts";
+export { ModelError } from "./errors.ts";
