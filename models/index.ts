@@ -10,3 +10,6 @@ export { openOnnxSession } from "./inference/onnx-runtime.ts";
 // embeddings
 export { hashTextFeatures } from "./embeddings/text-hashing.ts";
 export type { TextHashingOptions } from "./embeddings/text-hashing.ts";
+export { ModelService } from "./inference/model-service.ts";
+export type { ModelServiceOptions, BatchInfo, InferResult } from "./inference/model-service.ts";
+export { createFunctionSession } from "./inference/function-session.ts";
