@@ -4,3 +4,4 @@ export { LmdbStateStore } from "./durability/lmdb-state-store.ts";
 export { createLogger, silentLogger } from "./logging.ts";
 export { createEmbeddedNode } from "./node/embedded-node.ts";
 export type { EmbeddedNode, EmbeddedNodeOptions } from "./node/embedded-node.ts";
+export { LmdbCatalog, listCatalogDatasets } from "./catalog/lmdb-catalog.ts";

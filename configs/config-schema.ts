@@ -36,6 +36,27 @@ export const configSchema = obj({
   datasets: obj({
     /** Folder holding kuairand/, kuairec/, microlens/ (read in place, never copied). */
     dir: str({ minLength: 1 }),
+    /** Stop at the first malformed row instead of counting and skipping it. */
+    strict: bool(),
+    /** Malformed rows kept (with file, line, column) in an import report; all are counted. */
+    maxErrors: int(0, 100_000),
+    /** Thresholds of the derived labels (docs/data.md). */
+    labels: obj({
+      /** skip_fast: play time below this. */
+      skipFastMs: int(0, 3_600_000),
+      /** rewatch: play / duration at or above this. */
+      rewatchRatio: num(1, 100),
+      /** A user's interactions further apart than this start a new session. */
+      sessionGapMs: int(1, 86_400_000 * 30),
+    }),
+  }),
+  synthetic: obj({
+    /** World seed: users and videos are pure functions of (seed, index). */
+    seed: int(0, 2 ** 31 - 1),
+    users: int(1, 100_000_000),
+    videos: int(1, 10_000_000),
+    /** Fitted parameters (JSON); "" uses the committed KuaiRand fit. */
+    params: str({ maxLength: 4096 }),
   }),
   dims: obj({
     visual: int(1, 4096),
