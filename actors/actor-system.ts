@@ -107,10 +107,10 @@ class ActorCell<S = unknown, M extends { type: string } = { type: string }> impl
   get services(): NodeServices {
     return this.system.services;
   }
-  tell(to: ActorId, msg: { type: string }): void {
+  tell<T extends { type: string }>(to: ActorId, msg: T): void {
     this.system.tell(to, msg);
   }
-  ask<R>(to: ActorId, msg: { type: string }, timeoutMs?: number): Promise<R> {
+  ask<R, T extends { type: string } = { type: string }>(to: ActorId, msg: T, timeoutMs?: number): Promise<R> {
     return this.system.ask<R>(to, msg, timeoutMs);
   }
   setTimer(name: string, delayMs: number, msg: M, periodic = false): void {
