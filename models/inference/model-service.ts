@@ -204,7 +204,8 @@ function sliceRows(out: Feeds, start: number, count: number, total: number, mode
   for (const [name, t] of Object.entries(out)) {
     if (t.dims[0] !== total) throw new ModelError(model, "run", `output ${name} has ${t.dims[0]} rows for a batch of ${total}`);
     const rowSize = t.data.length / total;
-    res[name] = { data: t.data.slice(start * rowSize, (start + count) * rowSize), dims: [count, ...t.dims.slice(1)] };
+    // views, not copies: every caller gets a disjoint range of a buffer nobody else holds
+    res[name] = { data: t.data.subarray(start * rowSize, (start + count) * rowSize), dims: [count, ...t.dims.slice(1)] };
   }
   return res;
 }
