@@ -69,34 +69,61 @@ interface PendingAsk {
   timer: TimerHandle;
 }
 
+// Flag bits of ActorCell.flags: one small integer instead of four fields keeps a million idle actors small.
+const STATUS_MASK = 3;
+const SCHEDULED = 4;
+const BUSY = 8;
+const PASSIVATE_REQUESTED = 16;
+
+/** A cell's timers: none, one named timer (the common case), or a map. */
+type Timers = null | { name: string; handle: TimerHandle } | Map<string, TimerHandle>;
+
 /**
  * One actor instance in memory. It is also the handler's context (methods live on the prototype, so an
  * idle actor costs only its fields).
  */
 class ActorCell<S = unknown, M extends { type: string } = { type: string }> implements ActorContext<S, M> {
   state: S = undefined as S;
-  status: Status = Status.Activating;
+  flags = Status.Activating as number;
   mailbox: Mailbox | null = null;
-  scheduled = false;
-  busy = false;
-  passivateRequested = false;
   lastActive = 0;
-  timerName: string | null = null;
-  timer: TimerHandle | null = null;
-  timers: Map<string, TimerHandle> | null = null;
+  timers: Timers = null;
 
   constructor(
     readonly system: ActorSystem,
     readonly id: ActorId,
-    readonly keyStart: number,
     readonly behavior: ActorBehavior<S, M>,
   ) {}
 
+  get status(): Status {
+    return (this.flags & STATUS_MASK) as Status;
+  }
+  set status(s: Status) {
+    this.flags = (this.flags & ~STATUS_MASK) | s;
+  }
+  get scheduled(): boolean {
+    return (this.flags & SCHEDULED) !== 0;
+  }
+  set scheduled(v: boolean) {
+    this.flags = v ? this.flags | SCHEDULED : this.flags & ~SCHEDULED;
+  }
+  get busy(): boolean {
+    return (this.flags & BUSY) !== 0;
+  }
+  set busy(v: boolean) {
+    this.flags = v ? this.flags | BUSY : this.flags & ~BUSY;
+  }
+  get passivateRequested(): boolean {
+    return (this.flags & PASSIVATE_REQUESTED) !== 0;
+  }
+  set passivateRequested(v: boolean) {
+    this.flags = v ? this.flags | PASSIVATE_REQUESTED : this.flags & ~PASSIVATE_REQUESTED;
+  }
   get kind(): string {
     return this.behavior.kind;
   }
   get key(): string {
-    return this.id.slice(this.keyStart);
+    return this.id.slice(this.behavior.kind.length + 1);
   }
   get clock(): Clock {
     return this.system.clock;
@@ -124,42 +151,39 @@ class ActorCell<S = unknown, M extends { type: string } = { type: string }> impl
     this.putTimer(name, sys.clock.setTimer(delayMs, fire));
   }
   cancelTimer(name: string): void {
-    if (this.timerName === name) {
-      this.timer!.cancel();
-      this.timerName = null;
-      this.timer = null;
-    } else if (this.timers) {
-      this.timers.get(name)?.cancel();
-      this.timers.delete(name);
+    const t = this.timers;
+    if (t === null) return;
+    if (t instanceof Map) {
+      t.get(name)?.cancel();
+      t.delete(name);
+    } else if (t.name === name) {
+      t.handle.cancel();
+      this.timers = null;
     }
   }
   cancelAllTimers(): void {
-    this.timer?.cancel();
-    this.timer = null;
-    this.timerName = null;
-    if (this.timers) for (const t of this.timers.values()) t.cancel();
+    const t = this.timers;
+    if (t instanceof Map) for (const h of t.values()) h.cancel();
+    else t?.handle.cancel();
     this.timers = null;
   }
   passivate(): void {
     this.passivateRequested = true;
   }
   hasTimers(): boolean {
-    return this.timer !== null || (this.timers !== null && this.timers.size > 0);
+    const t = this.timers;
+    return t !== null && (!(t instanceof Map) || t.size > 0);
   }
-  // One timer inline (the common case), more in a map: keeps idle actors small.
-  private putTimer(name: string, h: TimerHandle): void {
-    if (this.timerName === null || this.timerName === name) {
-      this.timerName = name;
-      this.timer = h;
-    } else {
-      (this.timers ??= new Map()).set(name, h);
-    }
+  private putTimer(name: string, handle: TimerHandle): void {
+    const t = this.timers;
+    if (t === null || (!(t instanceof Map) && t.name === name)) this.timers = { name, handle };
+    else if (t instanceof Map) t.set(name, handle);
+    else this.timers = new Map([[t.name, t.handle], [name, handle]]);
   }
   private dropTimer(name: string): void {
-    if (this.timerName === name) {
-      this.timerName = null;
-      this.timer = null;
-    } else this.timers?.delete(name);
+    const t = this.timers;
+    if (t instanceof Map) t.delete(name);
+    else if (t !== null && t.name === name) this.timers = null;
   }
 }
 
@@ -452,7 +476,7 @@ export class ActorSystem {
     const slash = id.indexOf("/");
     if (slash <= 0 || slash === id.length - 1) parseActorId(id); // throws InvalidActorIdError
     const behavior = this.kindOf(id, slash);
-    const cell = new ActorCell(this, id, slash + 1, behavior);
+    const cell = new ActorCell(this, id, behavior);
     this.cells.set(id, cell);
     let stored: Uint8Array | undefined | Promise<Uint8Array | undefined> = this.unflushed.get(id);
     try {
