@@ -1,0 +1,109 @@
+import t from "tap";
+import {
+  BruteForceIndex, CandidateGenerator, CoEngagementIndex, CollaborativeSource, ColdStartSource, ContentSource, createRng,
+  ExplorationSource, ExposurePool, mergeCandidates, TrendingCounter, TrendingSource, type Candidate, type CandidateRequest,
+} from "../../../models/index.ts";
+
+const HOUR = 3_600_000;
+
+function request(over: Partial<CandidateRequest> = {}): CandidateRequest {
+  return { cohort: "c1", nowMs: 0, interests: [], recent: [], seen: () => false, seenCategories: new Set(), ...over };
+}
+
+t.test("content source - each interest retrieves its neighbourhood, weighted, seen items excluded", async (t) => {
+  const index = new BruteForceIndex(2);
+  // items 0-9 point along x, 10-19 along y
+  for (let i = 0; i < 10; i++) index.add(i, [1, i * 0.01]);
+  for (let i = 10; i < 20; i++) index.add(i, [(i - 10) * 0.01, 1]);
+  const src = new ContentSource(index);
+  const out = src.candidates(request({ interests: [{ vector: [1, 0], weight: 3 }, { vector: [0, 1], weight: 1 }], seen: (id) => id === 0 }), 8);
+  t.equal(out.length, 8);
+  t.notOk(out.some((c) => c.id === 0), "seen item excluded");
+  t.equal(out.filter((c) => c.id < 10).length, 6, "the heavier interest gets ~3/4 of the slots");
+  t.equal(out[0]!.id, 1, "best first");
+  t.same(src.candidates(request(), 8), [], "no interests, no content candidates");
+});
+
+t.test("collaborative source - co-engaged items of recent seeds, normalised against popularity", async (t) => {
+  const co = new CoEngagementIndex({ window: 3, maxNeighbors: 50 });
+  for (let u = 0; u < 20; u++) co.addSequence([1, 2, 99]); // 1 and 2 go together; 99 is watched by everyone
+  for (let u = 0; u < 60; u++) co.addSequence([99, 50 + (u % 10)]);
+  const n1 = co.neighbors(1);
+  t.equal(n1[0]![0], 2, "2 is 1's closest neighbour");
+  t.ok(n1[0]![1] > n1.find(([j]) => j === 99)![1], "the blockbuster scores lower despite equal co-counts");
+  const src = new CollaborativeSource(co);
+  const out = src.candidates(request({ recent: [1], seen: (id) => id === 2 }), 5);
+  t.notOk(out.some((c) => c.id === 2 || c.id === 1));
+  t.equal(out[0]?.id, 99);
+});
+
+t.test("trending - decays with the half-life and ranks per cohort", async (t) => {
+  const tc = new TrendingCounter(HOUR, 0);
+  tc.record("c1", 1, 10, 0);
+  tc.record("c1", 2, 6, 2 * HOUR);
+  t.ok(Math.abs(tc.score("c1", 1, 2 * HOUR) - 2.5) < 1e-9, "two half-lives quarter the score");
+  t.same(tc.top("c1", 2 * HOUR, 2), [2, 1], "a fresher, smaller burst beats an old one");
+  tc.record("c2", 3, 1, 2 * HOUR);
+  t.same(tc.top("c2", 2 * HOUR, 5), [3], "cohorts are separate");
+  // far in the future the factors are rebased instead of overflowing
+  tc.record("c1", 4, 1, 600 * HOUR);
+  t.ok(Number.isFinite(tc.score("c1", 4, 600 * HOUR)) && Math.abs(tc.score("c1", 4, 600 * HOUR) - 1) < 1e-9);
+  t.equal(tc.top("c1", 600 * HOUR, 1)[0], 4);
+  const src = new TrendingSource(tc, "c2");
+  const out = src.candidates(request({ cohort: "c1", nowMs: 600 * HOUR, seen: (id) => id === 2 }), 10);
+  t.same(out.map((c) => c.id), [4, 1, 3], "cohort first, then the global fallback, seen removed");
+});
+
+t.test("cold start - the least-shown new videos first, until their budget is spent", async (t) => {
+  const pool = new ExposurePool(2);
+  pool.add("c1", 10, 0);
+  pool.add("c1", 11, 1);
+  pool.add("c1", 12, 2);
+  pool.recordImpression("c1", 10);
+  const src = new ColdStartSource(pool);
+  t.same(src.candidates(request(), 3).map((c) => c.id), [11, 12, 10]);
+  pool.recordImpression("c1", 10);
+  t.equal(pool.size("c1"), 2, "budget spent -> left the pool");
+  t.same(src.candidates(request({ seen: (id) => id === 11 }), 3).map((c) => c.id), [12]);
+  t.same(src.candidates(request({ cohort: "other" }), 3), []);
+});
+
+t.test("exploration - only categories the user has not seen, a few items each", async (t) => {
+  const catalog = { categories: () => [1, 2, 3], topItems: (c: number, n: number) => Array.from({ length: Math.min(n, 10) }, (_, i) => c * 100 + i) };
+  const src = new ExplorationSource(catalog, createRng(1), 2);
+  const out = src.candidates(request({ seenCategories: new Set([2]), seen: (id) => id === 100 }), 10);
+  t.equal(out.length, 4);
+  t.same(new Set(out.map((c) => Math.floor(c.id / 100))), new Set([1, 3]));
+  t.notOk(out.some((c) => c.id === 100));
+});
+
+t.test("merge - quotas, de-duplication and redistribution of a short source's slots", async (t) => {
+  const list = (source: Candidate["source"], ids: number[]): Candidate[] => ids.map((id, i) => ({ id, score: -i, source }));
+  const merged = mergeCandidates(
+    { content: list("content", [1, 2, 3, 4, 5, 6, 7, 8]), trending: list("trending", [1, 20, 21, 22, 23, 24]), coldStart: list("coldStart", [30]) },
+    { content: 0.5, trending: 0.3, coldStart: 0.2 },
+    10,
+  );
+  t.equal(merged.length, 10);
+  t.equal(new Set(merged.map((c) => c.id)).size, 10, "no duplicates");
+  t.equal(merged.find((c) => c.id === 1)?.source, "content", "a shared item is credited to the higher-priority source");
+  t.same(merged.slice(0, 5).map((c) => c.id), [1, 2, 3, 4, 5], "content fills its 5 slots first");
+  t.same(merged.filter((c) => c.source === "trending").slice(0, 3).map((c) => c.id), [20, 21, 22], "trending its 3");
+  t.ok(merged.some((c) => c.id === 30), "cold start got in");
+  t.equal(merged.filter((c) => c.source !== "coldStart").length, 9, "cold start's unused slot went to the others");
+  t.same(mergeCandidates({ content: list("content", [1]) }, {}, 5), [], "no quotas, nothing");
+});
+
+t.test("candidate generator - all sources, merged within the total", async (t) => {
+  const index = new BruteForceIndex(2);
+  for (let i = 0; i < 50; i++) index.add(i, [Math.cos(i), Math.sin(i)]);
+  const tc = new TrendingCounter(HOUR, 0);
+  for (let i = 40; i < 60; i++) tc.record("c1", i, 60 - i, 0);
+  const pool = new ExposurePool(10);
+  pool.add("c1", 100, 0);
+  const gen = new CandidateGenerator([new ContentSource(index), new TrendingSource(tc), new ColdStartSource(pool)], { content: 0.5, trending: 0.4, coldStart: 0.1 });
+  const out = gen.generate(request({ interests: [{ vector: [1, 0], weight: 1 }] }), 20);
+  t.equal(out.length, 20);
+  t.equal(new Set(out.map((c) => c.id)).size, 20);
+  t.same(new Set(out.map((c) => c.source)), new Set(["content", "trending", "coldStart"]));
+});
