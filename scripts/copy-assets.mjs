@@ -15,3 +15,4 @@ function walk(dir) {
   }
 }
 for (const r of roots) walk(r);
+cpSync("package.json", join("dist", "package.json"));
