@@ -5,3 +5,5 @@ export { createLogger, silentLogger } from "./logging.ts";
 export { createEmbeddedNode } from "./node/embedded-node.ts";
 export type { EmbeddedNode, EmbeddedNodeOptions } from "./node/embedded-node.ts";
 export { LmdbCatalog, listCatalogDatasets } from "./catalog/lmdb-catalog.ts";
+export { NatsTransport } from "./transport/nats-transport.ts";
+export type { NatsTransportEvent, NatsTransportOptions } from "./transport/nats-transport.ts";
