@@ -67,7 +67,7 @@ export function splitRecord(text: string, delimiter: string): Split {
 }
 
 /** Physical lines of a file, split on "\n" only (a bare "\r" inside a field is data), CRLF tolerated. */
-async function* physicalLines(path: string, onBytes?: CsvReadOptions["onBytes"]): AsyncGenerator<string> {
+async function* physicalLines(path: string, onBytes?: CsvReadOptions["onBytes"]): AsyncGenerator<string[]> {
   const total = statSync(path).size;
   const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 16 });
   let rest = "";
@@ -80,16 +80,19 @@ async function* physicalLines(path: string, onBytes?: CsvReadOptions["onBytes"])
     }
     let start = 0;
     let nl = text.indexOf("\n", start);
+    // One await per chunk, not per line.
+    const batch: string[] = [];
     while (nl !== -1) {
       const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      yield text.slice(start, end);
+      batch.push(text.slice(start, end));
       start = nl + 1;
       nl = text.indexOf("\n", start);
     }
     rest = text.slice(start);
     onBytes?.(stream.bytesRead, total);
+    if (batch.length > 0) yield batch;
   }
-  if (rest.length > 0) yield rest.endsWith("\r") ? rest.slice(0, -1) : rest;
+  if (rest.length > 0) yield [rest.endsWith("\r") ? rest.slice(0, -1) : rest];
 }
 
 /**
@@ -109,18 +112,29 @@ export async function* readCsvRecords(path: string, opts: CsvReadOptions = {}): 
   let lineNo = 0;
   const lines = physicalLines(path, opts.onBytes);
   let eof = false;
+  let batch: string[] = [];
+  let bi = 0;
+  const pullSync = (): boolean => {
+    if (bi >= batch.length) return false;
+    pending.push({ text: batch[bi++]!, line: ++lineNo });
+    return true;
+  };
   const pull = async (): Promise<boolean> => {
-    if (eof) return false;
-    const r = await lines.next();
-    if (r.done) {
-      eof = true;
-      return false;
+    while (bi >= batch.length) {
+      if (eof) return false;
+      const r = await lines.next();
+      if (r.done) {
+        eof = true;
+        return false;
+      }
+      batch = r.value;
+      bi = 0;
     }
-    pending.push({ text: r.value, line: ++lineNo });
+    pending.push({ text: batch[bi++]!, line: ++lineNo });
     return true;
   };
   for (;;) {
-    if (pending.length === 0 && !(await pull())) return;
+    if (pending.length === 0 && !pullSync() && !(await pull())) return;
     const head = pending[0]!;
     if (head.text.length === 0) {
       pending.shift();
@@ -135,7 +149,7 @@ export async function* readCsvRecords(path: string, opts: CsvReadOptions = {}): 
         broken = split.open ? `unterminated quoted field (no closing quote within ${maxLines} lines)` : "";
         break;
       }
-      if (pending.length <= used && !(await pull())) {
+      if (pending.length <= used && !pullSync() && !(await pull())) {
         broken = split.open ? "unterminated quoted field at end of file" : "";
         break;
       }

@@ -5,17 +5,24 @@
  * user; KuaiRand's ~4.7k duplicates sit next to their twin).
  */
 export class DuplicateFilter {
-  private readonly latest = new Map<number, { timeMs: number; rows: Set<string> }>();
+  // Most timestamps hold one row: keep it as a string and make a Set only for the rare second one.
+  private readonly latest = new Map<number, { timeMs: number; first: string; more: Set<string> | undefined }>();
 
   /** True when this row was already seen; otherwise remembers it. */
   seen(userId: number, timeMs: number, raw: string): boolean {
     const cur = this.latest.get(userId);
-    if (cur === undefined || cur.timeMs !== timeMs) {
-      this.latest.set(userId, { timeMs, rows: new Set([raw]) });
+    if (cur === undefined) {
+      this.latest.set(userId, { timeMs, first: raw, more: undefined });
       return false;
     }
-    if (cur.rows.has(raw)) return true;
-    cur.rows.add(raw);
+    if (cur.timeMs !== timeMs) {
+      cur.timeMs = timeMs;
+      cur.first = raw;
+      cur.more = undefined;
+      return false;
+    }
+    if (cur.first === raw || cur.more?.has(raw)) return true;
+    (cur.more ??= new Set()).add(raw);
     return false;
   }
 }

@@ -18,13 +18,15 @@ export function kuairandLog(path: string, rules: LabelRules, opts: LoadOptions =
     return readTable(path, { required: LOG_REQUIRED }, opts, report, (r) => {
       const userId = r.int("user_id");
       const timeMs = r.int("time_ms");
+      const playMs = r.int("play_time_ms");
+      const durationMs = r.int("duration_ms");
       const it: Interaction = {
         userId,
         videoId: r.int("video_id"),
         timeMs,
-        playMs: r.int("play_time_ms"),
-        durationMs: r.int("duration_ms"),
-        labels: deriveLabels(r.int("play_time_ms"), r.int("duration_ms"), rules),
+        playMs,
+        durationMs,
+        labels: deriveLabels(playMs, durationMs, rules),
         signals: signals(r),
         session: null,
       };

@@ -22,11 +22,14 @@ export class Row {
 
   /** A finite number; `missing` values (e.g. "", "-124") give undefined. */
   optNum(col: string, missing: readonly string[] = [""]): number | undefined {
-    const s = this.str(col).trim();
+    const raw = this.str(col);
+    if (missing.includes(raw)) return undefined;
+    const n = Number(raw);
+    // Number("") and Number("  ") are 0: only accept a blank as missing, never as a number.
+    if (Number.isFinite(n) && raw.trim() !== "") return n;
+    const s = raw.trim();
     if (missing.includes(s)) return undefined;
-    const n = Number(s);
-    if (s === "" || !Number.isFinite(n)) throw this.error(col, `not a number: ${JSON.stringify(s.slice(0, 40))}`);
-    return n;
+    throw this.error(col, `not a number: ${JSON.stringify(s.slice(0, 40))}`);
   }
 
   num(col: string): number {
@@ -43,7 +46,15 @@ export class Row {
 
   /** A 0/1 flag. */
   flag(col: string): boolean {
-    const s = this.str(col).trim();
+    const s = this.str(col);
+    if (s === "1" || s === "1.0") return true;
+    if (s === "0" || s === "0.0") return false;
+    const t = s.trim();
+    if (t !== s) return this.flagOf(col, t);
+    throw this.error(col, `not a 0/1 flag: ${JSON.stringify(s.slice(0, 40))}`);
+  }
+
+  private flagOf(col: string, s: string): boolean {
     if (s === "1" || s === "1.0") return true;
     if (s === "0" || s === "0.0") return false;
     throw this.error(col, `not a 0/1 flag: ${JSON.stringify(s.slice(0, 40))}`);
