@@ -10,3 +10,4 @@ export { exportLayersModel, registerLayerExporter } from "./onnx/export-layers-m
 export type { ExportOptions } from "./onnx/export-layers-model.ts";
 export type { ExportContext, LayerExporter, LayerWeight, SymbolicShape } from "./onnx/layer-exporter.ts";
 export { predictFeeds } from "./predict-feeds.ts";
+export { buildFusionModel } from "./fusion-model.ts";
