@@ -35,6 +35,9 @@ export interface SessionWatch { type: "session.watch"; videoId: string; watchMs:
 export interface SessionSkip { type: "session.skip"; videoId: string; watchMs: number; at: number }
 export interface SessionLike { type: "session.like"; videoId: string; at: number }
 export interface SessionRewatch { type: "session.rewatch"; videoId: string; at: number }
+export interface SessionShare { type: "session.share"; videoId: string; at: number }
+/** The client displayed a served item (it may then be watched or skipped). */
+export interface SessionImpression { type: "session.impression"; videoId: string; at: number }
 /** The user left; the session actor may passivate afterwards. */
 export interface SessionLeave { type: "session.leave"; at: number }
 /** Asks for a snapshot of the session's counters. */
@@ -48,6 +51,8 @@ export type SessionMsg =
   | SessionSkip
   | SessionLike
   | SessionRewatch
+  | SessionShare
+  | SessionImpression
   | SessionLeave
   | SessionGetState;
 

@@ -77,6 +77,8 @@ export const simSessionActor = defineActor<SimSessionState, SessionMsg>({
       case "session.skip":
       case "session.like":
       case "session.rewatch":
+      case "session.share":
+      case "session.impression":
         // The feed pipeline arrives with the recommender; the placeholder simulation does not use these.
         return;
       default:

@@ -23,6 +23,8 @@ const samples: { [T in ActorMsgType]: Extract<ActorMsg, { type: T }> } = {
   "session.skip": { type: "session.skip", videoId: "v2", watchMs: 800, at: 8 },
   "session.like": { type: "session.like", videoId: "v3", at: 9 },
   "session.rewatch": { type: "session.rewatch", videoId: "v4", at: 10 },
+  "session.share": { type: "session.share", videoId: "v5", at: 10 },
+  "session.impression": { type: "session.impression", videoId: "v6", at: 10 },
   "session.leave": { type: "session.leave", at: 11 },
   "session.get-state": { type: "session.get-state" },
   "video.upload": { type: "video.upload", authorId: "a9", durationMs: 15_000, category: 4, at: 12 },
