@@ -78,6 +78,63 @@ export const configSchema = obj({
       fatigue: num(0, 100),
     }),
   }),
+  inference: obj({
+    /** ModelService: a batch starts when this many rows are queued, else at the end of the tick. */
+    maxBatchRows: int(1, 1_000_000),
+    /** Rows allowed to wait before requests are refused as overloaded. */
+    maxQueueRows: int(1, 100_000_000),
+    maxConcurrentRuns: int(1, 64),
+    /** onnxruntime intra-op threads per session; 1 is fastest here. */
+    intraOpThreads: int(1, 64),
+  }),
+  embeddings: obj({
+    visual: obj({
+      /** Path of the .onnx encoder; empty: this modality is not extracted. */
+      model: str({ maxLength: 4096 }),
+      input: str({ minLength: 1, maxLength: 256 }),
+      output: str({ minLength: 1, maxLength: 256 }),
+    }),
+    audio: obj({
+      /** Path of the .onnx encoder; empty: this modality is not extracted. */
+      model: str({ maxLength: 4096 }),
+      input: str({ minLength: 1, maxLength: 256 }),
+      output: str({ minLength: 1, maxLength: 256 }),
+    }),
+    text: obj({
+      /** Path of the .onnx encoder; empty: this modality is not extracted. */
+      model: str({ maxLength: 4096 }),
+      input: str({ minLength: 1, maxLength: 256 }),
+      output: str({ minLength: 1, maxLength: 256 }),
+    }),
+    /** Attention-fusion model (inputs visual/audio/text/mask, output content). */
+    fusion: str({ maxLength: 4096 }),
+    temporalPooling: oneOf("mean", "max", "meanmax"),
+    /** Hashed sub-word n-gram text features. */
+    textBuckets: int(2, 1 << 24),
+    textMaxTokens: int(1, 4096),
+  }),
+  retrieval: obj({
+    hnsw: obj({
+      m: int(2, 128),
+      efConstruction: int(8, 2000),
+      efSearch: int(1, 10_000),
+      capacity: int(16, 100_000_000),
+    }),
+    /** Merged candidates per feed request. */
+    candidates: int(1, 100_000),
+    /** Share of the merged candidates per source (normalised). */
+    quotas: obj({
+      content: num(0, 1),
+      collaborative: num(0, 1),
+      trending: num(0, 1),
+      coldStart: num(0, 1),
+      exploration: num(0, 1),
+    }),
+    trendingHalfLifeMs: int(1, 86_400_000 * 30),
+    /** Impressions a new video gets in a cohort's exposure pool. */
+    coldStartImpressions: int(1, 1_000_000),
+    coEngagementWindow: int(1, 1000),
+  }),
   simulate: obj({
     seed: int(0, 2 ** 31 - 1),
     sessions: int(1, 100_000_000),
