@@ -67,3 +67,4 @@ export { SequenceExtractor, TextExtractor } from "./embeddings/extractors.ts";
 export { ContentFusion, FUSION_IO } from "./embeddings/content-fusion.ts";
 export type { ModalityVectors, ModalityDims } from "./embeddings/content-fusion.ts";
 export { ContentEmbedder } from "./embeddings/content-embedder.ts";
+export { loadShippedParams, readWorldParams, writeWorldParams, worldParamsFor, SHIPPED_PARAMS_PATH } from "./datasets/synthetic/world-params.ts";

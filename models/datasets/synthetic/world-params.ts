@@ -50,3 +50,8 @@ export function readWorldParams(path: string): WorldParams {
 export function writeWorldParams(path: string, params: WorldParams): void {
   writeFileSync(path, JSON.stringify(params) + "\n");
 }
+
+/** The world parameters a config's `synthetic.params` names: "" is the committed KuaiRand fit. */
+export function worldParamsFor(paramsPath: string): WorldParams {
+  return paramsPath === "" ? loadShippedParams() : readWorldParams(paramsPath);
+}

@@ -40,3 +40,10 @@ t.test("synthetic - fit on KuaiRand gives the committed params, and the world ma
   t.ok(c.watchRatioRelError <= 0.05, `mean watch ratio ${c.worldMeanWatchRatio.toFixed(4)} vs ${c.sourceMeanWatchRatio.toFixed(4)} within 5%`);
   t.ok(c.sampledInteractions > 30_000);
 });
+
+t.test("synthetic - config params: empty is the shipped fit, a bad file is a clear error", async (t) => {
+  const { worldParamsFor } = await import("../../../models/index.ts");
+  t.equal(worldParamsFor("").source.dataset, "kuairand");
+  t.equal(worldParamsFor("").source.interactions, 180_384);
+  t.throws(() => worldParamsFor("/nonexistent/params.json"), { name: "InvalidArgumentError", message: /synthetic\.params/ });
+});
