@@ -68,3 +68,6 @@ export { ContentFusion, FUSION_IO } from "./embeddings/content-fusion.ts";
 export type { ModalityVectors, ModalityDims } from "./embeddings/content-fusion.ts";
 export { ContentEmbedder } from "./embeddings/content-embedder.ts";
 export { loadShippedParams, readWorldParams, writeWorldParams, worldParamsFor, SHIPPED_PARAMS_PATH } from "./datasets/synthetic/world-params.ts";
+// exploration
+export { LinUcb, EpsilonGreedy, NoveltyInjector, interleaveFeed, TasteDiscovery } from "./exploration/index.ts";
+export type { LinUcbConfig, LinUcbState, Uniform, TasteDiscoveryConfig, TasteDiscoveryState } from "./exploration/index.ts";
