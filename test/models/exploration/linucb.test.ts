@@ -47,7 +47,7 @@ t.test("linucb - Sherman–Morrison A⁻¹ matches a direct inverse and θ the r
   const d = 4;
   const rng = createRng(7);
   const m = new LinUcb(d, { alpha: 1, lambda: 2 });
-  const A = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 2 : 0)));
+  const A: number[][] = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 2 : 0)));
   const b = new Array<number>(d).fill(0);
   for (let n = 0; n < 50; n++) {
     const x = Array.from({ length: d }, () => rng.normal());
