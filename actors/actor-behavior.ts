@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { ActorId } from "../protocols/index.ts";
+import type { ActorId, AnyMsg } from "../protocols/index.ts";
 import type { Clock } from "./clock.ts";
 
 /** Shared per-node services reached through the context (ModelService, AnnIndex, Catalog, ReadModels…). */
@@ -16,9 +16,9 @@ export interface ActorContext<S, M> {
   readonly log: Logger;
   readonly services: NodeServices;
   /** Fire-and-forget to any actor. */
-  tell<T extends { type: string }>(to: ActorId, msg: T): void;
+  tell(to: ActorId, msg: AnyMsg): void;
   /** Request/reply with a deadline; rejects with AskTimeoutError. */
-  ask<R = unknown, T extends { type: string } = { type: string }>(to: ActorId, msg: T, timeoutMs?: number): Promise<R>;
+  ask<R = unknown>(to: ActorId, msg: AnyMsg, timeoutMs?: number): Promise<R>;
   /** Delivers `msg` to this actor after `delayMs` (again every `delayMs` when periodic). Replaces a timer of the same name. */
   setTimer(name: string, delayMs: number, msg: M, periodic?: boolean): void;
   cancelTimer(name: string): void;

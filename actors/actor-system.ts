@@ -10,6 +10,7 @@ import {
   errorMessage,
   parseActorId,
   type ActorId,
+  type AnyMsg,
   type Codec,
 } from "../protocols/index.ts";
 import type { ActorBehavior, ActorContext, NodeServices } from "./actor-behavior.ts";
@@ -134,10 +135,10 @@ class ActorCell<S = unknown, M extends { type: string } = { type: string }> impl
   get services(): NodeServices {
     return this.system.services;
   }
-  tell<T extends { type: string }>(to: ActorId, msg: T): void {
+  tell(to: ActorId, msg: AnyMsg): void {
     this.system.tell(to, msg);
   }
-  ask<R, T extends { type: string } = { type: string }>(to: ActorId, msg: T, timeoutMs?: number): Promise<R> {
+  ask<R>(to: ActorId, msg: AnyMsg, timeoutMs?: number): Promise<R> {
     return this.system.ask<R>(to, msg, timeoutMs);
   }
   setTimer(name: string, delayMs: number, msg: M, periodic = false): void {
@@ -272,7 +273,7 @@ export class ActorSystem {
   // ---- messaging ------------------------------------------------------------------------------
 
   /** Fire-and-forget. Throws MailboxFullError (counted) if the target's local mailbox is full. */
-  tell<M extends { type: string }>(to: ActorId, msg: M): void {
+  tell(to: ActorId, msg: AnyMsg): void {
     if (this.stopped) throw new SystemStoppedError(`tell ${msg.type} to ${to}`);
     if (this.remote !== null && !this.remote.isLocal(to)) {
       this.remote.send(to, msg, undefined);
@@ -282,7 +283,7 @@ export class ActorSystem {
   }
 
   /** Request/reply with a deadline on this system's clock. */
-  ask<R = unknown, M extends { type: string } = { type: string }>(to: ActorId, msg: M, timeoutMs = this.opts.askTimeoutMs): Promise<R> {
+  ask<R = unknown>(to: ActorId, msg: AnyMsg, timeoutMs = this.opts.askTimeoutMs): Promise<R> {
     if (this.stopped) return Promise.reject(new SystemStoppedError(`ask ${msg.type} to ${to}`));
     this.counters.asks++;
     const corr = this.nextCorr++;

@@ -17,6 +17,9 @@ export const ErrorCode = {
   Transport: "FYP_ERR_TRANSPORT",
   Model: "FYP_ERR_MODEL",
   Internal: "FYP_ERR_INTERNAL",
+  Unauthenticated: "FYP_ERR_UNAUTHENTICATED",
+  DeadlineExceeded: "FYP_ERR_DEADLINE_EXCEEDED",
+  Unavailable: "FYP_ERR_UNAVAILABLE",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -168,5 +171,26 @@ export function errorFromWire(w: { code: string; message: string; retryable: boo
 export class ModelError extends FypError {
   constructor(readonly model: string, readonly step: string, message: string, cause?: unknown) {
     super(ErrorCode.Model, `model ${model}: ${step}: ${message}`, { cause });
+  }
+}
+
+/** A request carried no credentials or wrong ones (the bearer token check). */
+export class UnauthenticatedError extends FypError {
+  constructor(reason: string) {
+    super(ErrorCode.Unauthenticated, `unauthenticated: ${reason}`);
+  }
+}
+
+/** A request's deadline passed before its work finished (or before it started). */
+export class DeadlineExceededError extends FypError {
+  constructor(readonly what: string, readonly budgetMs: number) {
+    super(ErrorCode.DeadlineExceeded, `deadline exceeded: ${what} (budget ${Math.max(0, Math.round(budgetMs))} ms)`);
+  }
+}
+
+/** A service is not there right now (shutting down, or a part it needs is not registered). */
+export class UnavailableError extends FypError {
+  constructor(what: string, retryable = true) {
+    super(ErrorCode.Unavailable, `unavailable: ${what}`, { retryable });
   }
 }

@@ -32,3 +32,8 @@ export type { Codec } from "./codec.ts";
 export type { Transport, Subscription } from "./transport.ts";
 export type * from "./messages.ts";
 export { ModelError } from "./errors.ts";
+export { UnauthenticatedError, DeadlineExceededError, UnavailableError } from "./errors.ts";
+export { FEED_PROTO_PATH, FEED_SERVICE_NAME, FEED_LOADER_OPTIONS } from "./grpc/feed-proto.ts";
+export type { DeepPartial } from "./grpc/feed-proto.ts";
+export * as fypv1 from "./grpc/feed-types.ts";
+export type { ReadModelUpdate, ReadModelUpdateType } from "./read-models.ts";

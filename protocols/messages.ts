@@ -75,6 +75,8 @@ export interface VideoWatch { type: "video.watch"; sessionKey: string; watchMs: 
 export interface VideoEngagement {
   type: "video.engagement";
   stage: number;
+  /** Sum of watch ratios (for the stage's mean). */
+  watchRatioSum: number;
   impressions: number;
   watchMs: number;
   completions: number;
@@ -115,7 +117,18 @@ export interface CohortSummary {
   skips: number;
 }
 
-export type CohortMsg = CohortJoin | CohortLeave | CohortSummary;
+/** Asks a cohort for its per-category baselines; the reply is a `CohortBaselines`. */
+export interface CohortGetBaselines { type: "cohort.get-baselines" }
+
+export type CohortMsg = CohortJoin | CohortLeave | CohortSummary | CohortGetBaselines;
+
+/** Per-category engagement baselines of a cohort (means; global fallbacks where a category is thin). */
+export interface CohortBaselines {
+  members: number;
+  watchRatio: number[];
+  completion: number[];
+  skipRate: number[];
+}
 
 // ---- coordinators -------------------------------------------------------------------------------
 
@@ -124,8 +137,12 @@ export interface ViralStageResult {
   type: "viral.stage-result";
   videoId: string;
   stage: number;
+  category: number;
   impressions: number;
-  score: number;
+  /** Mean watch ratio, completion rate and fast-skip rate over the stage's impressions. */
+  watchRatio: number;
+  completion: number;
+  skipRate: number;
 }
 /** A node's periodic diversity summary for the homogenization monitor. */
 export interface HomogenizationSummary {
@@ -134,7 +151,17 @@ export interface HomogenizationSummary {
   exposures: number;
   distinctVideos: number;
   categoryCounts: number[];
+  /** Exposures per video in this period (parallel arrays). */
+  videoIds: number[];
+  videoCounts: number[];
+  /** Sum over served feeds of intra-list diversity, and the number of feeds. */
+  ildSum: number;
+  feeds: number;
 }
+/** A new video entered the catalog: the viral coordinator puts it in a stage-0 exposure pool. */
+export interface ViralNewVideo { type: "viral.new-video"; videoId: string; category: number; at: number }
+/** Asks a coordinator for its current metrics / state snapshot. */
+export interface CoordGetState { type: "coord.get-state" }
 /** A training run produced a new model version. */
 export interface ModelTrained { type: "model.trained"; model: string; version: string; metrics: Record<string, number> }
 /** An integrity signal from a video or session actor. */
@@ -142,8 +169,18 @@ export interface IntegritySignal { type: "integrity.signal"; subject: string; si
 /** Periodic coordinator timer. */
 export interface CoordTick { type: "coord.tick" }
 
-export type CoordMsg = ViralStageResult | HomogenizationSummary | ModelTrained | IntegritySignal | CoordTick;
+export type CoordMsg =
+  | ViralStageResult
+  | ViralNewVideo
+  | HomogenizationSummary
+  | ModelTrained
+  | IntegritySignal
+  | CoordTick
+  | CoordGetState;
 
 /** Every actor message. */
 export type ActorMsg = SessionMsg | VideoMsg | CohortMsg | CoordMsg;
 export type ActorMsgType = ActorMsg["type"];
+
+/** What tell/ask accept: a known message, or any object with a `type` (kinds defined outside protocols/). */
+export type AnyMsg = ActorMsg | { readonly type: string; readonly [field: string]: unknown };

@@ -1,0 +1,167 @@
+import type { Logger } from "pino";
+import { actorId, type CohortSummary, type HomogenizationSummary, type VideoEngagement } from "../../protocols/index.ts";
+import type { FeedCatalog } from "../../models/index.ts";
+import type { ActorSystem } from "../actor-system.ts";
+import type { TimerHandle } from "../clock.ts";
+import type { ReadModels } from "./read-models.ts";
+
+interface VideoCounters {
+  stage: number;
+  impressions: number;
+  watchRatioSum: number;
+  watchMs: number;
+  completions: number;
+  skips: number;
+  likes: number;
+  rewatches: number;
+}
+
+interface CohortCategory {
+  watches: number;
+  watchRatioSum: number;
+  completions: number;
+  skips: number;
+}
+
+/** One watch as the aggregator counts it. */
+export interface WatchRecord {
+  cohort: string;
+  videoId: number;
+  category: number;
+  watchRatio: number;
+  watchMs: number;
+  completed: boolean;
+  skipped: boolean;
+  liked: boolean;
+  rewatched: boolean;
+  /** Engagement weight (trending). */
+  weight: number;
+}
+
+/**
+ * Per-node pre-aggregation of write-heavy counters (DESIGN.md §3): sessions record here, and every
+ * `flushMs` the sums go to the owning video and cohort actors and the homogenization monitor as one
+ * message each, instead of one message per event to a hot actor.
+ */
+export class EngagementAggregator {
+  private videos = new Map<number, VideoCounters>();
+  private cohorts = new Map<string, Map<number, CohortCategory>>();
+  private exposures = new Map<number, number>();
+  private categoryCounts: number[];
+  private ildSum = 0;
+  private feeds = 0;
+  private timer: TimerHandle | null = null;
+  /** Quality estimates (smoothed mean watch ratio) need all-time sums, not the flush window's. */
+  private readonly qualitySums = new Map<number, [number, number]>();
+  flushes = 0;
+
+  constructor(
+    private readonly system: ActorSystem,
+    private readonly readModels: ReadModels,
+    private readonly catalog: FeedCatalog,
+    private readonly o: { nodeId: string; flushMs: number; log: Logger },
+  ) {
+    this.categoryCounts = new Array<number>(catalog.numCategories).fill(0);
+  }
+
+  /** Flushes every `flushMs` of clock time; a background timer, so it does not keep a virtual run alive. */
+  start(): void {
+    const tick = (): void => {
+      this.flush();
+      this.timer = this.system.clock.setTimer(this.o.flushMs, tick, true);
+    };
+    this.timer = this.system.clock.setTimer(this.o.flushMs, tick, true);
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
+  /** A feed was served (served items count as impressions). */
+  recordServed(items: readonly { videoId: number; category: number }[], ild: number): void {
+    for (const it of items) {
+      const c = this.counters(it.videoId);
+      c.impressions++;
+      this.exposures.set(it.videoId, (this.exposures.get(it.videoId) ?? 0) + 1);
+      this.categoryCounts[it.category] = (this.categoryCounts[it.category] ?? 0) + 1;
+      this.readModels.recordPoolImpression(it.videoId);
+    }
+    this.ildSum += ild;
+    this.feeds++;
+  }
+
+  recordWatch(w: WatchRecord, nowMs: number): void {
+    const c = this.counters(w.videoId);
+    c.watchRatioSum += w.watchRatio;
+    c.watchMs += w.watchMs;
+    if (w.completed) c.completions++;
+    if (w.skipped) c.skips++;
+    if (w.liked) c.likes++;
+    if (w.rewatched) c.rewatches++;
+    let byCat = this.cohorts.get(w.cohort);
+    if (byCat === undefined) this.cohorts.set(w.cohort, (byCat = new Map()));
+    let cc = byCat.get(w.category);
+    if (cc === undefined) byCat.set(w.category, (cc = { watches: 0, watchRatioSum: 0, completions: 0, skips: 0 }));
+    cc.watches++;
+    cc.watchRatioSum += w.watchRatio;
+    if (w.completed) cc.completions++;
+    if (w.skipped) cc.skips++;
+    if (w.weight > 0) this.readModels.trending.record(w.cohort, w.videoId, w.weight, nowMs);
+    const q = this.qualitySums.get(w.videoId) ?? [0, 0];
+    q[0] += Math.min(1, w.watchRatio);
+    q[1]++;
+    this.qualitySums.set(w.videoId, q);
+  }
+
+  private counters(videoId: number): VideoCounters {
+    let c = this.videos.get(videoId);
+    if (c === undefined) {
+      c = { stage: this.readModels.stageOf.get(videoId) ?? -1, impressions: 0, watchRatioSum: 0, watchMs: 0, completions: 0, skips: 0, likes: 0, rewatches: 0 };
+      this.videos.set(videoId, c);
+    }
+    return c;
+  }
+
+  /** Sends every pending sum to its actor and starts a new window. */
+  flush(): void {
+    this.flushes++;
+    const sys = this.system;
+    for (const [id, c] of this.videos) {
+      const m: VideoEngagement = {
+        type: "video.engagement", stage: c.stage, watchRatioSum: c.watchRatioSum, impressions: c.impressions, watchMs: c.watchMs,
+        completions: c.completions, skips: c.skips, likes: c.likes, rewatches: c.rewatches,
+      };
+      sys.tell(actorId("video", "v" + id), m);
+      const q = this.qualitySums.get(id);
+      // smoothed toward the prior 0.5 with 5 pseudo-views
+      if (q !== undefined) this.catalog.setQuality(id, (q[0] + 2.5) / (q[1] + 5));
+    }
+    for (const [cohort, byCat] of this.cohorts) {
+      for (const [category, s] of byCat) {
+        const m: CohortSummary = { type: "cohort.summary", category, watches: s.watches, watchRatioSum: s.watchRatioSum, completions: s.completions, skips: s.skips };
+        sys.tell(actorId("cohort", cohort), m);
+      }
+    }
+    if (this.feeds > 0) {
+      const ids: number[] = [];
+      const counts: number[] = [];
+      for (const [id, n] of this.exposures) {
+        ids.push(id);
+        counts.push(n);
+      }
+      const m: HomogenizationSummary = {
+        type: "homog.summary", node: this.o.nodeId, exposures: counts.reduce((a, b) => a + b, 0), distinctVideos: ids.length,
+        categoryCounts: this.categoryCounts, videoIds: ids, videoCounts: counts, ildSum: this.ildSum, feeds: this.feeds,
+      };
+      sys.tell("coord/homogenization", m);
+    }
+    this.videos = new Map();
+    this.cohorts = new Map();
+    this.exposures = new Map();
+    this.categoryCounts = new Array<number>(this.catalog.numCategories).fill(0);
+    this.ildSum = 0;
+    this.feeds = 0;
+    this.catalog.refreshTop(200);
+  }
+}

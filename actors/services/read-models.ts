@@ -1,0 +1,83 @@
+import { assertNever, type ReadModelUpdate } from "../../protocols/index.ts";
+import { ExposurePool, TrendingCounter } from "../../models/index.ts";
+
+export interface ReadModelsOptions {
+  trendingHalfLifeMs: number;
+  noveltyRate: number;
+  maxCategoryShare: number;
+}
+
+/**
+ * A node's replica of the read-mostly state: exposure pools of videos under test, trending counters,
+ * integrity flags and the stabilizer's settings. Feeds read it locally; coordinators change it only through
+ * `publish`, which the cluster layer turns into a broadcast (embedded mode: applied here directly).
+ */
+export class ReadModels {
+  readonly pool = new ExposurePool(1);
+  readonly trending: TrendingCounter;
+  readonly flaggedVideos = new Set<number>();
+  readonly flaggedSessions = new Set<string>();
+  /** Ladder stage of each video in a pool. */
+  readonly stageOf = new Map<number, number>();
+  private readonly poolCohorts = new Map<number, string[]>();
+  noveltyRate: number;
+  maxCategoryShare: number;
+  applied = 0;
+  private publisher: (u: ReadModelUpdate) => void = (u) => this.apply(u);
+
+  constructor(o: ReadModelsOptions) {
+    this.trending = new TrendingCounter(o.trendingHalfLifeMs);
+    this.noveltyRate = o.noveltyRate;
+    this.maxCategoryShare = o.maxCategoryShare;
+  }
+
+  /** Routes published updates (the cluster layer broadcasts them to every node's `apply`). */
+  setPublisher(p: (u: ReadModelUpdate) => void): void {
+    this.publisher = p;
+  }
+
+  publish(u: ReadModelUpdate): void {
+    this.publisher(u);
+  }
+
+  apply(u: ReadModelUpdate): void {
+    this.applied++;
+    switch (u.type) {
+      case "pool.add":
+        this.removeFromPools(u.videoId);
+        for (const c of u.cohorts) this.pool.add(c, u.videoId, u.at, u.budget);
+        this.poolCohorts.set(u.videoId, u.cohorts);
+        this.stageOf.set(u.videoId, u.stage);
+        return;
+      case "pool.remove":
+        this.removeFromPools(u.videoId);
+        this.stageOf.delete(u.videoId);
+        return;
+      case "flag.video":
+        this.flaggedVideos.add(u.videoId);
+        return;
+      case "flag.session":
+        this.flaggedSessions.add(u.sessionKey);
+        return;
+      case "novelty":
+        this.noveltyRate = u.rate;
+        this.maxCategoryShare = u.maxCategoryShare;
+        return;
+      default:
+        assertNever(u, "read-model update");
+    }
+  }
+
+  /** Counts an impression of a pooled video in the cohorts it is tested in. */
+  recordPoolImpression(videoId: number): void {
+    const cohorts = this.poolCohorts.get(videoId);
+    if (cohorts !== undefined) for (const c of cohorts) this.pool.recordImpression(c, videoId);
+  }
+
+  private removeFromPools(videoId: number): void {
+    const cohorts = this.poolCohorts.get(videoId);
+    if (cohorts === undefined) return;
+    for (const c of cohorts) this.pool.remove(c, videoId);
+    this.poolCohorts.delete(videoId);
+  }
+}

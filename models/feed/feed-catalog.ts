@@ -1,0 +1,113 @@
+import { createRng } from "../random/rng.ts";
+import type { SyntheticWorld } from "../datasets/synthetic/synthetic-world.ts";
+import type { CategoryCatalog } from "../retrieval/exploration-source.ts";
+
+/** What the feed pipeline knows about one video (read-mostly, replicated on every node). */
+export interface FeedVideo {
+  id: number;
+  /** Category index (0..K-1). */
+  category: number;
+  authorId: number;
+  durationMs: number;
+  /** Content vector (unit length) in the content-embedding space. */
+  vector: Float32Array;
+}
+
+/** The node-local video catalog the pipeline reads: metadata and content vectors by id. */
+export interface FeedCatalog extends CategoryCatalog {
+  readonly size: number;
+  readonly numCategories: number;
+  readonly dims: number;
+  get(id: number): FeedVideo | undefined;
+  /** Registers a new upload (cold start). */
+  add(v: FeedVideo): void;
+  /** Quality estimate in [0, 1] (smoothed completion/engagement), 0.5 when unknown. */
+  quality(id: number): number;
+  setQuality(id: number, q: number): void;
+  /** Recomputes each category's best-first list from the quality estimates (called on a tick). */
+  refreshTop(perCategory: number): void;
+}
+
+/**
+ * A catalog over the synthetic world: metadata from the world, content vectors from per-category
+ * centroids plus per-video noise (so that content retrieval has structure to find). Materialised once;
+ * 1M videos × 32 dims ≈ 128 MB, so large runs use the `small` profile's dimensions.
+ */
+export class SyntheticFeedCatalog implements FeedCatalog {
+  readonly numCategories: number;
+  private readonly videos: FeedVideo[] = [];
+  private readonly byCategory: number[][];
+  private readonly q = new Map<number, number>();
+  private top: number[][];
+
+  constructor(world: SyntheticWorld, readonly dims: number, opts: { noise?: number } = {}) {
+    const K = world.params.categories.ids.length;
+    this.numCategories = K;
+    this.byCategory = Array.from({ length: K }, () => []);
+    this.top = Array.from({ length: K }, () => []);
+    const rng = createRng(world.seed).fork("content-vectors");
+    const centroids = Array.from({ length: K }, () => unit(Float32Array.from({ length: dims }, () => rng.normal())));
+    const noise = opts.noise ?? 0.6;
+    for (let j = 0; j < world.videos; j++) {
+      const v = world.video(j);
+      const r = rng.fork(j);
+      const c = centroids[v.categoryIndex]!;
+      const vec = unit(Float32Array.from({ length: dims }, (_, d) => c[d]! + noise * r.normal() / Math.sqrt(dims) * 2));
+      this.add({ id: j, category: v.categoryIndex, authorId: v.authorId, durationMs: v.durationMs, vector: vec });
+    }
+    this.refreshTop(200);
+  }
+
+  get size(): number {
+    return this.videos.length;
+  }
+
+  get(id: number): FeedVideo | undefined {
+    return this.videos[id];
+  }
+
+  add(v: FeedVideo): void {
+    this.videos[v.id] = v;
+    this.byCategory[v.category]?.push(v.id);
+  }
+
+  categories(): readonly number[] {
+    return this.byCategory.map((_, k) => k);
+  }
+
+  quality(id: number): number {
+    return this.q.get(id) ?? 0.5;
+  }
+
+  setQuality(id: number, q: number): void {
+    this.q.set(id, q);
+  }
+
+  refreshTop(perCategory: number): void {
+    // Unknown videos (quality 0.5) interleave with proven ones, so exploration keeps finding new items.
+    this.top = this.byCategory.map((ids) => {
+      const scored = ids.map((id) => [id, this.quality(id) + ((id * 2654435761) % 1000) / 1e6] as const);
+      scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+      return scored.slice(0, perCategory).map((x) => x[0]);
+    });
+  }
+
+  topItems(category: number, limit: number): readonly number[] {
+    return (this.top[category] ?? []).slice(0, limit);
+  }
+}
+
+export function unit(v: Float32Array): Float32Array {
+  let n = 0;
+  for (let i = 0; i < v.length; i++) n += v[i]! * v[i]!;
+  n = Math.sqrt(n) || 1;
+  for (let i = 0; i < v.length; i++) v[i]! /= n;
+  return v;
+}
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) s += a[i]! * b[i]!;
+  return s;
+}

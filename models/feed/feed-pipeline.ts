@@ -1,0 +1,122 @@
+import { REASONS, type Candidate, type CandidateRequest, type SourceName } from "../retrieval/candidate-source.ts";
+import type { CandidateGenerator } from "../retrieval/merge-candidates.ts";
+import type { FeedCatalog } from "./feed-catalog.ts";
+import { rankRows, seedScore, type ObjectivePredictions, type Ranker, type RankingWeights } from "./ranker.ts";
+import { longTermDistribution, markServed, type SessionModel, type SessionModelParams } from "./session-model.ts";
+
+/** One scored candidate on its way into a feed. */
+export interface ScoredCandidate {
+  id: number;
+  category: number;
+  authorId: number;
+  vector: Float32Array;
+  source: SourceName;
+  score: number;
+  predictions: ObjectivePredictions;
+}
+
+/** One item of a served feed. */
+export interface ServedItem {
+  videoId: number;
+  score: number;
+  reason: string;
+  source: SourceName;
+  exploration: boolean;
+  predictions: ObjectivePredictions;
+}
+
+/** Picks the final list from exploit and explore pools under the diversity/loop policy. */
+export type Selector = (
+  exploit: ScoredCandidate[],
+  explore: ScoredCandidate[],
+  count: number,
+  explorationSlots: boolean[],
+) => { item: ScoredCandidate; exploration: boolean }[];
+
+export interface FeedPipelineDeps {
+  catalog: FeedCatalog;
+  generator: CandidateGenerator;
+  /** The current ranking model; read per request so a hot swap applies to the next feed. */
+  ranker: () => Ranker;
+  weights: RankingWeights;
+  /** Share of each feed reserved for exploration (novelty injection), adjusted at run time. */
+  noveltyRate: () => number;
+  /** Integrity: flagged videos get their score multiplied by `demotion`. */
+  isFlagged: (videoId: number) => boolean;
+  demotion: number;
+  /** Candidates retrieved per request. */
+  candidates: number;
+  session: SessionModelParams;
+  select: Selector;
+  /** Optional exploration bonus per candidate (e.g. LinUCB's confidence width). */
+  explorationBonus?: (c: ScoredCandidate, session: SessionModel) => number;
+}
+
+/** Which of `count` slots are exploration at `rate`, spread evenly (deterministic). */
+export function explorationSlots(count: number, rate: number): boolean[] {
+  const r = Math.max(0, Math.min(1, rate));
+  return Array.from({ length: count }, (_, i) => Math.floor((i + 1) * r + 1e-9) > Math.floor(i * r + 1e-9));
+}
+
+const EXPLORE_SOURCES: ReadonlySet<SourceName> = new Set(["exploration", "coldStart"]);
+
+/**
+ * The feed pipeline of DESIGN.md §5: candidates from several sources under quotas -> multi-objective
+ * ranking -> exploration (novelty slots, bonus) -> policy (selector) -> top-K with reasons.
+ * Pure with respect to actors: the session actor passes its state in and persists what changed.
+ */
+export class FeedPipeline {
+  constructor(private readonly d: FeedPipelineDeps) {}
+
+  async feed(session: SessionModel, req: { count: number; nowMs: number; cohort: string }): Promise<{ items: ServedItem[]; modelVersion: string }> {
+    const d = this.d;
+    const seen = new Set(session.seen);
+    const seenCategories = new Set<number>();
+    session.catShown.forEach((n, k) => n > 0 && seenCategories.add(k));
+    const creq: CandidateRequest = {
+      cohort: req.cohort,
+      nowMs: req.nowMs,
+      interests: session.shortWeight > 0 ? [{ vector: session.short, weight: 1 }] : [],
+      recent: session.recent,
+      seen: (id) => seen.has(id),
+      seenCategories,
+    };
+    const cands: Candidate[] = d.generator.generate(creq, d.candidates).filter((c) => !seen.has(c.id));
+    const ranker = d.ranker();
+    const affinity = longTermDistribution(session);
+    const rows = rankRows(cands.map((c) => c.id), (id) => d.catalog.get(id), session, affinity, (id) => d.catalog.quality(id));
+    const preds = await ranker.predict(rows, { session, nowMs: req.nowMs, depth: session.served });
+    const bySource = new Map(cands.map((c) => [c.id, c.source] as const));
+    const exploit: ScoredCandidate[] = [];
+    const explore: ScoredCandidate[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const v = rows[i]!.video;
+      const p = preds[i]!;
+      let score = seedScore(p, d.weights, session.fatigue);
+      if (d.isFlagged(v.id)) score *= score > 0 ? d.demotion : 1 / d.demotion;
+      const sc: ScoredCandidate = { id: v.id, category: v.category, authorId: v.authorId, vector: v.vector, source: bySource.get(v.id)!, score, predictions: p };
+      if (EXPLORE_SOURCES.has(sc.source)) {
+        if (d.explorationBonus) sc.score += d.explorationBonus(sc, session);
+        explore.push(sc);
+      } else exploit.push(sc);
+    }
+    exploit.sort((a, b) => b.score - a.score || a.id - b.id);
+    explore.sort((a, b) => b.score - a.score || a.id - b.id);
+    const picked = d.select(exploit, explore, req.count, explorationSlots(req.count, d.noveltyRate()));
+    session.feeds++;
+    const items: ServedItem[] = [];
+    for (const { item, exploration } of picked) {
+      const video = d.catalog.get(item.id)!;
+      markServed(session, d.session, video);
+      items.push({
+        videoId: item.id,
+        score: item.score,
+        reason: exploration && item.source !== "coldStart" ? REASONS.exploration : REASONS[item.source],
+        source: item.source,
+        exploration,
+        predictions: item.predictions,
+      });
+    }
+    return { items, modelVersion: ranker.version };
+  }
+}

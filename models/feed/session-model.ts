@@ -1,0 +1,120 @@
+import type { FeedVideo } from "./feed-catalog.ts";
+
+/**
+ * What a user-session actor keeps about its user (plain arrays: it is persisted on passivation).
+ * Interests at three time scales: `short` (EMA of engaged content vectors, updated in O(d) per event),
+ * `long` (slowly decaying per-category affinity), and `recent` (the last engagements, the mid-term
+ * sequence). Plus the seen-window, fatigue and per-category discovery counts.
+ */
+export interface SessionModel {
+  short: number[];
+  /** Accumulated engagement weight behind `short` (0: no interest known yet). */
+  shortWeight: number;
+  long: number[];
+  /** Last engaged video ids, most recent first. */
+  recent: number[];
+  /** Ring buffer of the last `seenWindow` served ids. */
+  seen: number[];
+  seenHead: number;
+  /** Per category: items shown and their engagement sum (fast taste discovery). */
+  catShown: number[];
+  catEngaged: number[];
+  served: number;
+  feeds: number;
+  watches: number;
+  skips: number;
+  likes: number;
+  watchMs: number;
+  lastEventAt: number;
+  /** Grows with consecutive skips and session length; decays with good watches. */
+  fatigue: number;
+  consecutiveSkips: number;
+}
+
+export interface SessionModelParams {
+  dims: number;
+  categories: number;
+  seenWindow: number;
+  recentMax: number;
+  /** EMA step of the short-term interest. */
+  shortRate: number;
+  /** Per-event decay of long-term affinity (close to 1). */
+  longDecay: number;
+}
+
+export function newSessionModel(p: SessionModelParams): SessionModel {
+  return {
+    short: new Array<number>(p.dims).fill(0),
+    shortWeight: 0,
+    long: new Array<number>(p.categories).fill(0),
+    recent: [],
+    seen: [],
+    seenHead: 0,
+    catShown: new Array<number>(p.categories).fill(0),
+    catEngaged: new Array<number>(p.categories).fill(0),
+    served: 0,
+    feeds: 0,
+    watches: 0,
+    skips: 0,
+    likes: 0,
+    watchMs: 0,
+    lastEventAt: -1,
+    fatigue: 0,
+    consecutiveSkips: 0,
+  };
+}
+
+/** Engagement weight of a watch: negative for fast skips, ~1 for a completion, more for rewatches/likes. */
+export function engagementWeight(watchRatio: number, liked: boolean, rewatched: boolean): number {
+  const base = Math.min(watchRatio, 1.5) - 0.3;
+  return base + (liked ? 0.5 : 0) + (rewatched ? 0.5 : 0);
+}
+
+export function markServed(m: SessionModel, p: SessionModelParams, video: FeedVideo): void {
+  if (m.seen.length < p.seenWindow) m.seen.push(video.id);
+  else {
+    m.seen[m.seenHead] = video.id;
+    m.seenHead = (m.seenHead + 1) % p.seenWindow;
+  }
+  m.catShown[video.category] = (m.catShown[video.category] ?? 0) + 1;
+  m.served++;
+}
+
+/** Applies one watch (or skip) of `video` to the interests, in O(dims). */
+export function applyWatch(m: SessionModel, p: SessionModelParams, video: FeedVideo, watchRatio: number, nowMs: number, opts: { liked?: boolean; rewatched?: boolean } = {}): number {
+  const w = engagementWeight(watchRatio, opts.liked ?? false, opts.rewatched ?? false);
+  if (w > 0) {
+    const rate = m.shortWeight === 0 ? 1 : p.shortRate * Math.min(1, w);
+    for (let d = 0; d < p.dims; d++) m.short[d] = m.short[d]! * (1 - rate) + rate * (video.vector[d] ?? 0);
+    m.shortWeight += w;
+    m.recent.unshift(video.id);
+    if (m.recent.length > p.recentMax) m.recent.length = p.recentMax;
+    m.consecutiveSkips = 0;
+    m.fatigue = Math.max(0, m.fatigue * 0.9 - 0.02);
+    m.watches++;
+  } else {
+    m.consecutiveSkips++;
+    m.fatigue = Math.min(1, m.fatigue + 0.05 * m.consecutiveSkips);
+    m.skips++;
+  }
+  for (let k = 0; k < m.long.length; k++) m.long[k] = m.long[k]! * p.longDecay;
+  m.long[video.category] = (m.long[video.category] ?? 0) + w;
+  m.catEngaged[video.category] = (m.catEngaged[video.category] ?? 0) + Math.max(0, w);
+  m.watchMs += Math.round(watchRatio * video.durationMs);
+  if (opts.liked) m.likes++;
+  m.lastEventAt = nowMs;
+  // long sessions tire a little even when every video is good
+  m.fatigue = Math.min(1, m.fatigue + 0.002);
+  return w;
+}
+
+/** Long-term affinity as a distribution over categories (uniform when nothing is known). */
+export function longTermDistribution(m: SessionModel): number[] {
+  const pos = m.long.map((x) => Math.max(0, x));
+  const s = pos.reduce((a, b) => a + b, 0);
+  return s > 0 ? pos.map((x) => x / s) : pos.map(() => 1 / Math.max(1, pos.length));
+}
+
+export function seenSet(m: SessionModel): Set<number> {
+  return new Set(m.seen);
+}
