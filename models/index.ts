@@ -71,3 +71,6 @@ export { loadShippedParams, readWorldParams, writeWorldParams, worldParamsFor, S
 // exploration
 export { LinUcb, EpsilonGreedy, NoveltyInjector, interleaveFeed, TasteDiscovery } from "./exploration/index.ts";
 export type { LinUcbConfig, LinUcbState, Uniform, TasteDiscoveryConfig, TasteDiscoveryState } from "./exploration/index.ts";
+// policy and integrity
+export { SeenWindow, FeedPolicy, cosine, SessionSignals, detectBotSession, detectFarms, detectLoop } from "./policy/index.ts";
+export type { SeenWindowState, PolicyConfig, PolicyItem, PolicyContext, BotDetectorConfig, BotSignal, BotVerdict, SessionSignalsState, FarmDetectorConfig, FarmGroup, EngagementEvent, LoopDetectorConfig, LoopVerdict } from "./policy/index.ts";

@@ -1,0 +1,142 @@
+/** The `policy` config slice. */
+export interface PolicyConfig {
+  /** Longest run of consecutive items of one category. */
+  maxCategoryRun: number;
+  /** Adjacent items more cosine-similar than this are not placed next to each other (relaxed if nothing else fits). */
+  adjacentSimilarityMax: number;
+  /** Most items by one author in one feed. */
+  authorCap: number;
+  /** Over-personalization guard: most share of one feed that one category may take (0..1]. */
+  categoryShareCap: number;
+  /** Items shown within this many past impressions are not shown again. */
+  seenWindow: number;
+  /** Score multiplier for flagged videos and authors (integrity demotion), in [0, 1]. */
+  integrityDemotion: number;
+}
+
+/** One scored candidate, as the ranker and the exploration step leave it. */
+export interface PolicyItem {
+  id: number;
+  score: number;
+  category: number;
+  author: number;
+  /** Content vector for the adjacency check; items without one are never "too similar". */
+  vector?: ArrayLike<number>;
+  /** Why it is in the feed (passed through untouched). */
+  reason: string;
+}
+
+export interface PolicyContext {
+  seen?: { has(id: number): boolean };
+  flaggedVideos?: { has(id: number): boolean };
+  flaggedAuthors?: { has(id: number): boolean };
+  /** Category/vector of the last item already shown, so runs and adjacency hold across feed pages. */
+  previous?: { category: number; run: number; vector?: ArrayLike<number> };
+}
+
+/**
+ * Re-ranks scored candidates into a feed of up to k under the diversity, loop-prevention and integrity
+ * rules. Greedy: each slot takes the best remaining candidate that keeps every hard rule (seen window,
+ * category run, author cap, category share); the adjacency rule is soft and is dropped for a slot only if
+ * no candidate satisfies it. If the hard rules cannot be met the feed is shorter than k, never in breach.
+ *
+ * One instance per node (or per actor) keeps scratch buffers, so a call allocates only its result array.
+ */
+export class FeedPolicy {
+  private order = new Int32Array(0);
+  private adjusted = new Float64Array(0);
+  private used = new Uint8Array(0);
+  private readonly authorCounts = new Map<number, number>();
+  private readonly categoryCounts = new Map<number, number>();
+
+  constructor(public config: PolicyConfig) {}
+
+  /** Score after integrity demotion: flagged items keep their place among themselves but sink below peers. */
+  demoted(item: PolicyItem, ctx: PolicyContext): number {
+    const flagged = ctx.flaggedVideos?.has(item.id) === true || ctx.flaggedAuthors?.has(item.author) === true;
+    if (!flagged) return item.score;
+    const f = this.config.integrityDemotion;
+    // multiplying a negative score by f < 1 would raise it; divide instead so demotion always lowers
+    return item.score >= 0 ? item.score * f : f > 0 ? item.score / f : -Infinity;
+  }
+
+  rerank(items: readonly PolicyItem[], k: number, ctx: PolicyContext = {}): PolicyItem[] {
+    const n = items.length;
+    this.ensure(n);
+    const { order, adjusted, used } = this;
+    for (let i = 0; i < n; i++) {
+      order[i] = i;
+      adjusted[i] = this.demoted(items[i]!, ctx);
+      used[i] = 0;
+    }
+    const view = order.subarray(0, n);
+    view.sort((a, b) => adjusted[b]! - adjusted[a]! || a - b);
+
+    const cfg = this.config;
+    const shareMax = Math.max(1, Math.floor(cfg.categoryShareCap * k));
+    this.authorCounts.clear();
+    this.categoryCounts.clear();
+    const out: PolicyItem[] = [];
+    let prevCat = ctx.previous?.category ?? Number.NaN;
+    let run = ctx.previous?.run ?? 0;
+    let prevVec = ctx.previous?.vector;
+    let start = 0;
+    while (out.length < k) {
+      let pick = -1;
+      let fallback = -1;
+      for (let p = start; p < n; p++) {
+        const i = view[p]!;
+        if (used[i]) continue;
+        const it = items[i]!;
+        if (ctx.seen?.has(it.id)) {
+          used[i] = 1;
+          continue;
+        }
+        if (it.category === prevCat && run >= cfg.maxCategoryRun) continue;
+        if ((this.authorCounts.get(it.author) ?? 0) >= cfg.authorCap) continue;
+        if ((this.categoryCounts.get(it.category) ?? 0) >= shareMax) continue;
+        if (prevVec && it.vector && cosine(prevVec, it.vector) > cfg.adjacentSimilarityMax) {
+          if (fallback < 0) fallback = i;
+          continue;
+        }
+        pick = i;
+        break;
+      }
+      if (pick < 0) pick = fallback;
+      if (pick < 0) break;
+      used[pick] = 1;
+      // skip the already-consumed prefix next time
+      while (start < n && used[view[start]!]) start++;
+      const it = items[pick]!;
+      // the same id twice in the candidate list must not give a repeat either
+      for (let p = start; p < n; p++) if (items[view[p]!]!.id === it.id) used[view[p]!] = 1;
+      out.push(it);
+      run = it.category === prevCat ? run + 1 : 1;
+      prevCat = it.category;
+      prevVec = it.vector;
+      this.authorCounts.set(it.author, (this.authorCounts.get(it.author) ?? 0) + 1);
+      this.categoryCounts.set(it.category, (this.categoryCounts.get(it.category) ?? 0) + 1);
+    }
+    return out;
+  }
+
+  private ensure(n: number): void {
+    if (this.order.length >= n) return;
+    const cap = Math.max(n, this.order.length * 2, 64);
+    this.order = new Int32Array(cap);
+    this.adjusted = new Float64Array(cap);
+    this.used = new Uint8Array(cap);
+  }
+}
+
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0, na = 0, nb = 0;
+  const d = Math.min(a.length, b.length);
+  for (let i = 0; i < d; i++) {
+    const x = a[i]!, y = b[i]!;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+}

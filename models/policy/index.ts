@@ -1,0 +1,10 @@
+export { SeenWindow } from "./seen-window.ts";
+export type { SeenWindowState } from "./seen-window.ts";
+export { FeedPolicy, cosine } from "./feed-policy.ts";
+export type { PolicyConfig, PolicyItem, PolicyContext } from "./feed-policy.ts";
+export { SessionSignals, detectBotSession } from "./bot-detector.ts";
+export type { BotDetectorConfig, BotSignal, BotVerdict, SessionSignalsState } from "./bot-detector.ts";
+export { detectFarms } from "./farm-detector.ts";
+export type { FarmDetectorConfig, FarmGroup, EngagementEvent } from "./farm-detector.ts";
+export { detectLoop } from "./loop-detector.ts";
+export type { LoopDetectorConfig, LoopVerdict } from "./loop-detector.ts";
