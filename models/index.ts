@@ -74,3 +74,6 @@ export type { LinUcbConfig, LinUcbState, Uniform, TasteDiscoveryConfig, TasteDis
 // policy and integrity
 export { SeenWindow, FeedPolicy, cosine, SessionSignals, detectBotSession, detectFarms, detectLoop } from "./policy/index.ts";
 export type { SeenWindowState, PolicyConfig, PolicyItem, PolicyContext, BotDetectorConfig, BotSignal, BotVerdict, SessionSignalsState, FarmDetectorConfig, FarmGroup, EngagementEvent, LoopDetectorConfig, LoopVerdict } from "./policy/index.ts";
+// feed metrics, cold start and the homogenization stabilizer
+export { gini, catalogCoverage, categoryEntropy, intraListDiversity, jensenShannon, filterBubbleIndex, coldStartScore, viralDecision, HomogenizationStabilizer } from "./metrics/index.ts";
+export type { StagePerformance, ViralConfig, ViralDecision, StabilizerConfig, StabilizerSettings, StabilizerState, HomogenizationMetrics } from "./metrics/index.ts";

@@ -1,0 +1,83 @@
+/**
+ * Exposure Gini over per-item impression counts (items never shown count as zeros, so pass the whole
+ * catalog): 0 = everyone equally exposed, →1 = one item takes everything. Sorted-rank form, O(n log n).
+ */
+export function gini(values: ArrayLike<number>): number {
+  const n = values.length;
+  if (n === 0) return 0;
+  const x = Float64Array.from(values).sort();
+  let sum = 0, weighted = 0;
+  for (let i = 0; i < n; i++) {
+    sum += x[i]!;
+    weighted += (i + 1) * x[i]!;
+  }
+  return sum > 0 ? (2 * weighted) / (n * sum) - (n + 1) / n : 0;
+}
+
+/** Share of the catalog with at least one impression. */
+export function catalogCoverage(exposures: ArrayLike<number>, catalogSize = exposures.length): number {
+  if (catalogSize <= 0) return 0;
+  let shown = 0;
+  for (let i = 0; i < exposures.length; i++) if (exposures[i]! > 0) shown++;
+  return shown / catalogSize;
+}
+
+/** Shannon entropy (bits) of a count or probability vector; `normalized` divides by log2(#categories). */
+export function categoryEntropy(counts: ArrayLike<number>, normalized = false): number {
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i]!;
+  if (total <= 0) return 0;
+  let h = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const p = counts[i]! / total;
+    if (p > 0) h -= p * Math.log2(p);
+  }
+  return normalized ? (counts.length > 1 ? h / Math.log2(counts.length) : 0) : h;
+}
+
+/** Intra-list diversity: mean pairwise (1 − cosine) over the vectors of one feed. */
+export function intraListDiversity(vectors: readonly ArrayLike<number>[]): number {
+  const n = vectors.length;
+  if (n < 2) return 0;
+  const norms = vectors.map((v) => {
+    let s = 0;
+    for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+    return Math.sqrt(s);
+  });
+  let total = 0;
+  for (let a = 0; a < n; a++) {
+    for (let b = a + 1; b < n; b++) {
+      const va = vectors[a]!, vb = vectors[b]!;
+      let dot = 0;
+      for (let i = 0; i < Math.min(va.length, vb.length); i++) dot += va[i]! * vb[i]!;
+      const d = norms[a]! * norms[b]!;
+      total += 1 - (d > 0 ? dot / d : 0);
+    }
+  }
+  return total / ((n * (n - 1)) / 2);
+}
+
+/** Jensen–Shannon divergence (bits, in [0, 1]) between two count or probability vectors of equal length. */
+export function jensenShannon(p: ArrayLike<number>, q: ArrayLike<number>): number {
+  let sp = 0, sq = 0;
+  for (let i = 0; i < p.length; i++) sp += p[i]!;
+  for (let i = 0; i < q.length; i++) sq += q[i]!;
+  if (sp <= 0 || sq <= 0) return sp === sq ? 0 : 1;
+  let js = 0;
+  for (let i = 0; i < Math.max(p.length, q.length); i++) {
+    const a = (p[i] ?? 0) / sp, b = (q[i] ?? 0) / sq;
+    const m = (a + b) / 2;
+    if (a > 0) js += 0.5 * a * Math.log2(a / m);
+    if (b > 0) js += 0.5 * b * Math.log2(b / m);
+  }
+  return Math.min(1, Math.max(0, js));
+}
+
+/**
+ * Filter-bubble index: JS divergence between what the user truly likes (taste over categories) and the
+ * categories the feed showed. 0 = the feed mirrors the taste; high values mean the feed narrowed (or drifted)
+ * away from it. Known only in simulation, where the true taste is ground truth.
+ */
+export function filterBubbleIndex(trueTaste: ArrayLike<number>, shownCounts: ArrayLike<number>): number {
+  return jensenShannon(trueTaste, shownCounts);
+}

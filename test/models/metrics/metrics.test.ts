@@ -1,0 +1,36 @@
+import t from "tap";
+import { catalogCoverage, categoryEntropy, coldStartScore, filterBubbleIndex, gini, intraListDiversity, jensenShannon, viralDecision, type ViralConfig } from "../../../models/index.ts";
+
+const close = (a: number, b: number, eps = 1e-4) => Math.abs(a - b) < eps;
+
+t.test("metrics - Gini, coverage, entropy, JS and intra-list diversity equal hand-computed values", async (t) => {
+  t.equal(gini([5, 5, 5, 5]), 0, "equal exposure");
+  t.ok(close(gini([0, 0, 0, 10]), 0.75), "one of four takes all: 0.75");
+  t.ok(close(gini([4, 1, 3, 2]), 0.25), "1..4: sum|xi−xj| 20 / (2·16·2.5) = 0.25 (order does not matter)");
+  t.equal(gini([]), 0);
+  t.equal(catalogCoverage([0, 3, 0, 1], 8), 0.25, "2 shown of a catalog of 8");
+  t.ok(close(categoryEntropy([1, 1, 2]), 1.5), "p = ¼ ¼ ½ → 1.5 bits");
+  t.ok(close(categoryEntropy([1, 1, 2], true), 1.5 / Math.log2(3)), "normalised by log2 3");
+  t.equal(categoryEntropy([0, 7, 0]), 0);
+  t.equal(jensenShannon([1, 0], [0, 1]), 1, "disjoint: 1 bit");
+  t.equal(jensenShannon([2, 2], [1, 1]), 0, "same distribution, different scale");
+  t.ok(close(jensenShannon([0.5, 0.5], [1, 0]), 0.31128), "½·(½log2(⅔)+½log2 2) + ½·log2(4/3) = 0.31128");
+  t.ok(close(filterBubbleIndex([0.5, 0.5], [10, 0]), 0.31128), "a feed showing only half of a two-category taste");
+  t.ok(close(intraListDiversity([[1, 0], [0, 1], [1, 1]]), (1 + 2 * (1 - Math.SQRT1_2)) / 3), "(1 + 2(1 − 1/√2)) / 3");
+});
+
+const viral: ViralConfig = { weights: { watchTime: 0.4, completion: 0.4, skip: 0.2 }, stagePools: [300, 3000, 30000], promoteThreshold: 0.8, retireThreshold: 0.3, earlyRetireFraction: 0.5 };
+const base = { watchTime: 10, completion: 0.3, skipRate: 0.4 };
+
+t.test("cold start - the seed score and the viral ladder decision", async (t) => {
+  t.ok(close(coldStartScore(base, base, viral.weights), 0.6), "a video matching its baselines scores 0.4 + 0.4 − 0.2");
+  const strong = { watchTime: 20, completion: 0.45, skipRate: 0.2 };
+  t.ok(close(coldStartScore(strong, base, viral.weights), 0.8 + 0.6 - 0.1), "2×wt, 1.5×completion, ½ skips → 1.3");
+  t.same(viralDecision(0, 300, strong, base, viral), { action: "promote", stage: 0, nextStage: 1, pool: 3000, score: coldStartScore(strong, base, viral.weights) });
+  t.equal(viralDecision(0, 300, base, base, viral).action, "retire", "average is not enough to promote");
+  t.equal(viralDecision(0, 100, base, base, viral).action, "continue", "stage not finished");
+  const weak = { watchTime: 2, completion: 0.03, skipRate: 0.9 };
+  t.equal(viralDecision(1, 1600, weak, base, viral).action, "retire", "clearly weak after half the pool retires early");
+  t.equal(viralDecision(2, 30000, strong, base, viral).action, "graduate");
+  t.equal(coldStartScore(strong, { watchTime: 0, completion: 0, skipRate: 0 }, viral.weights) > 0, true, "zero baselines are guarded");
+});
