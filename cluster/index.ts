@@ -7,3 +7,20 @@ export type { EmbeddedNode, EmbeddedNodeOptions } from "./node/embedded-node.ts"
 export { LmdbCatalog, listCatalogDatasets } from "./catalog/lmdb-catalog.ts";
 export { NatsTransport } from "./transport/nats-transport.ts";
 export type { NatsTransportEvent, NatsTransportOptions } from "./transport/nats-transport.ts";
+// gRPC gateway (issue 7)
+export { startFeedService } from "./gateway/feed-service.ts";
+export type { FeedService, FeedServiceOptions, GrpcConfig } from "./gateway/feed-service.ts";
+export { FeedGateway } from "./gateway/feed-gateway.ts";
+export type { CallInfo, GatewayLimits, FeedGatewayOptions } from "./gateway/feed-gateway.ts";
+export type { FeedBackend, BackendNodeStatus } from "./gateway/feed-backend.ts";
+export { ActorFeedBackend } from "./gateway/actor-feed-backend.ts";
+export { DirectEventSink } from "./gateway/event-sink.ts";
+export type { EventSink, AcceptedEvent } from "./gateway/event-sink.ts";
+export { AdmissionControl, ShedReason } from "./gateway/admission-control.ts";
+export { toCallStatus } from "./gateway/error-status.ts";
+export type { CallStatus } from "./gateway/error-status.ts";
+export { GrpcStatus, grpcStatusName } from "./gateway/status-codes.ts";
+export { createFeedClient, isLoopbackHost } from "./gateway/grpc.ts";
+export { RpcError, parseTarget } from "./gateway/feed-client.ts";
+export type { FeedClient, FeedClientOptions, CallOptions } from "./gateway/feed-client.ts";
+export { ID_PATTERN } from "./gateway/request-validation.ts";

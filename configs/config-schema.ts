@@ -149,6 +149,48 @@ export const configSchema = obj({
     progressEveryMs: int(50, 3_600_000),
     progress: bool(),
   }),
+  grpc: obj({
+    /** Address `fyp serve` binds; a non-loopback host needs TLS (or allowInsecureRemote). */
+    host: str({ pattern: /^[A-Za-z0-9.:_-]{1,253}$/ }),
+    /** gRPC port; 0 picks a free one (printed at start). */
+    port: int(0, 65_535),
+    /** Largest feed page a GetFeed may ask for. */
+    maxFeedCount: int(1, 10_000),
+    /** Admission control: requests handled at once; more are refused with RESOURCE_EXHAUSTED. */
+    maxInFlight: int(1, 1_000_000),
+    /** Admission control: messages queued in the node's mailboxes above which requests are refused. */
+    maxMailboxBacklog: int(1, 100_000_000),
+    /** Admission control: event-loop delay (ms, sampled) above which requests are refused; 0 disables. */
+    maxEventLoopDelayMs: int(0, 60_000),
+    /** Work budget of a request that carries no deadline. */
+    defaultDeadlineMs: int(1, 3_600_000),
+    /** Events one ReportEvents call may carry. */
+    maxEventsPerStream: int(1, 100_000_000),
+    /** Largest request message accepted. */
+    maxMessageBytes: int(1024, 64 * 1024 * 1024),
+    /** Highest video category index. */
+    maxCategory: int(0, 1_000_000),
+    /** Timestamps may be this far in the future (client clock skew). */
+    maxClockSkewMs: int(0, 86_400_000),
+    /** Timestamps may be this far in the past. */
+    maxEventAgeMs: int(0, 86_400_000 * 3650),
+    /** Bearer token clients must send (`authorization: Bearer <token>`); "" disables the check. */
+    authToken: str({ maxLength: 4096 }),
+    /** Allow plaintext on a non-loopback host (e.g. behind a mesh that terminates TLS). */
+    allowInsecureRemote: bool(),
+    tls: obj({
+      /** PEM server certificate chain file; "" (with key "") serves plaintext. */
+      cert: str({ maxLength: 4096 }),
+      /** PEM private key file. */
+      key: str({ maxLength: 4096 }),
+    }),
+    metrics: obj({
+      /** Prometheus text exposition at http://host:port/metrics. */
+      enabled: bool(),
+      host: str({ pattern: /^[A-Za-z0-9.:_-]{1,253}$/ }),
+      port: int(0, 65_535),
+    }),
+  }),
 });
 
 export type Config = Infer<typeof configSchema>;

@@ -106,10 +106,12 @@ export interface UploadVideoRequest {
   atMs: number;
 }
 
+/**
+ * The upload is accepted; the viral coordinator places the video in a cold-start pool shortly after
+ * (GetVideoStats shows its stage).
+ */
 export interface UploadVideoResponse {
   videoId: string;
-  /** Exposure stage on the viral ladder (0 = the first cold-start pool). */
-  stage: number;
 }
 
 export interface GetVideoStatsRequest {
@@ -118,7 +120,7 @@ export interface GetVideoStatsRequest {
 
 export interface VideoStats {
   videoId: string;
-  /** Exposure stage (-1 = retired). */
+  /** -1 regular catalog video, 0..n-1 on the viral ladder, n graduated, -2 retired. */
   stage: number;
   impressions: number;
   watchMs: number;
