@@ -24,3 +24,5 @@ export { createFeedClient, isLoopbackHost } from "./gateway/grpc.ts";
 export { RpcError, parseTarget } from "./gateway/feed-client.ts";
 export type { FeedClient, FeedClientOptions, CallOptions } from "./gateway/feed-client.ts";
 export { ID_PATTERN } from "./gateway/request-validation.ts";
+export { createFeedNode } from "./node/feed-node.ts";
+export type { FeedNode, FeedNodeOptions } from "./node/feed-node.ts";

@@ -1,4 +1,4 @@
-import { bool, int, num, obj, oneOf, str, type Infer } from "./schema.ts";
+import { bool, int, listOf, num, obj, oneOf, str, type Infer } from "./schema.ts";
 
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -77,6 +77,33 @@ export const configSchema = obj({
       skipFast: num(0, 100),
       fatigue: num(0, 100),
     }),
+    /** Trained rankers (ONNX + JSON model card per version) live here; relative to the working directory. */
+    modelsDir: str({ minLength: 1, maxLength: 4096 }),
+    /** Shared-bottom widths of the multi-task network, then one tower per head. */
+    hidden: listOf(int(1, 8192), 1, 8),
+    tower: int(1, 4096),
+    epochs: int(1, 1000),
+    batchSize: int(1, 1_000_000),
+    learningRate: num(1e-6, 1),
+    /** E[watch_ratio] is learnt on min(watch_ratio, cap) / cap, so every head is in [0, 1]. */
+    watchRatioCap: num(1, 100),
+    /** KuaiRand time split: train on days up to trainEnd, validate on the days after it up to validEnd (YYYY-MM-DD, UTC+8). */
+    trainEnd: str({ pattern: /^\d{4}-\d{2}-\d{2}$/ }),
+    validEnd: str({ pattern: /^\d{4}-\d{2}-\d{2}$/ }),
+    /** Incremental training: passes over each stream window of recent events. */
+    incrementalEpochs: int(1, 100),
+    /** Seed of weight init and shuffling. */
+    seed: int(0, 2 ** 31 - 1),
+  }),
+  interest: obj({
+    /** Short-term EMA rate: s += rate * engagement * (v - s). */
+    shortRate: num(0, 1),
+    /** Mid-term GRU: engagements it reads (most recent last). */
+    midSeqLen: int(1, 512),
+    /** Long-term category affinity half-life (event time). */
+    longHalfLifeMs: int(1, 86_400_000 * 3650),
+    /** Seed of the fixed random projections between content space and interest spaces. */
+    seed: int(0, 2 ** 31 - 1),
   }),
   inference: obj({
     /** ModelService: a batch starts when this many rows are queued, else at the end of the tick. */
@@ -135,6 +162,32 @@ export const configSchema = obj({
     coldStartImpressions: int(1, 1_000_000),
     coEngagementWindow: int(1, 1000),
   }),
+  feed: obj({
+    /** Items per feed when a request does not say. */
+    size: int(1, 1000),
+    /** Served items remembered per session; none is served again within this window. */
+    seenWindow: int(1, 100_000),
+    /** Engaged items kept as the mid-term sequence. */
+    recentMax: int(1, 10_000),
+    /** Per-event decay of long-term category affinity. */
+    longDecay: num(0.5, 1),
+    /** Score multiplier of videos flagged by integrity. */
+    integrityDemotion: num(0, 1),
+    /** Half-life of the homogenization monitor's exposure window (clock ms). */
+    exposureHalfLifeMs: int(1, 86_400_000 * 30),
+    /** Per-node pre-aggregation flush interval (clock ms). */
+    flushMs: int(1, 3_600_000),
+    /** Users are hashed into this many cohorts. */
+    cohorts: int(1, 1_000_000),
+    viral: obj({
+      /** Impressions of each exposure stage (stage 0 = the cold-start test). */
+      stageBudgets: listOf(int(1, 1_000_000_000), 1, 16),
+      /** Cohorts that see a video at each stage (capped at feed.cohorts). */
+      stageCohorts: listOf(int(1, 1_000_000), 1, 16),
+      /** Cold-start score a video needs at each stage's end to be promoted. */
+      promoteAt: listOf(num(-100, 100), 1, 16),
+    }),
+  }),
   simulate: obj({
     seed: int(0, 2 ** 31 - 1),
     sessions: int(1, 100_000_000),
@@ -190,6 +243,76 @@ export const configSchema = obj({
       host: str({ pattern: /^[A-Za-z0-9.:_-]{1,253}$/ }),
       port: int(0, 65_535),
     }),
+  }),
+  exploration: obj({
+    /** LinUCB over candidate context features: UCB = xᵀθ + alpha·sqrt(xᵀA⁻¹x), A starts as lambda·I. */
+    linucb: obj({ alpha: num(0, 100), lambda: num(1e-6, 1e6) }),
+    /** Epsilon of the epsilon-greedy baseline arm (experiments). */
+    epsilon: num(0, 1),
+    /** Share of feed slots that are exploration; the homogenization stabilizer moves it at run time. */
+    noveltyRate: num(0, 1),
+    /** The first slots of a feed are never exploration. */
+    protectTopSlots: int(0, 1000),
+    discovery: obj({
+      /** Pseudo-observations the cohort's per-category prior is worth for a new session. */
+      priorStrength: num(0, 10_000),
+    }),
+  }),
+  policy: obj({
+    maxCategoryRun: int(1, 1000),
+    /** Cosine above which two items are not placed next to each other (soft). */
+    adjacentSimilarityMax: num(-1, 1),
+    authorCap: int(1, 1000),
+    /** Over-personalization guard: most share of one feed one category may take. */
+    categoryShareCap: num(0, 1),
+  }),
+  integrity: obj({
+    bot: obj({
+      minEvents: int(1, 1_000_000),
+      /** Coefficient of variation of inter-event gaps below this is inhumanly regular. */
+      maxGapCv: num(0, 10),
+      perfectCompletion: num(0, 1),
+      burstEvents: int(1, 1_000_000),
+      burstWindowMs: int(1, 86_400_000),
+      /** Signals (regular timing, perfect completion, bursts) needed to flag a session. */
+      minSignals: int(1, 3),
+    }),
+    farm: obj({
+      windowMs: int(1, 86_400_000),
+      minSessions: int(2, 1_000_000),
+      minSharedVideos: int(1, 1_000_000),
+      minGroupSize: int(2, 1_000_000),
+      /** A burst must hold this many times the video's average per-window engagement. */
+      burstFactor: num(1, 1_000_000),
+      maxCellSessions: int(2, 1_000_000),
+    }),
+    loop: obj({ window: int(1, 100_000), maxClusterShare: num(0, 1) }),
+  }),
+  homogenization: obj({
+    /** Off: the novelty rate and diversity rules stay at their configured values. */
+    enabled: bool(),
+    /** How often the coordinator recomputes the metrics and steps the controller (clock ms). */
+    intervalMs: int(1, 86_400_000),
+    giniMax: num(0, 1),
+    coverageMin: num(0, 1),
+    /** Normalised category entropy. */
+    entropyMin: num(0, 1),
+    hysteresis: num(0, 1),
+    noveltyMin: num(0, 1),
+    noveltyMax: num(0, 1),
+    step: num(0, 1),
+    calmSteps: int(1, 1000),
+    categoryShareCapLoose: num(0, 1),
+    categoryShareCapTight: num(0, 1),
+    maxCategoryRunLoose: int(1, 1000),
+    maxCategoryRunTight: int(1, 1000),
+  }),
+  coldStart: obj({
+    /** Seed score: watchTime·wt/base + completion·c/base − skip·s/base. Follower count is never an input. */
+    weights: obj({ watchTime: num(0, 100), completion: num(0, 100), skip: num(0, 100) }),
+    /** Retire before the stage budget is spent when the score is below this after earlyRetireFraction of it. */
+    earlyRetireBelow: num(-100, 100),
+    earlyRetireFraction: num(0, 1),
   }),
 });
 

@@ -7,12 +7,12 @@ export type { OnnxAttr, OnnxDim, OnnxElemType } from "./training/onnx/onnx-graph
 // inference
 export type { TensorData, Feeds, InferenceSession, SessionFactory, SessionOptions } from "./inference/inference-session.ts";
 export { openOnnxSession } from "./inference/onnx-runtime.ts";
-// embeddings
-export { hashTextFeatures } from "./embeddings/text-hashing.ts";
-export type { TextHashingOptions } from "./embeddings/text-hashing.ts";
 export { ModelService } from "./inference/model-service.ts";
 export type { ModelServiceOptions, BatchInfo, InferResult } from "./inference/model-service.ts";
 export { createFunctionSession } from "./inference/function-session.ts";
+// embeddings
+export { hashTextFeatures } from "./embeddings/text-hashing.ts";
+export type { TextHashingOptions } from "./embeddings/text-hashing.ts";
 export { DATASET_NAMES, isDatasetName } from "./datasets/schema.ts";
 export type { DatasetName, Video, User, Interaction, Labels, Signals, SessionInfo } from "./datasets/schema.ts";
 export { deriveLabels, UNKNOWN_LABELS } from "./datasets/labels.ts";
@@ -37,7 +37,7 @@ export type { DatasetStats } from "./datasets/dataset-stats.ts";
 export { SyntheticWorld } from "./datasets/synthetic/synthetic-world.ts";
 export type { SyntheticUser, SyntheticVideo, SyntheticInteraction } from "./datasets/synthetic/synthetic-world.ts";
 export { fitWorldParams } from "./datasets/synthetic/fit-world.ts";
-export { loadShippedParams, readWorldParams, writeWorldParams, SHIPPED_PARAMS_PATH } from "./datasets/synthetic/world-params.ts";
+export { loadShippedParams, readWorldParams, writeWorldParams, worldParamsFor, SHIPPED_PARAMS_PATH } from "./datasets/synthetic/world-params.ts";
 export type { WorldParams } from "./datasets/synthetic/world-params.ts";
 export { checkWorld } from "./datasets/synthetic/world-check.ts";
 export type { WorldCheck } from "./datasets/synthetic/world-check.ts";
@@ -67,13 +67,23 @@ export { SequenceExtractor, TextExtractor } from "./embeddings/extractors.ts";
 export { ContentFusion, FUSION_IO } from "./embeddings/content-fusion.ts";
 export type { ModalityVectors, ModalityDims } from "./embeddings/content-fusion.ts";
 export { ContentEmbedder } from "./embeddings/content-embedder.ts";
-export { loadShippedParams, readWorldParams, writeWorldParams, worldParamsFor, SHIPPED_PARAMS_PATH } from "./datasets/synthetic/world-params.ts";
 // exploration
 export { LinUcb, EpsilonGreedy, NoveltyInjector, interleaveFeed, TasteDiscovery } from "./exploration/index.ts";
 export type { LinUcbConfig, LinUcbState, Uniform, TasteDiscoveryConfig, TasteDiscoveryState } from "./exploration/index.ts";
+// feed pipeline (DESIGN.md §5)
+export { SyntheticFeedCatalog, unit, dot } from "./feed/feed-catalog.ts";
+export type { FeedCatalog, FeedVideo } from "./feed/feed-catalog.ts";
+export { newSessionModel, applyWatch, markServed, engagementWeight, longTermDistribution } from "./feed/session-model.ts";
+export type { SessionModel, SessionModelParams } from "./feed/session-model.ts";
+export { PriorRanker, seedScore, rankRows } from "./feed/ranker.ts";
+export type { Ranker, RankRow, RankContext, RankingWeights, ObjectivePredictions } from "./feed/ranker.ts";
+export { FeedPipeline } from "./feed/feed-pipeline.ts";
+export type { FeedPipelineDeps, ScoredCandidate, ServedItem, Selector, Bandit } from "./feed/feed-pipeline.ts";
 // policy and integrity
 export { SeenWindow, FeedPolicy, cosine, SessionSignals, detectBotSession, detectFarms, detectLoop } from "./policy/index.ts";
 export type { SeenWindowState, PolicyConfig, PolicyItem, PolicyContext, BotDetectorConfig, BotSignal, BotVerdict, SessionSignalsState, FarmDetectorConfig, FarmGroup, EngagementEvent, LoopDetectorConfig, LoopVerdict } from "./policy/index.ts";
 // feed metrics, cold start and the homogenization stabilizer
 export { gini, catalogCoverage, categoryEntropy, intraListDiversity, jensenShannon, filterBubbleIndex, coldStartScore, viralDecision, HomogenizationStabilizer } from "./metrics/index.ts";
-export type { StagePerformance, ViralConfig, ViralDecision, StabilizerConfig, StabilizerSettings, StabilizerState, HomogenizationMetrics } from "./metrics/index.ts";
+export type { StagePerformance, ViralLadder, ColdStartConfig, ViralDecision, StabilizerConfig, StabilizerSettings, StabilizerState, HomogenizationMetrics } from "./metrics/index.ts";
+export { policySelector } from "./feed/policy-selector.ts";
+export { LinUcbBandit } from "./feed/linucb-bandit.ts";

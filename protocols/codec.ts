@@ -33,6 +33,7 @@ export const SHARED_STRUCTURES: readonly (readonly string[])[] = [
   ["members", "watchRatio", "completion", "skipRate"],
   ["type", "model", "version", "metrics"],
   ["type", "subject", "signal", "weight", "at"],
+  ["type", "node", "sessions", "videos", "times"],
   ["items", "modelVersion"],
   ["videoId", "score", "reason", "modelVersion", "predictions"],
   ["videoId", "score", "reason", "modelVersion"],

@@ -166,6 +166,8 @@ export interface CoordGetState { type: "coord.get-state" }
 export interface ModelTrained { type: "model.trained"; model: string; version: string; metrics: Record<string, number> }
 /** An integrity signal from a video or session actor. */
 export interface IntegritySignal { type: "integrity.signal"; subject: string; signal: string; weight: number; at: number }
+/** A node's strong engagements (completions) of one flush window, for coordinated-activity detection. */
+export interface IntegrityEngagements { type: "integrity.engagements"; node: string; sessions: string[]; videos: number[]; times: number[] }
 /** Periodic coordinator timer. */
 export interface CoordTick { type: "coord.tick" }
 
@@ -175,6 +177,7 @@ export type CoordMsg =
   | HomogenizationSummary
   | ModelTrained
   | IntegritySignal
+  | IntegrityEngagements
   | CoordTick
   | CoordGetState;
 

@@ -1,7 +1,16 @@
-import { assertNever, type VideoMsg, type VideoStats } from "../../protocols/index.ts";
+import { assertNever, type VideoMsg, type VideoStats, type ViralStageResult } from "../../protocols/index.ts";
 import { defineActor } from "../actor-behavior.ts";
+import { feedServices, videoNumber } from "../services/feed-services.ts";
+
+interface StageCounters {
+  impressions: number;
+  watchRatioSum: number;
+  completions: number;
+  skips: number;
+}
 
 export interface VideoState {
+  /** -1 regular catalog video, 0..n-1 on the viral ladder, n graduated, -2 retired. */
   stage: number;
   impressions: number;
   watchMs: number;
@@ -12,14 +21,23 @@ export interface VideoState {
   authorId: string;
   durationMs: number;
   category: number;
+  /** Counters per ladder stage, and which stages were already reported to the viral coordinator. */
+  stages: StageCounters[];
+  reported: number[];
 }
 
-/** A video's performance counters and its stage on the viral ladder. */
+export const RETIRED = -2;
+
+/**
+ * A video: its performance counters (fed by per-node aggregated flushes) and its place on the viral
+ * ladder. When a stage's impressions reach the stage budget it reports the stage's means once; the viral
+ * coordinator decides promotion against the cohort baselines.
+ */
 export const videoActor = defineActor<VideoState, VideoMsg>({
   kind: "video",
   initialState: () => ({
-    stage: 0, impressions: 0, watchMs: 0, completions: 0, skips: 0, likes: 0, rewatches: 0,
-    authorId: "", durationMs: 0, category: -1,
+    stage: -1, impressions: 0, watchMs: 0, completions: 0, skips: 0, likes: 0, rewatches: 0,
+    authorId: "", durationMs: 0, category: -1, stages: [], reported: [],
   }),
   receive(ctx, msg): VideoStats | undefined {
     const s = ctx.state;
@@ -28,7 +46,7 @@ export const videoActor = defineActor<VideoState, VideoMsg>({
         s.authorId = msg.authorId;
         s.durationMs = msg.durationMs;
         s.category = msg.category;
-        s.stage = 0;
+        ctx.tell("coord/viral", { type: "viral.new-video", videoId: ctx.key, category: msg.category, at: msg.at });
         return undefined;
       case "video.watch":
         s.impressions++;
@@ -36,14 +54,32 @@ export const videoActor = defineActor<VideoState, VideoMsg>({
         if (msg.watchMs >= msg.durationMs) s.completions++;
         if (msg.watchMs < Math.min(3000, msg.durationMs * 0.2)) s.skips++;
         return undefined;
-      case "video.engagement":
+      case "video.engagement": {
         s.impressions += msg.impressions;
         s.watchMs += msg.watchMs;
         s.completions += msg.completions;
         s.skips += msg.skips;
         s.likes += msg.likes;
         s.rewatches += msg.rewatches;
+        if (msg.stage >= 0) {
+          const st = (s.stages[msg.stage] ??= { impressions: 0, watchRatioSum: 0, completions: 0, skips: 0 });
+          st.impressions += msg.impressions;
+          st.watchRatioSum += msg.watchRatioSum;
+          st.completions += msg.completions;
+          st.skips += msg.skips;
+          const budget = feedServices(ctx.services).viral.stageBudgets[msg.stage];
+          if (budget !== undefined && st.impressions >= budget && !s.reported.includes(msg.stage) && s.stage === msg.stage) {
+            s.reported.push(msg.stage);
+            const n = Math.max(1, st.impressions);
+            const r: ViralStageResult = {
+              type: "viral.stage-result", videoId: ctx.key, stage: msg.stage, category: categoryOf(ctx, s),
+              impressions: st.impressions, watchRatio: st.watchRatioSum / n, completion: st.completions / n, skipRate: st.skips / n,
+            };
+            ctx.tell("coord/viral", r);
+          }
+        }
         return undefined;
+      }
       case "video.set-stage":
         s.stage = msg.stage;
         return undefined;
@@ -57,3 +93,10 @@ export const videoActor = defineActor<VideoState, VideoMsg>({
     }
   },
 });
+
+/** The category from the upload, else from the node's catalog. */
+function categoryOf(ctx: { services: Record<string, unknown>; key: string }, s: VideoState): number {
+  if (s.category >= 0) return s.category;
+  return feedServices(ctx.services).catalog.get(videoNumber(ctx.key))?.category ?? 0;
+}
+

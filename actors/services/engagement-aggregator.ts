@@ -36,6 +36,9 @@ export interface WatchRecord {
   rewatched: boolean;
   /** Engagement weight (trending). */
   weight: number;
+  /** The session (actor id) and time, for coordinated-engagement detection. */
+  session: string;
+  at: number;
 }
 
 /**
@@ -51,6 +54,8 @@ export class EngagementAggregator {
   private ildSum = 0;
   private feeds = 0;
   private timer: TimerHandle | null = null;
+  /** Strong engagements (completions, likes) of this window, for the integrity coordinator's farm detector. */
+  private engagements: { sessions: string[]; videos: number[]; times: number[] } = { sessions: [], videos: [], times: [] };
   /** Quality estimates (smoothed mean watch ratio) need all-time sums, not the flush window's. */
   private readonly qualitySums = new Map<number, [number, number]>();
   flushes = 0;
@@ -91,7 +96,19 @@ export class EngagementAggregator {
     this.feeds++;
   }
 
+  /** A like or rewatch of a video already counted as watched. */
+  recordReaction(videoId: number, kind: "like" | "rewatch"): void {
+    const c = this.counters(videoId);
+    if (kind === "like") c.likes++;
+    else c.rewatches++;
+  }
+
   recordWatch(w: WatchRecord, nowMs: number): void {
+    if (w.completed) {
+      this.engagements.sessions.push(w.session);
+      this.engagements.videos.push(w.videoId);
+      this.engagements.times.push(w.at);
+    }
     const c = this.counters(w.videoId);
     c.watchRatioSum += w.watchRatio;
     c.watchMs += w.watchMs;
@@ -155,6 +172,10 @@ export class EngagementAggregator {
         categoryCounts: this.categoryCounts, videoIds: ids, videoCounts: counts, ildSum: this.ildSum, feeds: this.feeds,
       };
       sys.tell("coord/homogenization", m);
+    }
+    if (this.engagements.videos.length > 0) {
+      sys.tell("coord/integrity", { type: "integrity.engagements", node: this.o.nodeId, ...this.engagements });
+      this.engagements = { sessions: [], videos: [], times: [] };
     }
     this.videos = new Map();
     this.cohorts = new Map();

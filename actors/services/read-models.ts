@@ -5,6 +5,7 @@ export interface ReadModelsOptions {
   trendingHalfLifeMs: number;
   noveltyRate: number;
   maxCategoryShare: number;
+  maxCategoryRun: number;
 }
 
 /**
@@ -22,6 +23,7 @@ export class ReadModels {
   private readonly poolCohorts = new Map<number, string[]>();
   noveltyRate: number;
   maxCategoryShare: number;
+  maxCategoryRun: number;
   applied = 0;
   private publisher: (u: ReadModelUpdate) => void = (u) => this.apply(u);
 
@@ -29,6 +31,7 @@ export class ReadModels {
     this.trending = new TrendingCounter(o.trendingHalfLifeMs);
     this.noveltyRate = o.noveltyRate;
     this.maxCategoryShare = o.maxCategoryShare;
+    this.maxCategoryRun = o.maxCategoryRun;
   }
 
   /** Routes published updates (the cluster layer broadcasts them to every node's `apply`). */
@@ -62,6 +65,7 @@ export class ReadModels {
       case "novelty":
         this.noveltyRate = u.rate;
         this.maxCategoryShare = u.maxCategoryShare;
+        this.maxCategoryRun = u.maxCategoryRun;
         return;
       default:
         assertNever(u, "read-model update");

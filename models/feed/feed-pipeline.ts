@@ -25,13 +25,26 @@ export interface ServedItem {
   predictions: ObjectivePredictions;
 }
 
-/** Picks the final list from exploit and explore pools under the diversity/loop policy. */
+/**
+ * Picks the final list from the exploit and explore pools under the diversity/loop policy; `mask[i] = 1`
+ * marks slot i as exploration.
+ */
 export type Selector = (
   exploit: ScoredCandidate[],
   explore: ScoredCandidate[],
   count: number,
-  explorationSlots: boolean[],
+  mask: Uint8Array,
+  session: SessionModel,
 ) => { item: ScoredCandidate; exploration: boolean }[];
+
+/** LinUCB-style exploration: a confidence bonus for explore candidates, learnt from their rewards. */
+export interface Bandit {
+  /** Context features of a candidate (the same vector must be passed back to `update`). */
+  features(c: ScoredCandidate): Float64Array;
+  /** UCB = mean + alpha·width: the exploration bonus added to an explore candidate's score. */
+  bonus(x: Float64Array): number;
+  update(x: Float64Array, reward: number): void;
+}
 
 export interface FeedPipelineDeps {
   catalog: FeedCatalog;
@@ -39,8 +52,8 @@ export interface FeedPipelineDeps {
   /** The current ranking model; read per request so a hot swap applies to the next feed. */
   ranker: () => Ranker;
   weights: RankingWeights;
-  /** Share of each feed reserved for exploration (novelty injection), adjusted at run time. */
-  noveltyRate: () => number;
+  /** Marks the exploration slots of a feed of `count` (novelty injection at the current rate). */
+  explorationMask: (count: number) => Uint8Array;
   /** Integrity: flagged videos get their score multiplied by `demotion`. */
   isFlagged: (videoId: number) => boolean;
   demotion: number;
@@ -48,14 +61,8 @@ export interface FeedPipelineDeps {
   candidates: number;
   session: SessionModelParams;
   select: Selector;
-  /** Optional exploration bonus per candidate (e.g. LinUCB's confidence width). */
-  explorationBonus?: (c: ScoredCandidate, session: SessionModel) => number;
-}
-
-/** Which of `count` slots are exploration at `rate`, spread evenly (deterministic). */
-export function explorationSlots(count: number, rate: number): boolean[] {
-  const r = Math.max(0, Math.min(1, rate));
-  return Array.from({ length: count }, (_, i) => Math.floor((i + 1) * r + 1e-9) > Math.floor(i * r + 1e-9));
+  /** Optional contextual bandit over explore candidates. */
+  bandit?: Bandit;
 }
 
 const EXPLORE_SOURCES: ReadonlySet<SourceName> = new Set(["exploration", "coldStart"]);
@@ -96,13 +103,13 @@ export class FeedPipeline {
       if (d.isFlagged(v.id)) score *= score > 0 ? d.demotion : 1 / d.demotion;
       const sc: ScoredCandidate = { id: v.id, category: v.category, authorId: v.authorId, vector: v.vector, source: bySource.get(v.id)!, score, predictions: p };
       if (EXPLORE_SOURCES.has(sc.source)) {
-        if (d.explorationBonus) sc.score += d.explorationBonus(sc, session);
+        if (d.bandit !== undefined) sc.score += d.bandit.bonus(d.bandit.features(sc));
         explore.push(sc);
       } else exploit.push(sc);
     }
     exploit.sort((a, b) => b.score - a.score || a.id - b.id);
     explore.sort((a, b) => b.score - a.score || a.id - b.id);
-    const picked = d.select(exploit, explore, req.count, explorationSlots(req.count, d.noveltyRate()));
+    const picked = d.select(exploit, explore, req.count, d.explorationMask(req.count), session);
     session.feeds++;
     const items: ServedItem[] = [];
     for (const { item, exploration } of picked) {

@@ -1,5 +1,5 @@
 export { gini, catalogCoverage, categoryEntropy, intraListDiversity, jensenShannon, filterBubbleIndex } from "./diversity-metrics.ts";
 export { coldStartScore, viralDecision } from "./cold-start-score.ts";
-export type { StagePerformance, ViralConfig, ViralDecision } from "./cold-start-score.ts";
+export type { StagePerformance, ViralLadder, ColdStartConfig, ViralDecision } from "./cold-start-score.ts";
 export { HomogenizationStabilizer } from "./homogenization-stabilizer.ts";
 export type { StabilizerConfig, StabilizerSettings, StabilizerState, HomogenizationMetrics } from "./homogenization-stabilizer.ts";

@@ -1,4 +1,4 @@
-/** The `policy` config slice. */
+/** The `policy` config slice plus `feed.integrityDemotion`. */
 export interface PolicyConfig {
   /** Longest run of consecutive items of one category. */
   maxCategoryRun: number;
@@ -8,9 +8,7 @@ export interface PolicyConfig {
   authorCap: number;
   /** Over-personalization guard: most share of one feed that one category may take (0..1]. */
   categoryShareCap: number;
-  /** Items shown within this many past impressions are not shown again. */
-  seenWindow: number;
-  /** Score multiplier for flagged videos and authors (integrity demotion), in [0, 1]. */
+  /** Score multiplier for flagged videos and authors, in [0, 1] (the lead's `feed.integrityDemotion`). */
   integrityDemotion: number;
 }
 

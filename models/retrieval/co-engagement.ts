@@ -34,6 +34,23 @@ export class CoEngagementIndex {
     }
   }
 
+  /**
+   * One new engagement of `item` after `previous` (most recent first): the incremental form of
+   * addSequence for live sessions. Only the touched items' cached neighbour lists are dropped.
+   */
+  addEngagement(item: number, previous: readonly number[]): void {
+    this.itemCount.set(item, (this.itemCount.get(item) ?? 0) + 1);
+    this.pruned?.delete(item);
+    const n = Math.min(previous.length, this.opts.window);
+    for (let i = 0; i < n; i++) {
+      const p = previous[i]!;
+      if (p === item) continue;
+      this.bump(item, p);
+      this.bump(p, item);
+      this.pruned?.delete(p);
+    }
+  }
+
   /** The item's most co-engaged neighbours with normalised scores, best first. */
   neighbors(item: number): readonly [number, number][] {
     this.pruned ??= new Map();

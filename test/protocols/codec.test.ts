@@ -43,6 +43,7 @@ const samples: { [T in ActorMsgType]: Extract<ActorMsg, { type: T }> } = {
   "model.trained": { type: "model.trained", model: "ranker", version: "r-0003", metrics: { auc: 0.71 } },
   "integrity.signal": { type: "integrity.signal", subject: "session/u8", signal: "burst", weight: 0.5, at: 14 },
   "coord.tick": { type: "coord.tick" },
+  "integrity.engagements": { type: "integrity.engagements", node: "n1", sessions: ["session/u1"], videos: [3], times: [99] },
 };
 
 t.test("codec - every message type survives a round trip, alone and in an envelope", (t) => {

@@ -1,5 +1,5 @@
 import t from "tap";
-import { catalogCoverage, categoryEntropy, coldStartScore, filterBubbleIndex, gini, intraListDiversity, jensenShannon, viralDecision, type ViralConfig } from "../../../models/index.ts";
+import { catalogCoverage, categoryEntropy, coldStartScore, filterBubbleIndex, gini, intraListDiversity, jensenShannon, viralDecision, type ColdStartConfig, type ViralLadder } from "../../../models/index.ts";
 
 const close = (a: number, b: number, eps = 1e-4) => Math.abs(a - b) < eps;
 
@@ -19,18 +19,19 @@ t.test("metrics - Gini, coverage, entropy, JS and intra-list diversity equal han
   t.ok(close(intraListDiversity([[1, 0], [0, 1], [1, 1]]), (1 + 2 * (1 - Math.SQRT1_2)) / 3), "(1 + 2(1 − 1/√2)) / 3");
 });
 
-const viral: ViralConfig = { weights: { watchTime: 0.4, completion: 0.4, skip: 0.2 }, stagePools: [300, 3000, 30000], promoteThreshold: 0.8, retireThreshold: 0.3, earlyRetireFraction: 0.5 };
+const cold: ColdStartConfig = { weights: { watchTime: 0.4, completion: 0.4, skip: 0.2 }, earlyRetireBelow: 0.3, earlyRetireFraction: 0.5 };
+const ladder: ViralLadder = { stageBudgets: [300, 3000, 30000], promoteAt: [0.8] };
 const base = { watchTime: 10, completion: 0.3, skipRate: 0.4 };
 
 t.test("cold start - the seed score and the viral ladder decision", async (t) => {
-  t.ok(close(coldStartScore(base, base, viral.weights), 0.6), "a video matching its baselines scores 0.4 + 0.4 − 0.2");
+  t.ok(close(coldStartScore(base, base, cold.weights), 0.6), "a video matching its baselines scores 0.4 + 0.4 − 0.2");
   const strong = { watchTime: 20, completion: 0.45, skipRate: 0.2 };
-  t.ok(close(coldStartScore(strong, base, viral.weights), 0.8 + 0.6 - 0.1), "2×wt, 1.5×completion, ½ skips → 1.3");
-  t.same(viralDecision(0, 300, strong, base, viral), { action: "promote", stage: 0, nextStage: 1, pool: 3000, score: coldStartScore(strong, base, viral.weights) });
-  t.equal(viralDecision(0, 300, base, base, viral).action, "retire", "average is not enough to promote");
-  t.equal(viralDecision(0, 100, base, base, viral).action, "continue", "stage not finished");
+  t.ok(close(coldStartScore(strong, base, cold.weights), 0.8 + 0.6 - 0.1), "2×wt, 1.5×completion, ½ skips → 1.3");
+  t.same(viralDecision(0, 300, strong, base, ladder, cold), { action: "promote", stage: 0, nextStage: 1, pool: 3000, score: coldStartScore(strong, base, cold.weights) });
+  t.equal(viralDecision(0, 300, base, base, ladder, cold).action, "retire", "average is not enough to promote");
+  t.equal(viralDecision(0, 100, base, base, ladder, cold).action, "continue", "stage not finished");
   const weak = { watchTime: 2, completion: 0.03, skipRate: 0.9 };
-  t.equal(viralDecision(1, 1600, weak, base, viral).action, "retire", "clearly weak after half the pool retires early");
-  t.equal(viralDecision(2, 30000, strong, base, viral).action, "graduate");
-  t.equal(coldStartScore(strong, { watchTime: 0, completion: 0, skipRate: 0 }, viral.weights) > 0, true, "zero baselines are guarded");
+  t.equal(viralDecision(1, 1600, weak, base, ladder, cold).action, "retire", "clearly weak after half the pool retires early");
+  t.equal(viralDecision(2, 30000, strong, base, ladder, cold).action, "graduate");
+  t.equal(coldStartScore(strong, { watchTime: 0, completion: 0, skipRate: 0 }, cold.weights) > 0, true, "zero baselines are guarded");
 });

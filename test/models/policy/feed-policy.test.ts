@@ -1,7 +1,8 @@
 import t from "tap";
 import { createRng, FeedPolicy, SeenWindow, type PolicyConfig, type PolicyItem, type Rng } from "../../../models/index.ts";
 
-const config: PolicyConfig = { maxCategoryRun: 2, adjacentSimilarityMax: 0.95, authorCap: 2, categoryShareCap: 0.3, seenWindow: 200, integrityDemotion: 0.2 };
+const config: PolicyConfig = { maxCategoryRun: 2, adjacentSimilarityMax: 0.95, authorCap: 2, categoryShareCap: 0.3, integrityDemotion: 0.2 };
+const SEEN_WINDOW = 200;
 
 function candidates(rng: Rng, n: number, nextId: () => number): PolicyItem[] {
   // skewed categories and authors, like a personalised candidate list, plus some duplicate ids
@@ -19,12 +20,12 @@ t.test("policy - over many seeded feeds: no repeat within the window, category r
   const nextId = () => (rng.next() < 0.5 ? rng.int(400) : next++);
   let violations = 0, short = 0, feeds = 0;
   for (let user = 0; user < 30; user++) {
-    const seen = new SeenWindow(config.seenWindow);
+    const seen = new SeenWindow(SEEN_WINDOW);
     const history: number[] = [];
     for (let f = 0; f < 20; f++, feeds++) {
       const feed = policy.rerank(candidates(rng, 200, nextId), 20, { seen });
       if (feed.length < 20) short++;
-      const recent = new Set(history.slice(-config.seenWindow));
+      const recent = new Set(history.slice(-SEEN_WINDOW));
       const authors = new Map<number, number>(), cats = new Map<number, number>();
       let run = 0;
       feed.forEach((it, i) => {

@@ -1,0 +1,95 @@
+import { assertNever, type CoordMsg, type HomogenizationSummary } from "../../protocols/index.ts";
+import { HomogenizationStabilizer, catalogCoverage, categoryEntropy, gini, type StabilizerState } from "../../models/index.ts";
+import { defineActor, type ActorContext } from "../actor-behavior.ts";
+import { feedServices } from "../services/feed-services.ts";
+
+/** One sample of the diversity metrics over the recent exposure window. */
+export interface HomogenizationSample {
+  at: number;
+  gini: number;
+  coverage: number;
+  entropy: number;
+  ild: number;
+  noveltyRate: number;
+  maxCategoryRun: number;
+  categoryShareCap: number;
+  exposures: number;
+}
+
+export interface HomogenizationState {
+  /** Decayed exposure count per video id (the recent window). */
+  exposure: Record<string, number>;
+  categories: number[];
+  lastAt: number;
+  stabilizer: StabilizerState | null;
+  samples: HomogenizationSample[];
+}
+
+const SAMPLES_MAX = 20_000;
+
+/**
+ * coord/homogenization: merges the nodes' exposure summaries into a decaying window, computes exposure Gini,
+ * catalog coverage, category entropy and intra-list diversity, and lets the stabilizer move the novelty rate
+ * and diversity constraints within their bounds (published to every node's read models).
+ */
+export const homogenizationCoordinator = defineActor<HomogenizationState, CoordMsg>({
+  kind: "coord",
+  initialState: () => ({ exposure: {}, categories: [], lastAt: -1, stabilizer: null, samples: [] }),
+  receive(ctx, msg): unknown {
+    switch (msg.type) {
+      case "homog.summary":
+        merge(ctx, msg);
+        return undefined;
+      case "coord.get-state":
+        return { samples: ctx.state.samples, last: ctx.state.samples[ctx.state.samples.length - 1] ?? null };
+      case "coord.tick":
+      case "viral.stage-result":
+      case "viral.new-video":
+      case "model.trained":
+      case "integrity.signal":
+      case "integrity.engagements":
+        return undefined;
+      default:
+        return assertNever(msg, "homogenization message");
+    }
+  },
+});
+
+function merge(ctx: ActorContext<HomogenizationState, CoordMsg>, m: HomogenizationSummary): void {
+  const f = feedServices(ctx.services);
+  const s = ctx.state;
+  const now = ctx.clock.now();
+  const cfg = f.homogenization;
+  // exponential decay of the window by elapsed clock time
+  if (s.lastAt >= 0 && now > s.lastAt) {
+    const k = Math.pow(0.5, (now - s.lastAt) / cfg.windowHalfLifeMs);
+    for (const id of Object.keys(s.exposure)) {
+      const v = s.exposure[id]! * k;
+      if (v < 0.01) delete s.exposure[id];
+      else s.exposure[id] = v;
+    }
+    s.categories = s.categories.map((c) => c * k);
+  }
+  s.lastAt = now;
+  for (let i = 0; i < m.videoIds.length; i++) {
+    const id = String(m.videoIds[i]);
+    s.exposure[id] = (s.exposure[id] ?? 0) + m.videoCounts[i]!;
+  }
+  m.categoryCounts.forEach((c, k) => (s.categories[k] = (s.categories[k] ?? 0) + c));
+  // Gini over the whole catalog: unexposed videos count as zeros.
+  const values = new Float64Array(f.catalog.size);
+  let i = 0;
+  for (const v of Object.values(s.exposure)) if (i < values.length) values[i++] = v;
+  const metrics = { gini: gini(values), coverage: catalogCoverage(values, f.catalog.size), entropy: categoryEntropy(s.categories, true) };
+  const stab = s.stabilizer !== null ? HomogenizationStabilizer.fromState(cfg.stabilizer, s.stabilizer) : new HomogenizationStabilizer(cfg.stabilizer, f.readModels.noveltyRate);
+  const settings = stab.update(metrics);
+  s.stabilizer = stab.toState();
+  if (settings.direction !== "hold" || s.samples.length === 0) {
+    f.readModels.publish({ type: "novelty", rate: settings.noveltyRate, maxCategoryShare: settings.categoryShareCap, maxCategoryRun: settings.maxCategoryRun });
+  }
+  s.samples.push({
+    at: now, ...metrics, ild: m.feeds > 0 ? m.ildSum / m.feeds : 0, noveltyRate: settings.noveltyRate,
+    maxCategoryRun: settings.maxCategoryRun, categoryShareCap: settings.categoryShareCap, exposures: m.exposures,
+  });
+  if (s.samples.length > SAMPLES_MAX) s.samples.splice(0, s.samples.length - SAMPLES_MAX);
+}

@@ -1,0 +1,160 @@
+import { InvalidArgumentError, assertNever, actorId, hash32, type FeedItem, type FeedReply, type SessionMsg } from "../../protocols/index.ts";
+import {
+  SessionSignals, applyWatch, intraListDiversity, newSessionModel,
+  type FeedVideo, type ServedItem, type SessionModel, type SessionSignalsState,
+} from "../../models/index.ts";
+import { defineActor, type ActorContext } from "../actor-behavior.ts";
+import { feedServices, videoKey, videoNumber, type FeedServices } from "../services/feed-services.ts";
+
+export interface UserSessionState {
+  model: SessionModel;
+  cohort: string;
+  joined: boolean;
+  signals: SessionSignalsState | null;
+  /** Flagged as bot-like: its events still count for its own interests, barely for anyone else. */
+  suspect: boolean;
+  /** Bandit contexts of recently served exploration items, by video id (bounded). */
+  explored: Record<string, number[]>;
+}
+
+/** Weight of a suspect session's events in shared counters (trending, quality). */
+const SUSPECT_WEIGHT = 0.1;
+const EXPLORED_MAX = 64;
+
+export function cohortOf(userKey: string, cohorts: number): string {
+  return "c" + (hash32(userKey) % cohorts);
+}
+
+/**
+ * user-session: owns the user's interests (short/long term, recent sequence), seen window, fatigue, bandit
+ * contexts and integrity signals; runs the feed pipeline on `feed.request` and learns from every event.
+ */
+export const userSessionActor = defineActor<UserSessionState, SessionMsg>({
+  kind: "session",
+  initialState: () => ({ model: undefined as unknown as SessionModel, cohort: "", joined: false, signals: null, suspect: false, explored: {} }),
+  async receive(ctx, msg): Promise<unknown> {
+    const f = feedServices(ctx.services);
+    const s = ctx.state;
+    if (s.model === undefined) s.model = newSessionModel(f.session);
+    if (s.cohort === "") s.cohort = cohortOf(ctx.key, f.cohorts);
+    if (!s.joined) {
+      s.joined = true;
+      ctx.tell(actorId("cohort", s.cohort), { type: "cohort.join", userKey: ctx.key });
+    }
+    switch (msg.type) {
+      case "session.start":
+        if (msg.cohort !== undefined && msg.cohort !== s.cohort) s.cohort = msg.cohort;
+        return undefined;
+      case "feed.request":
+        return serveFeed(ctx, f, msg.count, msg.at);
+      case "session.watch":
+        onWatch(ctx, f, msg.videoId, msg.watchMs, msg.at, false);
+        return undefined;
+      case "session.skip":
+        onWatch(ctx, f, msg.videoId, msg.watchMs, msg.at, true);
+        return undefined;
+      case "session.like":
+      case "session.share": {
+        const v = video(f, msg.videoId);
+        s.model.likes++;
+        s.model.long[v.category] = (s.model.long[v.category] ?? 0) + 0.5;
+        f.aggregator.recordReaction(v.id, "like");
+        return undefined;
+      }
+      case "session.rewatch": {
+        const v = video(f, msg.videoId);
+        s.model.long[v.category] = (s.model.long[v.category] ?? 0) + 0.5;
+        f.aggregator.recordReaction(v.id, "rewatch");
+        return undefined;
+      }
+      case "session.impression":
+        // Served items are counted as impressions when served; explicit impressions add nothing more.
+        return undefined;
+      case "session.leave":
+        ctx.passivate();
+        return undefined;
+      case "session.get-state":
+        return {
+          cohort: s.cohort, served: s.model.served, feeds: s.model.feeds, watches: s.model.watches, skips: s.model.skips,
+          likes: s.model.likes, watchMs: s.model.watchMs, fatigue: s.model.fatigue, suspect: s.suspect,
+        };
+      case "session.tick":
+        return undefined;
+      default:
+        return assertNever(msg, "session message");
+    }
+  },
+});
+
+function video(f: FeedServices, videoId: string): FeedVideo {
+  const v = f.catalog.get(videoNumber(videoId));
+  if (v === undefined) throw new InvalidArgumentError("videoId", "is not a video of this catalog", videoId);
+  return v;
+}
+
+async function serveFeed(ctx: ActorContext<UserSessionState, SessionMsg>, f: FeedServices, count: number, at: number): Promise<FeedReply> {
+  const s = ctx.state;
+  const nowMs = ctx.clock.kind === "virtual" ? ctx.clock.now() : at || ctx.clock.now();
+  const { items, modelVersion } = await f.pipeline.feed(s.model, { count: count > 0 ? count : f.feedSize, nowMs, cohort: s.cohort });
+  const vectors: Float32Array[] = [];
+  const served: { videoId: number; category: number }[] = [];
+  for (const it of items) {
+    const v = f.catalog.get(it.videoId)!;
+    vectors.push(v.vector);
+    served.push({ videoId: it.videoId, category: v.category });
+    if (it.exploration && f.bandit !== undefined) rememberExplored(s, it, f);
+  }
+  f.aggregator.recordServed(served, intraListDiversity(vectors));
+  const out: FeedItem[] = items.map((it) => ({
+    videoId: videoKey(it.videoId),
+    score: it.score,
+    reason: it.reason,
+    modelVersion,
+    predictions: it.predictions,
+  }));
+  return { items: out, modelVersion };
+}
+
+function rememberExplored(s: UserSessionState, it: ServedItem, f: FeedServices): void {
+  const v = f.catalog.get(it.videoId)!;
+  const x = f.bandit!.features({ id: v.id, category: v.category, authorId: v.authorId, vector: v.vector, source: it.source, score: it.score, predictions: it.predictions });
+  s.explored[String(it.videoId)] = Array.from(x);
+  const keys = Object.keys(s.explored);
+  if (keys.length > EXPLORED_MAX) delete s.explored[keys[0]!];
+}
+
+function onWatch(ctx: ActorContext<UserSessionState, SessionMsg>, f: FeedServices, videoId: string, watchMs: number, at: number, skip: boolean): void {
+  const s = ctx.state;
+  const v = video(f, videoId);
+  const now = ctx.clock.kind === "virtual" ? ctx.clock.now() : at || ctx.clock.now();
+  const watchRatio = Math.max(0, watchMs) / Math.max(1, v.durationMs);
+  const skipped = skip || (watchMs < 3000 && watchRatio < 1);
+  const weight = applyWatch(s.model, f.session, v, skipped ? Math.min(watchRatio, 0.1) : watchRatio, now);
+  const bot = f.botDetector;
+  if (bot !== undefined && !s.suspect) {
+    const sig = s.signals !== null ? SessionSignals.fromState(s.signals, bot.burstWindowMs) : new SessionSignals(bot.burstWindowMs, bot.burstEvents + 1);
+    sig.record(now, watchRatio);
+    s.signals = sig.toState();
+    const verdict = sig.verdict(bot);
+    if (verdict.bot) {
+      s.suspect = true;
+      ctx.tell("coord/integrity", { type: "integrity.signal", subject: ctx.id, signal: verdict.signals.join("+"), weight: 1, at: now });
+    }
+  }
+  if (weight > 0) f.coEngagement.addEngagement(v.id, s.model.recent.slice(1));
+  const explored = s.explored[String(v.id)];
+  if (explored !== undefined && f.bandit !== undefined) {
+    f.bandit.update(Float64Array.from(explored), Math.min(1, watchRatio));
+    delete s.explored[String(v.id)];
+  }
+  const shared = s.suspect || f.readModels.flaggedSessions.has(ctx.id) ? SUSPECT_WEIGHT : 1;
+  f.aggregator.recordWatch(
+    {
+      cohort: s.cohort, videoId: v.id, category: v.category, watchRatio, watchMs: Math.max(0, watchMs),
+      completed: watchRatio >= 1, skipped, liked: false, rewatched: false, weight: Math.max(0, weight) * shared,
+      session: ctx.id, at: now,
+    },
+    now,
+  );
+}
+

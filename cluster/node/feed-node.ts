@@ -1,0 +1,144 @@
+import type { Logger } from "pino";
+import {
+  BruteForceIndex, CandidateGenerator, CoEngagementIndex, ColdStartSource, CollaborativeSource, ContentSource, ExplorationSource,
+  FeedPipeline, HnswIndex, LinUcbBandit, NoveltyInjector, PriorRanker, SyntheticFeedCatalog, SyntheticWorld, TrendingSource,
+  createRng, policySelector, worldParamsFor, type AnnIndex, type Ranker, type SessionModelParams,
+} from "../../models/index.ts";
+import {
+  EngagementAggregator, ReadModels, cohortActor, coordinatorKind, homogenizationCoordinator, integrityCoordinator, userSessionActor,
+  videoActor, viralCoordinator, type ActorBehavior, type Clock, type FeedServices,
+} from "../../actors/index.ts";
+import type { Config } from "../../configs/index.ts";
+import { createEmbeddedNode, type EmbeddedNode } from "./embedded-node.ts";
+
+export interface FeedNodeOptions {
+  config: Readonly<Config>;
+  clock: Clock;
+  log: Logger;
+  nodeId?: string;
+  /** The world the catalog comes from; default: the configured synthetic world with `simulate.videos` videos. */
+  world?: SyntheticWorld;
+  /** The ranking model; default: the prior ranker (no trained model needed). */
+  ranker?: () => Ranker;
+  storage?: "config" | "ephemeral";
+  /** More actor kinds hosted on this node (e.g. the load tester's simulated users). */
+  extraKinds?: ActorBehavior<any, any>[];
+  extraServices?: Record<string, unknown>;
+}
+
+export interface FeedNode extends EmbeddedNode {
+  readonly feed: FeedServices;
+  readonly world: SyntheticWorld;
+}
+
+/** Above this many videos the content index is HNSW; below, exact search is as fast and exact. */
+const EXACT_INDEX_MAX = 20_000;
+
+/**
+ * A node hosting the recommender: catalog + content index, read models, per-node aggregation, the feed
+ * pipeline (candidates -> ranking -> exploration -> policy) and the session/video/cohort/coordinator actors.
+ */
+export function createFeedNode(o: FeedNodeOptions): FeedNode {
+  const c = o.config;
+  const log = o.log.child({ module: "feed-node" });
+  const nodeId = o.nodeId ?? "embedded";
+  const world = o.world ?? new SyntheticWorld(worldParamsFor(c.synthetic.params), c.synthetic.seed, c.synthetic.users, c.simulate.videos);
+  const t0 = performance.now();
+  const catalog = new SyntheticFeedCatalog(world, c.dims.content);
+  const index: AnnIndex =
+    catalog.size <= EXACT_INDEX_MAX ? new BruteForceIndex(c.dims.content, "cosine") : HnswIndex.create(c.dims.content, "cosine", { ...c.retrieval.hnsw, capacity: Math.max(c.retrieval.hnsw.capacity, catalog.size) });
+  for (let id = 0; id < catalog.size; id++) index.add(id, catalog.get(id)!.vector);
+  log.info({ videos: catalog.size, dims: c.dims.content, index: catalog.size <= EXACT_INDEX_MAX ? "exact" : "hnsw", ms: Math.round(performance.now() - t0) }, "catalog indexed");
+
+  const readModels = new ReadModels({
+    trendingHalfLifeMs: c.retrieval.trendingHalfLifeMs,
+    noveltyRate: c.exploration.noveltyRate,
+    maxCategoryShare: c.policy.categoryShareCap,
+    maxCategoryRun: c.policy.maxCategoryRun,
+  });
+  const coEngagement = new CoEngagementIndex({ window: c.retrieval.coEngagementWindow, maxNeighbors: 100 });
+  const rng = createRng(c.simulate.seed).fork("feed-node:" + nodeId);
+  const generator = new CandidateGenerator(
+    [
+      new ContentSource(index),
+      new CollaborativeSource(coEngagement),
+      new TrendingSource(readModels.trending),
+      new ColdStartSource(readModels.pool),
+      new ExplorationSource(catalog, rng.fork("exploration")),
+    ],
+    c.retrieval.quotas,
+  );
+  const novelty = new NoveltyInjector(c.exploration.noveltyRate, c.exploration.protectTopSlots);
+  const maskRng = rng.fork("novelty");
+  const bandit = new LinUcbBandit(c.exploration.linucb);
+  const session: SessionModelParams = {
+    dims: c.dims.content,
+    categories: catalog.numCategories,
+    seenWindow: c.feed.seenWindow,
+    recentMax: c.feed.recentMax,
+    shortRate: c.interest.shortRate,
+    longDecay: c.feed.longDecay,
+  };
+  const prior = new PriorRanker();
+  const pipeline = new FeedPipeline({
+    catalog,
+    generator,
+    ranker: o.ranker ?? (() => prior),
+    weights: c.ranking.weights,
+    explorationMask: (count) => {
+      novelty.setRate(readModels.noveltyRate);
+      const mask = new Uint8Array(count);
+      novelty.slots(count, maskRng, mask);
+      return mask;
+    },
+    isFlagged: (id) => readModels.flaggedVideos.has(id),
+    demotion: c.feed.integrityDemotion,
+    candidates: c.retrieval.candidates,
+    session,
+    select: policySelector(
+      { ...c.policy, integrityDemotion: c.feed.integrityDemotion },
+      readModels.flaggedVideos,
+      () => ({ maxCategoryRun: readModels.maxCategoryRun, categoryShareCap: readModels.maxCategoryShare }),
+    ),
+    bandit,
+  });
+  const feed: FeedServices = {
+    pipeline, catalog, readModels, coEngagement, session, bandit,
+    aggregator: undefined as unknown as EngagementAggregator,
+    feedSize: c.feed.size,
+    cohorts: c.feed.cohorts,
+    viral: { ...c.feed.viral, weights: c.coldStart.weights },
+    botDetector: c.integrity.bot,
+    farmDetector: c.integrity.farm,
+    homogenization: {
+      stabilizer: { ...c.homogenization },
+      windowHalfLifeMs: c.feed.exposureHalfLifeMs,
+    },
+    integrity: { farmWindowMs: c.integrity.farm.windowMs * 5 },
+  };
+  const node = createEmbeddedNode({
+    config: c,
+    clock: o.clock,
+    log: o.log,
+    kinds: [
+      userSessionActor,
+      videoActor,
+      cohortActor,
+      coordinatorKind({ viral: viralCoordinator, homogenization: homogenizationCoordinator, integrity: integrityCoordinator }),
+      ...(o.extraKinds ?? []),
+    ],
+    services: { feed, ...o.extraServices },
+    storage: o.storage ?? "config",
+  });
+  feed.aggregator = new EngagementAggregator(node.system, readModels, catalog, { nodeId, flushMs: c.feed.flushMs, log: o.log });
+  feed.aggregator.start();
+  return {
+    ...node,
+    feed,
+    world,
+    async close() {
+      feed.aggregator.stop();
+      await node.close();
+    },
+  };
+}
