@@ -103,13 +103,19 @@ export async function startTestFeedServer(
     dispatchBatch: 10_000,
   });
   system.register(opts.session ?? testSessionActor).register(videoActor);
-  const service = await startFeedService({
-    grpc: config.grpc,
-    backend: new ActorFeedBackend(system, "test-node"),
-    log: silentLogger(),
-    cluster: "test",
-    defaultMetrics: false,
-  });
+  let service: FeedService;
+  try {
+    service = await startFeedService({
+      grpc: config.grpc,
+      backend: new ActorFeedBackend(system, "test-node"),
+      log: silentLogger(),
+      cluster: "test",
+      defaultMetrics: false,
+    });
+  } catch (e) {
+    await system.stop();
+    throw e;
+  }
   return {
     service,
     system,
