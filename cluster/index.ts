@@ -14,6 +14,7 @@ export { FeedGateway } from "./gateway/feed-gateway.ts";
 export type { CallInfo, GatewayLimits, FeedGatewayOptions } from "./gateway/feed-gateway.ts";
 export type { FeedBackend, BackendNodeStatus } from "./gateway/feed-backend.ts";
 export { ActorFeedBackend } from "./gateway/actor-feed-backend.ts";
+export type { CatalogUploader } from "./gateway/actor-feed-backend.ts";
 export { DirectEventSink } from "./gateway/event-sink.ts";
 export type { EventSink, AcceptedEvent } from "./gateway/event-sink.ts";
 export { AdmissionControl, ShedReason } from "./gateway/admission-control.ts";
@@ -26,3 +27,4 @@ export type { FeedClient, FeedClientOptions, CallOptions } from "./gateway/feed-
 export { ID_PATTERN } from "./gateway/request-validation.ts";
 export { createFeedNode } from "./node/feed-node.ts";
 export type { FeedNode, FeedNodeOptions } from "./node/feed-node.ts";
+export { LmdbVectorStore } from "./catalog/lmdb-vector-store.ts";

@@ -1,4 +1,10 @@
 export { runSimulation } from "./simulate.ts";
-export type { SimulationSummary } from "./simulate.ts";
+export type { SimulationSummary, SimulationResult, SimulationHooks } from "./simulate.ts";
 export { createProgress } from "./progress.ts";
 export type { Progress } from "./progress.ts";
+export { SimMetrics } from "./sim-metrics.ts";
+export { simUserActor } from "./sim-user-actor.ts";
+export type { SimServices, SimUserMsg } from "./sim-user-actor.ts";
+export { farmBotActor } from "./farm-bot-actor.ts";
+export { react, videoQuality, leaves, returnDelay, nextBoredom } from "./user-model.ts";
+export type { UserModelParams, Reaction } from "./user-model.ts";

@@ -2,7 +2,13 @@ import type { Command } from "../cli.ts";
 import { configCommand } from "./config.ts";
 import { dataCommand } from "./data.ts";
 import { simulateCommand } from "./simulate.ts";
+import { serveCommand } from "./serve.ts";
 import { versionCommand } from "./version.ts";
 
 /** Every sub-command, in help order. */
-export const commands: Command[] = [simulateCommand, dataCommand, configCommand, versionCommand];
+export const commands: Command[] = [simulateCommand, serveCommand, dataCommand, configCommand, versionCommand];
+
+// content model and catalog embedding (issue 4), listed after `data`
+import { embedCommand } from "./embed.ts";
+import { trainCommand } from "./train.ts";
+commands.splice(commands.indexOf(dataCommand) + 1, 0, trainCommand, embedCommand);

@@ -1,12 +1,21 @@
+import { randomUUID } from "node:crypto";
 import { ActorKind, actorId, type FeedReply, type SessionMsg, type VideoStats, type VideoUpload } from "../../protocols/index.ts";
 import type { ActorSystem } from "../../actors/index.ts";
 import type { BackendNodeStatus, FeedBackend } from "./feed-backend.ts";
 
+/** Adds an uploaded video to the node's catalog (and tells its actor); returns the id it was given. */
+export type CatalogUploader = (msg: VideoUpload) => string;
+
 /** FeedBackend over the local ActorSystem (the embedded mode). */
 export class ActorFeedBackend implements FeedBackend {
+  /**
+   * Without an `uploader`, uploads only tell the video actor (ids chosen by the client or `v-<uuid>`);
+   * with one, the node's catalog assigns the id so the new video can be retrieved and served.
+   */
   constructor(
     private readonly system: ActorSystem,
     private readonly nodeId: string,
+    private readonly uploader?: CatalogUploader,
   ) {}
 
   getFeed(userId: string, count: number, at: number, timeoutMs: number): Promise<FeedReply | undefined> {
@@ -17,8 +26,11 @@ export class ActorFeedBackend implements FeedBackend {
     this.system.tell(actorId(ActorKind.Session, userId), msg);
   }
 
-  uploadVideo(videoId: string, msg: VideoUpload): void {
+  uploadVideo(requestedId: string, msg: VideoUpload): string {
+    if (this.uploader !== undefined) return this.uploader(msg);
+    const videoId = requestedId === "" ? `v-${randomUUID()}` : requestedId;
     this.system.tell(actorId(ActorKind.Video, videoId), msg);
+    return videoId;
   }
 
   getVideoStats(videoId: string, timeoutMs: number): Promise<VideoStats> {

@@ -21,7 +21,11 @@ export interface FeedBackend {
   getFeed(userId: string, count: number, at: number, timeoutMs: number): Promise<FeedReply | undefined>;
   /** Fire-and-forget to the user's session actor. Throws MailboxFullError when its mailbox is full. */
   tellSession(userId: string, msg: SessionMsg): void;
-  uploadVideo(videoId: string, msg: VideoUpload): void;
+  /**
+   * Enters a video into the catalog and tells its actor; returns the id it got. `requestedId` ("" = none)
+   * is kept when the backend lets clients choose ids; a catalog that numbers its videos assigns its own.
+   */
+  uploadVideo(requestedId: string, msg: VideoUpload): string;
   getVideoStats(videoId: string, timeoutMs: number): Promise<VideoStats>;
   /** Messages queued on this node (admission control reads it on every request: keep it O(1)). */
   mailboxBacklog(): number;

@@ -1,4 +1,4 @@
-import { randomUUID, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
 import {
   DeadlineExceededError,
@@ -106,8 +106,7 @@ export class FeedGateway {
   uploadVideo(req: fypv1.UploadVideoRequest, call: CallInfo): Promise<fypv1.UploadVideoResponse> {
     return this.run("UploadVideo", call, true, async () => {
       const u = validateUpload(req, this.o.backend.now(), this.o.limits);
-      const videoId = u.videoId === "" ? `v-${randomUUID()}` : u.videoId;
-      this.o.backend.uploadVideo(videoId, u.msg);
+      const videoId = this.o.backend.uploadVideo(u.videoId, u.msg);
       const ev: AcceptedEvent = { kind: "video", videoId, msg: u.msg };
       await this.o.sink.append(ev);
       return { videoId };

@@ -95,7 +95,10 @@ export interface ReportEventsResponse {
 }
 
 export interface UploadVideoRequest {
-  /** Empty: the server assigns an id. */
+  /**
+   * Empty: the server assigns an id. A node whose catalog numbers its videos always assigns its own;
+   * the response carries the id the video got.
+   */
   videoId: string;
   authorId: string;
   durationMs: number;

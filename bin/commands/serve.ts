@@ -1,0 +1,72 @@
+import { hash32, InvalidArgumentError } from "../../protocols/index.ts";
+import { WallClock } from "../../actors/index.ts";
+import { ActorFeedBackend, createFeedNode, startFeedService } from "../../cluster/index.ts";
+import type { Command } from "../cli.ts";
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "serve feeds over gRPC (embedded node + FeedService, health, reflection, Prometheus /metrics)",
+  usage: `fyp serve [--host H] [--port P] [--metrics-port P] [--no-metrics] [--tls-cert FILE --tls-key FILE] [--videos N]
+  Starts the embedded recommender (synthetic catalog of simulate.videos videos, wall clock) and the gRPC
+  FeedService (protocols/grpc/feed.proto) with the standard health service and server reflection.
+  Prints one JSON line with the bound addresses on stdout, logs on stderr; SIGINT/SIGTERM shut it down
+  gracefully (health NOT_SERVING, in-flight calls finish, state is passivated).
+  Defaults (config section grpc): 127.0.0.1:50051, metrics on 127.0.0.1:9464, no TLS, no token.
+  Bearer token: set grpc.authToken, e.g. FYP_GRPC__AUTH_TOKEN=... (not a flag: flags show up in ps).
+  A non-loopback --host needs TLS (or --set grpc.allowInsecureRemote=true).`,
+  options: {
+    host: { type: "string" },
+    port: { type: "string" },
+    "metrics-port": { type: "string" },
+    "no-metrics": { type: "boolean" },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
+    videos: { type: "string" },
+  },
+  async run(ctx) {
+    const v = ctx.values;
+    const overrides: Record<string, unknown> = {};
+    if (v.host !== undefined) overrides["grpc.host"] = v.host;
+    if (v.port !== undefined) overrides["grpc.port"] = v.port;
+    if (v["metrics-port"] !== undefined) overrides["grpc.metrics.port"] = v["metrics-port"];
+    if (v["no-metrics"]) overrides["grpc.metrics.enabled"] = false;
+    if (v["tls-cert"] !== undefined) overrides["grpc.tls.cert"] = v["tls-cert"];
+    if (v["tls-key"] !== undefined) overrides["grpc.tls.key"] = v["tls-key"];
+    if (v.videos !== undefined) overrides["simulate.videos"] = v.videos;
+    const config = ctx.config(overrides);
+    const log = ctx.logger(config);
+    const nodeId = config.node.id === "auto" ? `serve-${process.pid}` : config.node.id;
+    const node = createFeedNode({ config, clock: new WallClock(), log, nodeId });
+    const categories = node.feed.catalog.numCategories;
+    const backend = new ActorFeedBackend(node.system, nodeId, (msg) => {
+      if (msg.category >= categories) throw new InvalidArgumentError("category", `must be below ${categories} (this catalog's categories)`, msg.category);
+      return "v" + node.upload({ category: msg.category, durationMs: msg.durationMs, authorId: hash32(msg.authorId) & 0x7fffffff });
+    });
+    let service;
+    try {
+      service = await startFeedService({ grpc: config.grpc, backend, log, cluster: config.node.cluster });
+    } catch (e) {
+      await node.close();
+      throw e;
+    }
+    ctx.out(
+      JSON.stringify({
+        grpc: service.grpc.address,
+        tls: service.grpc.tls,
+        auth: service.gateway.requiresToken,
+        metrics: service.metricsPort === null ? null : `http://${config.grpc.metrics.host}:${service.metricsPort}/metrics`,
+        videos: node.feed.catalog.size,
+        node: nodeId,
+        pid: process.pid,
+      }),
+    );
+    const signal = await new Promise<string>((resolve) => {
+      process.once("SIGINT", () => resolve("SIGINT"));
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+    });
+    log.info({ signal }, "shutting down");
+    await service.close(5000);
+    await node.close();
+    return 0;
+  },
+};
