@@ -139,6 +139,39 @@ export const configSchema = obj({
     /** Hashed sub-word n-gram text features. */
     textBuckets: int(2, 1 << 24),
     textMaxTokens: int(1, 4096),
+    /** The content model the project trains itself (`fyp train content`): text + metadata towers, engagement objective. */
+    content: obj({
+      /** Versions live in <modelsDir>/<version>/ (content.onnx, text.onnx, card.json); `latest` names the newest. */
+      modelsDir: str({ minLength: 1, maxLength: 4096 }),
+      /** Hashed metadata tokens (category levels, tags, author, duration band, type, music). */
+      metaBuckets: int(2, 1 << 24),
+      metaMaxTokens: int(1, 4096),
+      /** Width of the text and metadata embedding bags. */
+      bagDim: int(1, 4096),
+      metaDim: int(1, 4096),
+      heads: int(1, 64),
+      keyDim: int(1, 1024),
+      /** Datasets whose catalogs (or folders) it trains on. */
+      datasets: listOf(oneOf("kuairand", "kuairec", "microlens"), 1, 3),
+      steps: int(1, 10_000_000),
+      /** Pairs per step (in-batch sampled softmax: the batch's other positives are the negatives). */
+      batchSize: int(2, 65_536),
+      learningRate: num(1e-6, 1),
+      temperature: num(1e-3, 10),
+      /** Correct in-batch logits by log item frequency. */
+      logQ: bool(),
+      /** Engaged items this many positions apart (or closer) in a user's sequence form a pair. */
+      window: int(1, 1000),
+      /** Share of users whose pairs are held out for the model card's figures. */
+      heldOutUsers: num(0, 0.9),
+      maxPairsPerUser: int(1, 1_000_000),
+      /** Never train on KuaiRand interactions after this day (UTC+8): the retrieval eval's test days. */
+      trainEnd: str({ pattern: /^\d{4}-\d{2}-\d{2}$/ }),
+      evalPairs: int(2, 1_000_000),
+      seed: int(0, 2 ** 31 - 1),
+      /** Videos per inference call in `fyp embed`. */
+      embedBatch: int(1, 1_000_000),
+    }),
   }),
   retrieval: obj({
     hnsw: obj({
@@ -161,6 +194,15 @@ export const configSchema = obj({
     /** Impressions a new video gets in a cohort's exposure pool. */
     coldStartImpressions: int(1, 1_000_000),
     coEngagementWindow: int(1, 1000),
+    /** `npm run eval -- retrieval`: users sampled per protocol, cut-offs, interest seeds, KuaiRand test end day. */
+    eval: obj({
+      users: int(1, 100_000_000),
+      ks: listOf(int(1, 100_000), 1, 16),
+      /** Most recent engaged items averaged into the content query (and seeding collaborative retrieval). */
+      recent: int(1, 1000),
+      seed: int(0, 2 ** 31 - 1),
+      kuairandTestEnd: str({ pattern: /^\d{4}-\d{2}-\d{2}$/ }),
+    }),
   }),
   feed: obj({
     /** Items per feed when a request does not say. */

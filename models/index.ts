@@ -87,3 +87,13 @@ export { gini, catalogCoverage, categoryEntropy, intraListDiversity, jensenShann
 export type { StagePerformance, ViralLadder, ColdStartConfig, ViralDecision, StabilizerConfig, StabilizerSettings, StabilizerState, HomogenizationMetrics } from "./metrics/index.ts";
 export { policySelector } from "./feed/policy-selector.ts";
 export { LinUcbBandit } from "./feed/linucb-bandit.ts";
+// content model (trained by `fyp train content`), vectors and the catalog index
+export { contentFeatures, sliceFeatures, metaTokens, videoText, durationBucket, TOWERS, CONTENT_MODEL_IO } from "./embeddings/content-features.ts";
+export type { ContentFeatureOptions, ContentFeatures, ContentItem } from "./embeddings/content-features.ts";
+export { ContentModelEncoder } from "./embeddings/content-model-encoder.ts";
+export { writeContentModel, latestContentModel, readContentModel } from "./embeddings/content-model-store.ts";
+export type { ContentModelCard } from "./embeddings/content-model-store.ts";
+export { MemoryVectorStore } from "./embeddings/vector-store.ts";
+export type { VectorStore } from "./embeddings/vector-store.ts";
+export { embedCatalog, buildIndexFromVectors } from "./embeddings/embed-catalog.ts";
+export type { EmbedProgress, EmbedSummary } from "./embeddings/embed-catalog.ts";

@@ -51,24 +51,35 @@ export async function run(emit: Emit): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const lat: number[] = [];
-  let hits = 0;
+  // FYP_BENCH_ANN_SWEEP="32,64,128,256": the query rows once per efSearch on the same index (the recall/latency trade-off)
+  const sweep = (process.env["FYP_BENCH_ANN_SWEEP"] ?? String(PARAMS.efSearch)).split(",").map(Number);
+  const queries = [...vectors(QUERIES, 2)];
+  const truths: Set<number>[] = [];
   let exactMs = 0;
-  for (const q of vectors(QUERIES, 2)) {
-    const t0 = performance.now();
-    const got = hnsw.search(q, K);
-    lat.push(performance.now() - t0);
+  for (const q of queries) {
     const t1 = performance.now();
-    const truth = new Set(exact.search(q, K).map((n) => n.id));
+    truths.push(new Set(exact.search(q, K).map((n) => n.id)));
     exactMs += performance.now() - t1;
-    hits += got.filter((n) => truth.has(n.id)).length;
   }
-  lat.sort((a, b) => a - b);
-  const meanMs = lat.reduce((a, b) => a + b, 0) / lat.length;
-  emit({ name: `retrieval.hnsw.recall@${K}`, value: round(hits / (QUERIES * K), 4), unit: "ratio", config });
-  emit({ name: "retrieval.hnsw.query_p50_ms", value: round(quantile(lat, 0.5), 3), unit: "ms", config });
-  emit({ name: "retrieval.hnsw.query_p99_ms", value: round(quantile(lat, 0.99), 3), unit: "ms", config });
-  // ratio = brute-force time / hnsw time (higher is better)
-  emit({ name: "retrieval.hnsw.qps", value: round(1000 / meanMs, 0), unit: "queries/s", baseline: round((1000 * QUERIES) / exactMs, 1), ratio: round(exactMs / QUERIES / meanMs, 1), config });
+  for (const ef of sweep) {
+    hnsw.setEfSearch(ef);
+    const cfg = { ...config, efSearch: ef };
+    for (const q of queries.slice(0, 20)) hnsw.search(q, K); // warm-up
+    const lat: number[] = [];
+    let hits = 0;
+    queries.forEach((q, i) => {
+      const t0 = performance.now();
+      const got = hnsw.search(q, K);
+      lat.push(performance.now() - t0);
+      hits += got.filter((n) => truths[i]!.has(n.id)).length;
+    });
+    lat.sort((a, b) => a - b);
+    const meanMs = lat.reduce((a, b) => a + b, 0) / lat.length;
+    emit({ name: `retrieval.hnsw.recall@${K}`, value: round(hits / (QUERIES * K), 4), unit: "ratio", config: cfg });
+    emit({ name: "retrieval.hnsw.query_p50_ms", value: round(quantile(lat, 0.5), 3), unit: "ms", config: cfg });
+    emit({ name: "retrieval.hnsw.query_p99_ms", value: round(quantile(lat, 0.99), 3), unit: "ms", config: cfg });
+    // ratio = brute-force time / hnsw time (higher is better)
+    emit({ name: "retrieval.hnsw.qps", value: round(1000 / meanMs, 0), unit: "queries/s", baseline: round((1000 * QUERIES) / exactMs, 1), ratio: round(exactMs / QUERIES / meanMs, 1), config: cfg });
+  }
   if (process.env["FYP_BENCH_SKIP_BATCHING"] !== "1") await runBatching(emit);
 }

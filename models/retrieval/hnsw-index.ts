@@ -42,7 +42,7 @@ export class HnswIndex implements AnnIndex {
   }
 
   static create(dim: number, metric: AnnMetric, params: HnswParams): HnswIndex {
-    return new HnswIndex(dim, metric, params);
+    return new HnswIndex(dim, metric, { ...params });
   }
 
   /** Opens an index written by `save` (the file plus its `.json` sidecar). */
@@ -65,6 +65,13 @@ export class HnswIndex implements AnnIndex {
     this.index.writeIndexSync(path);
     const meta: Sidecar = { dim: this.dim, metric: this.metric, params: this.params, deleted: [...this.deleted] };
     writeFileSync(`${path}.json`, JSON.stringify(meta));
+  }
+
+  /** Changes the query-time beam (recall against latency; see the efSearch sweep in docs/retrieval.md). */
+  setEfSearch(ef: number): void {
+    if (!Number.isInteger(ef) || ef < 1) throw new InvalidArgumentError("efSearch", "must be a positive integer", ef);
+    this.params.efSearch = ef;
+    this.index.setEf(ef);
   }
 
   get size(): number {

@@ -43,11 +43,7 @@ export class EmbeddingBag extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const ids = tf.cast(Array.isArray(inputs) ? inputs[0]! : inputs, "int32");
-      const rows = tf.gather(this.table!.read(), ids); // [b, len, dim]
-      const mask = tf.expandDims(tf.cast(tf.notEqual(ids, 0), "float32"), -1);
-      const sum = tf.sum(tf.mul(rows, mask), 1);
-      if (this.mode === "sum") return sum;
-      return tf.div(sum, tf.maximum(tf.sum(mask, 1), 1));
+      return bagLookup(this.table!.read(), ids, this.mode);
     });
   }
 
@@ -56,6 +52,53 @@ export class EmbeddingBag extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(EmbeddingBag);
+
+/**
+ * The bag in plain JS with its own gradient: the wasm backend's Gather (and its [b, len, dim] intermediate)
+ * measured ~200 ms for 512 bags of 64 ids here, this loop ~2 ms. Same arithmetic as the ONNX export below:
+ * id 0 is padding; "mean" divides by the number of non-padding ids (at least 1). Ids outside the table are
+ * skipped like padding.
+ */
+function bagLookup(table: tf.Tensor, ids: tf.Tensor, mode: "mean" | "sum"): tf.Tensor {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [t, i] = args as [tf.Tensor2D, tf.Tensor2D];
+    const [V, D] = t.shape;
+    const [B, L] = i.shape;
+    const w = t.dataSync() as Float32Array;
+    const id = i.dataSync() as Int32Array;
+    const scale = new Float32Array(B);
+    const out = new Float32Array(B * D);
+    for (let b = 0; b < B; b++) {
+      let n = 0;
+      for (let l = 0; l < L; l++) {
+        const k = id[b * L + l]!;
+        if (k <= 0 || k >= V) continue;
+        n++;
+        const src = k * D;
+        const dst = b * D;
+        for (let d = 0; d < D; d++) out[dst + d]! += w[src + d]!;
+      }
+      scale[b] = mode === "sum" ? 1 : 1 / Math.max(n, 1);
+      if (scale[b] !== 1) for (let d = 0; d < D; d++) out[b * D + d]! *= scale[b]!;
+    }
+    return {
+      value: tf.tensor2d(out, [B, D]),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+        const g = (Array.isArray(dy) ? dy[0]! : dy).dataSync() as Float32Array;
+        const grad = new Float32Array(V * D);
+        for (let b = 0; b < B; b++) {
+          for (let l = 0; l < L; l++) {
+            const k = id[b * L + l]!;
+            if (k <= 0 || k >= V) continue;
+            for (let d = 0; d < D; d++) grad[k * D + d]! += g[b * D + d]! * scale[b]!;
+          }
+        }
+        return [tf.tensor2d(grad, [V, D]), tf.zerosLike(i)];
+      },
+    };
+  });
+  return op(table, ids);
+}
 
 /** Gather + mask + ReduceSum (+ divide by the non-padding count), the same arithmetic as `call`. */
 export const exportEmbeddingBag: LayerExporter = (ctx, layer, inputs) => {

@@ -1,0 +1,57 @@
+import { resolve } from "node:path";
+import { InvalidArgumentError } from "../../protocols/index.ts";
+import { loadTraining, openOnnxSession, writeContentModel } from "../../models/index.ts";
+import { createProgress } from "../../loadtest/index.ts";
+import type { Command } from "../cli.ts";
+import { catalogDir, contentSettings, openCatalog } from "./content-catalogs.ts";
+
+function versionNow(): string {
+  return new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+}
+
+export const trainCommand: Command = {
+  name: "train",
+  summary: "train a model: `content` (the default content model: text + metadata towers, engagement objective)",
+  usage: `fyp train content [--steps N] [--catalog PATH] [--out DIR] [--no-progress]
+  Trains on the datasets in embeddings.content.datasets (their imported catalogs, else their folders under
+  datasets.dir), exports content.onnx (text_ids, meta_ids, mask -> content) and text.onnx (text_ids -> text_vec),
+  checks tfjs/ONNX parity, and writes <embeddings.content.modelsDir>/<version>/ with card.json and latest.json.
+  Never trains on KuaiRand after embeddings.content.trainEnd or on each MicroLens user's last item (the
+  retrieval eval's test data). Prints the model card as one JSON line.`,
+  options: {
+    steps: { type: "string" },
+    catalog: { type: "string" },
+    out: { type: "string" },
+    "no-progress": { type: "boolean" },
+  },
+  async run(ctx) {
+    const [what] = ctx.positionals;
+    if (what !== "content") throw new InvalidArgumentError("model", "must be content", what);
+    const overrides: Record<string, unknown> = {};
+    if (ctx.values.steps !== undefined) overrides["embeddings.content.steps"] = ctx.values.steps;
+    const config = ctx.config(overrides);
+    const log = ctx.logger(config);
+    const enabled = !ctx.values["no-progress"] && config.simulate.progress;
+    const path = catalogDir(config, ctx.values.catalog);
+    const catalogs = [];
+    for (const name of config.embeddings.content.datasets) catalogs.push(await openCatalog(config, name, path, log));
+    const T = await loadTraining();
+    const settings = contentSettings(config, T.dayEndMsUtc8);
+    const bar = createProgress({ label: "train content", total: settings.train.steps, log, everyMs: config.simulate.progressEveryMs, enabled });
+    const version = versionNow();
+    try {
+      const trained = await T.trainContent(catalogs, settings, openOnnxSession, version, (p) => {
+        if (p.phase === "train") bar.update(p.step, { loss: p.loss.toFixed(3), group: p.group });
+        else if (p.phase === "corpus") log.info({ items: p.items, pairs: p.groups }, "content corpus");
+        else if (p.phase === "parity") log.info({ maxAbsDiff: p.maxAbsDiff }, "tfjs/onnx parity");
+      });
+      bar.stop();
+      const dir = typeof ctx.values.out === "string" ? resolve(ctx.values.out) : resolve(config.embeddings.content.modelsDir);
+      const at = writeContentModel(dir, trained.card, trained);
+      ctx.out(JSON.stringify({ dir: at, ...trained.card }));
+      return trained.card["parity"] !== undefined && (trained.card["parity"] as { maxAbsDiff: number }).maxAbsDiff <= 1e-4 ? 0 : 1;
+    } finally {
+      for (const c of catalogs) await c.close();
+    }
+  },
+};
