@@ -8,3 +8,7 @@ export type { SimServices, SimUserMsg } from "./sim-user-actor.ts";
 export { farmBotActor } from "./farm-bot-actor.ts";
 export { react, videoQuality, leaves, returnDelay, nextBoredom } from "./user-model.ts";
 export type { UserModelParams, Reaction } from "./user-model.ts";
+export { runGrpcLoad } from "./grpc-load.ts";
+export type { GrpcLoadOptions, GrpcLoadReport } from "./grpc-load.ts";
+export { LatencyHistogram } from "./latency-histogram.ts";
+export type { LatencySummary } from "./latency-histogram.ts";
