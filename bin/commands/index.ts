@@ -3,10 +3,11 @@ import { configCommand } from "./config.ts";
 import { dataCommand } from "./data.ts";
 import { simulateCommand } from "./simulate.ts";
 import { serveCommand } from "./serve.ts";
+import { loadtestCommand } from "./loadtest.ts";
 import { versionCommand } from "./version.ts";
 
 /** Every sub-command, in help order. */
-export const commands: Command[] = [simulateCommand, serveCommand, dataCommand, configCommand, versionCommand];
+export const commands: Command[] = [simulateCommand, serveCommand, loadtestCommand, dataCommand, configCommand, versionCommand];
 
 // content model and catalog embedding (issue 4), listed after `data`
 import { embedCommand } from "./embed.ts";
