@@ -36,6 +36,8 @@ export interface ActorSystemOptions {
   throughput: number;
   /** Messages handled before the dispatcher yields to I/O. */
   dispatchBatch: number;
+  /** Called for every message an actor handles (determinism checks, debugging); off when absent. */
+  trace?: (at: number, id: ActorId, msg: { type: string }) => void;
 }
 
 export interface ActorSystemStats {
@@ -412,6 +414,7 @@ export class ActorSystem {
 
   private invoke(cell: ActorCell<any, any>, msg: { type: string }, reply: ReplyTarget | undefined): void {
     cell.lastActive = this.dispatchNow;
+    if (this.opts.trace !== undefined) this.opts.trace(this.clock.now(), cell.id, msg);
     let result: unknown;
     try {
       result = cell.behavior.receive(cell, msg);

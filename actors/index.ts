@@ -14,8 +14,6 @@ export type { ActorEvent, ActorEventType, EventOf } from "./events.ts";
 export { Mailbox } from "./mailbox.ts";
 export { RemoteRouter } from "./remote-router.ts";
 export type { ShardOwnership, RemoteRouterOptions } from "./remote-router.ts";
-export { simSessionActor, simDurationMs } from "./kinds/sim-session-actor.ts";
-export type { SimParams, SimSessionState } from "./kinds/sim-session-actor.ts";
 export { videoActor } from "./kinds/video-actor.ts";
 export type { VideoState } from "./kinds/video-actor.ts";
 export { userSessionActor, cohortOf } from "./kinds/user-session-actor.ts";

@@ -240,6 +240,17 @@ export const configSchema = obj({
     thinkTimeMs: int(1, 3_600_000),
     /** Sessions start spread uniformly over this window (virtual ms). */
     arrivalWindowMs: int(0, 86_400_000 * 30),
+    // Reconstructed (the working copy of these fields was lost): viewer-behaviour fields of loadtest/user-model.ts.
+    maxItemsPerSession: int(1, 1_000_000),
+    leaveBase: num(0, 1),
+    leaveBoredom: num(0, 1),
+    returnProbability: num(0, 1),
+    returnDelayMs: int(0, 86_400_000 * 30),
+    sessionsPerUser: int(1, 1_000_000),
+    qualitySigma: num(0, 10),
+    likeRate: num(0, 1),
+    uploads: obj({ count: int(0, 100_000_000), everyMs: int(1, 86_400_000) }),
+    farm: obj({ bots: int(0, 100_000_000), videos: int(0, 1_000_000), intervalMs: int(1, 86_400_000), events: int(0, 100_000_000) }),
     /** Progress output interval (wall ms). */
     progressEveryMs: int(50, 3_600_000),
     progress: bool(),

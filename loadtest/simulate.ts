@@ -1,121 +1,209 @@
 import type { Logger } from "pino";
-import { actorId, hash32, type VideoStats } from "../protocols/index.ts";
-import { VirtualClock, driveVirtual, simSessionActor, videoActor, type SimParams } from "../actors/index.ts";
-import { createEmbeddedNode } from "../cluster/index.ts";
+import { VirtualClock, driveVirtual, type HomogenizationSample, type ViralSnapshot } from "../actors/index.ts";
+import { createFeedNode } from "../cluster/index.ts";
 import type { Config } from "../configs/index.ts";
+import { hash32 } from "../protocols/index.ts";
+import { farmBotActor, type FarmServices } from "./farm-bot-actor.ts";
 import { createProgress } from "./progress.ts";
+import { SimMetrics } from "./sim-metrics.ts";
+import { simUserActor, type SimServices } from "./sim-user-actor.ts";
 
-/** The JSON summary line `fyp simulate` prints. */
+/** The JSON summary `fyp simulate` prints. */
 export interface SimulationSummary {
   seed: number;
-  sessions: number;
+  users: number;
   videos: number;
-  watches: number;
-  watchMs: number;
-  completions: number;
+  sessions: number;
+  items: number;
+  watchTimePerSessionS: number;
+  itemsPerSession: number;
+  completionRate: number;
+  skipRate: number;
+  likeRate: number;
+  coverage: number;
+  gini: number;
+  filterBubble: number;
+  noveltyRate: number;
+  uploads: number;
+  promotedPerStage: number[];
+  retired: number;
+  graduated: number;
+  farmBots: number;
+  flaggedSessions: number;
+  flaggedVideos: number;
+  farmsDetected: number;
+  feedErrors: number;
+  failedMessages: number;
   virtualMs: number;
   wallMs: number;
   realTimeFactor: number;
   eventsPerSec: number;
   messages: number;
-  timerEvents: number;
   peakActiveActors: number;
-  passivations: number;
-  reactivations: number;
-  failedMessages: number;
-  bytesPerSession: number;
+  bytesPerActor: number;
   checksum: string;
 }
 
+/** Everything a research harness may want beyond the summary (time series, viral log, farm timings). */
+export interface SimulationResult {
+  summary: SimulationSummary;
+  homogenization: HomogenizationSample[];
+  viral: ViralSnapshot;
+  integrity: { flaggedSessions: number; flaggedVideos: number[]; farms: { sessions: number; videos: number[]; at: number }[] };
+  farmTargets: number[];
+  farmImpressionTimes: number[];
+}
+
+export interface SimulationHooks {
+  /** Every message any actor handles, in order (determinism checks). */
+  trace?: (at: number, id: string, msg: { type: string }) => void;
+  /** Uploads with an explicit hidden quality, at given virtual times (scenarios). */
+  uploads?: { at: number; category: number; durationMs: number; quality: number }[];
+}
+
 /**
- * N sessions and M videos as actors exchanging watch messages in virtual (or wall) time: the placeholder
- * main job until the feed pipeline lands. Same config + seed -> same summary (except wall figures).
+ * `fyp simulate`: synthetic viewers from the calibrated world request feeds from the recommender's
+ * session actors in virtual time, react through the choice model, and every reaction flows back into
+ * interests, video counters, cohorts and the coordinators. Same config + seed -> same summary (except the
+ * wall-time figures).
  */
-export async function runSimulation(config: Readonly<Config>, log: Logger): Promise<SimulationSummary> {
+export async function runSimulation(config: Readonly<Config>, log: Logger, hooks: SimulationHooks = {}): Promise<SimulationResult> {
   const sim = config.simulate;
   const clock = new VirtualClock({ seed: sim.seed });
-  let left = 0;
-  const params: SimParams = {
-    seed: sim.seed,
-    videos: sim.videos,
-    watchesPerSession: sim.watchesPerSession,
-    thinkTimeMs: sim.thinkTimeMs,
-    onLeave: () => void left++,
-  };
-  const node = createEmbeddedNode({
-    config, clock, log, kinds: [simSessionActor, videoActor], services: { sim: params }, storage: "ephemeral",
+  let usersDone = 0;
+  const progress = createProgress({ label: "simulate", total: sim.sessions, log, everyMs: sim.progressEveryMs, enabled: sim.progress });
+  const simServices = { uploadQuality: new Map<number, number>() } as SimServices;
+  const farm: FarmServices = { targets: [], intervalMs: sim.farm.intervalMs, events: sim.farm.events };
+  const node = createFeedNode({
+    config, clock, log, storage: "ephemeral",
+    extraKinds: [simUserActor, farmBotActor],
+    extraServices: { sim: simServices, farm },
+    trace: hooks.trace,
   });
-  const { system } = node;
-  const progress = createProgress({
-    label: "simulate", total: sim.sessions, log, everyMs: sim.progressEveryMs, enabled: sim.progress,
-  });
+  const { system, feed, world } = node;
+  const catalogSize = feed.catalog.size;
+  // farm targets: the lowest-quality-looking tail of the catalog (ids are fixed by the seed)
+  farm.targets = Array.from({ length: Math.min(sim.farm.videos, catalogSize) }, (_, i) => catalogSize - 1 - i);
+  const metrics = new SimMetrics(feed.catalog.numCategories, Math.max(1, Math.floor(sim.sessions / 2000)), sim.farm.bots > 0 ? new Set(farm.targets) : new Set());
+  Object.assign(simServices, {
+    world,
+    params: { ...sim },
+    metrics,
+    feedSize: config.feed.size,
+    onUserDone: () => void usersDone++,
+  } satisfies Omit<SimServices, "uploadQuality">);
+
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   let peakActive = 0;
   let peakHeap = heapBefore;
   const wallStart = performance.now();
-
-  // Arrivals are timers too, so a million sessions are not all active at once.
-  const arrivalRng = clock.rng.fork("arrivals");
+  const arrivals = clock.rng.fork("arrivals");
   for (let i = 0; i < sim.sessions; i++) {
-    const at = Math.floor(arrivalRng.next() * sim.arrivalWindowMs);
-    const id = actorId("session", "u" + i);
-    clock.setTimer(at, () => system.tell(id, { type: "session.start", at: clock.now() }));
+    const at = Math.floor(arrivals.next() * sim.arrivalWindowMs);
+    clock.setTimer(at, () => system.tell("simuser/u" + i, { type: "sim.start" }));
+  }
+  for (let b = 0; b < sim.farm.bots; b++) {
+    const at = Math.floor(arrivals.next() * Math.min(sim.arrivalWindowMs, 60_000));
+    clock.setTimer(at, () => system.tell("farmbot/bot" + b, { type: "farm.start" }));
+  }
+  const uploadRng = clock.rng.fork("uploads");
+  let uploads = 0;
+  for (let k = 0; k < sim.uploads.count; k++) {
+    clock.setTimer((k + 1) * sim.uploads.everyMs, () => {
+      const v = world.video(uploadRng.int(world.videos));
+      node.upload({ category: v.categoryIndex, durationMs: v.durationMs, authorId: v.authorId });
+      uploads++;
+    });
+  }
+  for (const u of hooks.uploads ?? []) {
+    clock.setTimer(u.at, () => {
+      const id = node.upload({ category: u.category, durationMs: u.durationMs, authorId: 1_000_000 + uploads });
+      simServices.uploadQuality.set(id, u.quality);
+      uploads++;
+    });
   }
   const fired = await driveVirtual(system, clock, {
-    everyEvents: 50_000,
+    everyEvents: 20_000,
     onProgress: () => {
       const st = system.stats();
       if (st.active > peakActive) peakActive = st.active;
       const h = process.memoryUsage().heapUsed;
       if (h > peakHeap) peakHeap = h;
-      progress.update(left, { active: st.active, vt: `${Math.round(clock.now() / 1000)}s` });
+      progress.update(usersDone, { active: st.active, vt: `${Math.round(clock.now() / 1000)}s` });
     },
   });
-  progress.update(left);
+  // the last window of counters
+  feed.aggregator.flush();
+  await driveVirtual(system, clock);
+  progress.update(usersDone);
   progress.stop();
   const virtualMs = clock.now();
   const wallMs = performance.now() - wallStart;
-  const stPeak = system.stats();
-  peakActive = Math.max(peakActive, stPeak.active);
+  peakActive = Math.max(peakActive, system.stats().active);
 
-  // Collect every video's counters with ask: totals and a checksum that pins the run's outcome.
-  let watches = 0, watchMs = 0, completions = 0;
-  let checksum = 0x811c9dc5;
-  for (let v = 0; v < sim.videos; v++) {
-    const p = system.ask<VideoStats>(actorId("video", "v" + v), { type: "video.get-stats" });
-    system.runReady();
-    const s = await p;
-    watches += s.impressions;
-    watchMs += s.watchMs;
-    completions += s.completions;
-    checksum = Math.imul(checksum ^ hash32(`${v}:${s.impressions}:${s.watchMs}:${s.completions}`), 0x01000193) >>> 0;
-  }
+  const viral = await ask<ViralSnapshot>(node, "coord/viral");
+  const homog = await ask<{ samples: HomogenizationSample[] }>(node, "coord/homogenization");
+  const integrity = await ask<SimulationResult["integrity"]>(node, "coord/integrity");
   const st = system.stats();
-  await node.close();
-  const sessionsPeak = Math.max(1, peakActive);
-  return {
+  const exposure = metrics.exposureMetrics(feed.catalog.size);
+  const sessions = Math.max(1, metrics.sessions);
+  const items = Math.max(1, metrics.items);
+  const summary: SimulationSummary = {
     seed: sim.seed,
-    sessions: sim.sessions,
-    videos: sim.videos,
-    watches,
-    watchMs,
-    completions,
+    users: sim.sessions,
+    videos: catalogSize,
+    sessions: metrics.sessions,
+    items: metrics.items,
+    watchTimePerSessionS: round(metrics.sessionWatchMsSum / sessions / 1000),
+    itemsPerSession: round(metrics.sessionItemsSum / sessions),
+    completionRate: round(metrics.completions / items, 4),
+    skipRate: round(metrics.skips / items, 4),
+    likeRate: round(metrics.likes / items, 4),
+    coverage: round(exposure.coverage, 4),
+    gini: round(exposure.gini, 4),
+    filterBubble: round(metrics.filterBubble((u) => world.user(u).affinity), 4),
+    noveltyRate: round(feed.readModels.noveltyRate, 4),
+    uploads,
+    promotedPerStage: viral.reached,
+    retired: viral.retired,
+    graduated: viral.graduated,
+    farmBots: sim.farm.bots,
+    flaggedSessions: integrity.flaggedSessions,
+    flaggedVideos: integrity.flaggedVideos.length,
+    farmsDetected: integrity.farms.length,
+    feedErrors: metrics.feedErrors,
+    failedMessages: st.failed,
     virtualMs,
     wallMs: Math.round(wallMs),
     realTimeFactor: round(virtualMs / Math.max(1, wallMs)),
     eventsPerSec: Math.round(st.processed / (wallMs / 1000)),
     messages: st.processed,
-    timerEvents: fired,
     peakActiveActors: peakActive,
-    passivations: st.passivations,
-    reactivations: st.reactivations,
-    failedMessages: st.failed,
-    bytesPerSession: Math.round(Math.max(0, peakHeap - heapBefore) / sessionsPeak),
-    checksum: checksum.toString(16).padStart(8, "0"),
+    bytesPerActor: Math.round(Math.max(0, peakHeap - heapBefore) / Math.max(1, peakActive)),
+    checksum: "",
+  };
+  // The checksum pins the outcome: everything that must repeat for a seed (not the wall-time figures).
+  const { wallMs: _w, realTimeFactor: _r, eventsPerSec: _e, bytesPerActor: _b, peakActiveActors: _p, checksum: _c, ...stable } = summary;
+  summary.checksum = hash32(JSON.stringify(stable) + fired).toString(16).padStart(8, "0");
+  await node.close();
+  return {
+    summary,
+    homogenization: homog.samples,
+    viral,
+    integrity,
+    farmTargets: farm.targets,
+    farmImpressionTimes: metrics.farmImpressionTimes,
   };
 }
 
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
+async function ask<T>(node: { system: { ask<R>(to: string, m: { type: string }): Promise<R>; runReady(): void } }, id: string): Promise<T> {
+  const p = node.system.ask<T>(id, { type: "coord.get-state" });
+  node.system.runReady();
+  return p;
+}
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
 }

@@ -71,12 +71,12 @@ export { ContentEmbedder } from "./embeddings/content-embedder.ts";
 export { LinUcb, EpsilonGreedy, NoveltyInjector, interleaveFeed, TasteDiscovery } from "./exploration/index.ts";
 export type { LinUcbConfig, LinUcbState, Uniform, TasteDiscoveryConfig, TasteDiscoveryState } from "./exploration/index.ts";
 // feed pipeline (DESIGN.md §5)
-export { SyntheticFeedCatalog, unit, dot } from "./feed/feed-catalog.ts";
+export { SyntheticFeedCatalog } from "./feed/feed-catalog.ts";
 export type { FeedCatalog, FeedVideo } from "./feed/feed-catalog.ts";
 export { newSessionModel, applyWatch, markServed, engagementWeight, longTermDistribution } from "./feed/session-model.ts";
 export type { SessionModel, SessionModelParams } from "./feed/session-model.ts";
-export { PriorRanker, seedScore, rankRows } from "./feed/ranker.ts";
-export type { Ranker, RankRow, RankContext, RankingWeights, ObjectivePredictions } from "./feed/ranker.ts";
+export { PriorRanker, rankRows } from "./feed/ranker.ts";
+export type { Ranker as FeedRanker, RankRow, RankContext, ObjectivePredictions } from "./feed/ranker.ts";
 export { FeedPipeline } from "./feed/feed-pipeline.ts";
 export type { FeedPipelineDeps, ScoredCandidate, ServedItem, Selector, Bandit } from "./feed/feed-pipeline.ts";
 // policy and integrity
@@ -126,3 +126,5 @@ export { Ranker as MultiTaskRanker } from "./ranking/ranker.ts";
 export type { RankedItem } from "./ranking/ranker.ts";
 export { evaluateMicroLens, MICROLENS_FEATURES } from "./ranking/microlens-eval.ts";
 export type { MicroLensEvalOptions, MicroLensEvalResult, HitMetrics } from "./ranking/microlens-eval.ts";
+export { updateRanker, windowMetrics } from "./ranking/incremental.ts";
+export type { RowWindow, WindowMetrics, IncrementalOptions } from "./ranking/incremental.ts";

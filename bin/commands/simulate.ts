@@ -3,16 +3,18 @@ import type { Command } from "../cli.ts";
 
 export const simulateCommand: Command = {
   name: "simulate",
-  summary: "run N sessions and M videos as actors in virtual time; prints a JSON summary line",
-  usage: `fyp simulate [--sessions N] [--videos M] [--seed S] [--watches W] [--no-progress]
-  Runs on the embedded default (one process, in-memory transport, scratch LMDB state store).
+  summary: "run synthetic viewers against the recommender in virtual time; prints a JSON summary line",
+  usage: `fyp simulate [--sessions N] [--videos M] [--seed S] [--bots B] [--no-progress]
+  Embedded default: one process, in-memory transport, scratch LMDB state store, the synthetic world fitted on
+  KuaiRand (no dataset needed). N simulated users request feeds, watch/skip/like/leave by the choice model and
+  return for more sessions; new videos climb the viral ladder; --bots injects an engagement farm.
   Progress goes to stderr (a bar on a terminal, log lines otherwise); the summary is one JSON line on stdout.
-  Same config + seed -> same summary (checksum, counts); wall-time figures vary.`,
+  Same config + seed -> same summary (checksum); wall-time figures vary.`,
   options: {
     sessions: { type: "string" },
     videos: { type: "string" },
     seed: { type: "string" },
-    watches: { type: "string" },
+    bots: { type: "string" },
     "no-progress": { type: "boolean" },
   },
   async run(ctx) {
@@ -21,11 +23,11 @@ export const simulateCommand: Command = {
     if (v.sessions !== undefined) overrides["simulate.sessions"] = v.sessions;
     if (v.videos !== undefined) overrides["simulate.videos"] = v.videos;
     if (v.seed !== undefined) overrides["simulate.seed"] = v.seed;
-    if (v.watches !== undefined) overrides["simulate.watchesPerSession"] = v.watches;
+    if (v.bots !== undefined) overrides["simulate.farm.bots"] = v.bots;
     if (v["no-progress"]) overrides["simulate.progress"] = false;
     const config = ctx.config(overrides);
     const log = ctx.logger(config);
-    const summary = await runSimulation(config, log);
+    const { summary } = await runSimulation(config, log);
     ctx.out(JSON.stringify(summary));
     return summary.failedMessages === 0 ? 0 : 1;
   },

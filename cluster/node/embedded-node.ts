@@ -18,6 +18,7 @@ export interface EmbeddedNodeOptions {
    * LMDB folder (or memory) removed on close, so a run never sees state from an earlier one.
    */
   storage?: "config" | "ephemeral";
+  trace?: (at: number, id: string, msg: { type: string }) => void;
 }
 
 /** One process, in-memory transport, local state store: the embedded default (DESIGN.md §4). */
@@ -49,6 +50,7 @@ export function createEmbeddedNode(o: EmbeddedNodeOptions): EmbeddedNode {
     log: o.log,
     services: o.services,
     ...cfg.actors,
+    trace: o.trace,
   });
   for (const k of o.kinds) system.register(k);
   return {

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import {
   BruteForceIndex, CandidateGenerator, CoEngagementIndex, ColdStartSource, CollaborativeSource, ContentSource, ExplorationSource,
   FeedPipeline, HnswIndex, LinUcbBandit, NoveltyInjector, PriorRanker, SyntheticFeedCatalog, SyntheticWorld, TrendingSource,
-  createRng, policySelector, worldParamsFor, type AnnIndex, type Ranker, type SessionModelParams,
+  createRng, policySelector, worldParamsFor, type AnnIndex, type FeedRanker, type SessionModelParams,
 } from "../../models/index.ts";
 import {
   EngagementAggregator, ReadModels, cohortActor, coordinatorKind, homogenizationCoordinator, integrityCoordinator, userSessionActor,
@@ -19,16 +19,22 @@ export interface FeedNodeOptions {
   /** The world the catalog comes from; default: the configured synthetic world with `simulate.videos` videos. */
   world?: SyntheticWorld;
   /** The ranking model; default: the prior ranker (no trained model needed). */
-  ranker?: () => Ranker;
+  ranker?: () => FeedRanker;
   storage?: "config" | "ephemeral";
   /** More actor kinds hosted on this node (e.g. the load tester's simulated users). */
   extraKinds?: ActorBehavior<any, any>[];
   extraServices?: Record<string, unknown>;
+  trace?: (at: number, id: string, msg: { type: string }) => void;
 }
 
 export interface FeedNode extends EmbeddedNode {
   readonly feed: FeedServices;
   readonly world: SyntheticWorld;
+  /**
+   * Adds a new video to this node's catalog replica and content index, and tells its actor (which puts it
+   * on the viral ladder). Returns its id.
+   */
+  upload(meta: { category: number; durationMs: number; authorId: number }): number;
 }
 
 /** Above this many videos the content index is HNSW; below, exact search is as fast and exact. */
@@ -129,13 +135,26 @@ export function createFeedNode(o: FeedNodeOptions): FeedNode {
     ],
     services: { feed, ...o.extraServices },
     storage: o.storage ?? "config",
+    trace: o.trace,
   });
   feed.aggregator = new EngagementAggregator(node.system, readModels, catalog, { nodeId, flushMs: c.feed.flushMs, log: o.log });
   feed.aggregator.start();
+  const uploadRng = rng.fork("uploads");
+  const upload = (meta: { category: number; durationMs: number; authorId: number }): number => {
+    const id = catalog.size;
+    const vector = catalog.vectorFor(meta.category, uploadRng);
+    catalog.add({ id, category: meta.category, authorId: meta.authorId, durationMs: meta.durationMs, vector });
+    index.add(id, vector);
+    node.system.tell("video/v" + id, {
+      type: "video.upload", authorId: "a" + meta.authorId, durationMs: meta.durationMs, category: meta.category, at: o.clock.now(),
+    });
+    return id;
+  };
   return {
     ...node,
     feed,
     world,
+    upload,
     async close() {
       feed.aggregator.stop();
       await node.close();

@@ -39,6 +39,8 @@ export class SyntheticFeedCatalog implements FeedCatalog {
   private readonly byCategory: number[][];
   private readonly q = new Map<number, number>();
   private top: number[][];
+  private readonly centroids: Float32Array[];
+  private readonly noise: number;
 
   constructor(world: SyntheticWorld, readonly dims: number, opts: { noise?: number } = {}) {
     const K = world.params.categories.ids.length;
@@ -46,16 +48,20 @@ export class SyntheticFeedCatalog implements FeedCatalog {
     this.byCategory = Array.from({ length: K }, () => []);
     this.top = Array.from({ length: K }, () => []);
     const rng = createRng(world.seed).fork("content-vectors");
-    const centroids = Array.from({ length: K }, () => unit(Float32Array.from({ length: dims }, () => rng.normal())));
-    const noise = opts.noise ?? 0.6;
+    this.centroids = Array.from({ length: K }, () => unit(Float32Array.from({ length: dims }, () => rng.normal())));
+    this.noise = opts.noise ?? 0.6;
     for (let j = 0; j < world.videos; j++) {
       const v = world.video(j);
-      const r = rng.fork(j);
-      const c = centroids[v.categoryIndex]!;
-      const vec = unit(Float32Array.from({ length: dims }, (_, d) => c[d]! + noise * r.normal() / Math.sqrt(dims) * 2));
-      this.add({ id: j, category: v.categoryIndex, authorId: v.authorId, durationMs: v.durationMs, vector: vec });
+      this.add({ id: j, category: v.categoryIndex, authorId: v.authorId, durationMs: v.durationMs, vector: this.vectorFor(v.categoryIndex, rng.fork(j)) });
     }
     this.refreshTop(200);
+  }
+
+  /** A content vector for a video of `category`: its centroid plus noise (uploads get theirs this way). */
+  vectorFor(category: number, r: { normal(): number }): Float32Array {
+    const c = this.centroids[category]!;
+    const dims = this.dims;
+    return unit(Float32Array.from({ length: dims }, (_, d) => c[d]! + (this.noise * r.normal() * 2) / Math.sqrt(dims)));
   }
 
   get size(): number {

@@ -1,43 +1,41 @@
 import t from "tap";
-import { actorId } from "../../protocols/index.ts";
-import { defineActor, driveVirtual, simSessionActor, videoActor, type ActorBehavior, type SimParams } from "../../actors/index.ts";
-import { testSystem } from "../helpers/actor-system.ts";
+import { hash32 } from "../../protocols/index.ts";
+import { loadConfig } from "../../configs/index.ts";
+import { silentLogger } from "../../cluster/index.ts";
+import { runSimulation } from "../../loadtest/index.ts";
 
-/** Wraps a behaviour so every handled message is appended to `trace` as time, actor and message. */
-function traced<S, M extends { type: string }>(b: ActorBehavior<S, M>, trace: string[]): ActorBehavior<S, M> {
-  return defineActor<S, M>({
-    ...b,
-    receive(ctx, msg) {
-      trace.push(`${ctx.clock.now()} ${ctx.id} ${JSON.stringify(msg)}`);
-      return b.receive(ctx, msg);
+const config = (seed: number) =>
+  loadConfig({
+    env: {},
+    overrides: {
+      "simulate.seed": seed, "simulate.sessions": 120, "simulate.videos": 400, "simulate.progress": false,
+      "simulate.arrivalWindowMs": 60_000, "simulate.returnDelayMs": 120_000, "simulate.uploads.count": 5,
+      "actors.passivationIdleMs": 30_000, "actors.sweepIntervalMs": 10_000, "storage.stateStore": "lmdb",
     },
   });
-}
 
-async function run(seed: number): Promise<{ trace: string[]; passivations: number }> {
+async function run(seed: number): Promise<{ trace: string[]; checksum: string; passivations: number }> {
   const trace: string[] = [];
-  const { system, clock } = testSystem({ seed, passivationIdleMs: 20_000, sweepIntervalMs: 10_000, mailboxCapacity: 10_000 });
-  const params: SimParams = { seed, videos: 50, watchesPerSession: 8, thinkTimeMs: 5000 };
-  const services = system.services as Record<string, unknown>;
-  services.sim = params;
-  system.register(traced(simSessionActor, trace)).register(traced(videoActor, trace));
-  const arrivals = clock.rng.fork("arrivals");
-  for (let i = 0; i < 200; i++) {
-    const at = Math.floor(arrivals.next() * 60_000);
-    clock.setTimer(at, () => system.tell(actorId("session", "u" + i), { type: "session.start", at: clock.now() }));
-  }
-  await driveVirtual(system, clock);
-  return { trace, passivations: system.stats().passivations };
+  let passivations = 0;
+  const { summary } = await runSimulation(config(seed), silentLogger(), {
+    trace: (at, id, msg) => {
+      trace.push(`${at} ${id} ${hash32(JSON.stringify(msg)).toString(16)}`);
+      if (msg.type === "session.leave") passivations++;
+    },
+  });
+  return { trace, checksum: summary.checksum, passivations };
 }
 
 t.test("determinism - one seed gives the identical event trace, another seed a different one", async (t) => {
   const a = await run(7);
   const b = await run(7);
   const c = await run(8);
-  t.ok(a.trace.length > 3000, `a long trace (${a.trace.length} events)`);
-  t.ok(a.passivations > 0, "passivation and re-activation happen during the run");
+  t.ok(a.trace.length > 5000, `a long trace (${a.trace.length} messages)`);
+  t.ok(a.passivations > 0, "sessions leave (and passivate) during the run");
   t.equal(a.trace.length, b.trace.length);
   const firstDiff = a.trace.findIndex((line, i) => line !== b.trace[i]);
-  t.equal(firstDiff, -1, "same seed: identical traces, event by event");
+  t.equal(firstDiff, -1, "same seed: identical traces, message by message");
+  t.equal(a.checksum, b.checksum, "same seed: same summary");
   t.not(a.trace.join("\n"), c.trace.join("\n"), "different seed: different trace");
+  t.not(a.checksum, c.checksum);
 });

@@ -1,0 +1,66 @@
+import { catalogCoverage, filterBubbleIndex, gini } from "../models/index.ts";
+
+/** Per-run counters of the simulated viewers, and the inputs of the research metrics. */
+export class SimMetrics {
+  items = 0;
+  watchMs = 0;
+  completions = 0;
+  skips = 0;
+  likes = 0;
+  rewatches = 0;
+  sessions = 0;
+  sessionItemsSum = 0;
+  sessionWatchMsSum = 0;
+  feeds = 0;
+  feedErrors = 0;
+  usersDone = 0;
+  /** Impressions per video id (normal viewers only). */
+  readonly exposures = new Map<number, number>();
+  /** Category counts shown to a sample of users (filter bubble). */
+  readonly shown = new Map<number, Float64Array>();
+  /** Times at which normal viewers were shown a farm target video. */
+  readonly farmImpressionTimes: number[] = [];
+
+  constructor(private readonly categories: number, private readonly sampleEvery: number, private readonly farmTargets: ReadonlySet<number>) {}
+
+  recordItem(user: number, videoId: number, category: number, watchMs: number, watchRatio: number, skipped: boolean, liked: boolean, rewatched: boolean, at: number): void {
+    this.items++;
+    this.watchMs += watchMs;
+    if (watchRatio >= 1) this.completions++;
+    if (skipped) this.skips++;
+    if (liked) this.likes++;
+    if (rewatched) this.rewatches++;
+    this.exposures.set(videoId, (this.exposures.get(videoId) ?? 0) + 1);
+    if (this.farmTargets.has(videoId)) this.farmImpressionTimes.push(at);
+    if (user % this.sampleEvery === 0) {
+      let s = this.shown.get(user);
+      if (s === undefined) this.shown.set(user, (s = new Float64Array(this.categories)));
+      s[category]! += 1;
+    }
+  }
+
+  sessionEnded(items: number, watchMs: number): void {
+    this.sessions++;
+    this.sessionItemsSum += items;
+    this.sessionWatchMsSum += watchMs;
+  }
+
+  /** Exposure Gini and coverage over the whole catalog (unexposed videos count as zeros). */
+  exposureMetrics(catalogSize: number): { gini: number; coverage: number } {
+    const values = new Float64Array(catalogSize);
+    for (const [id, n] of this.exposures) if (id < catalogSize) values[id] = n;
+    return { gini: gini(values), coverage: catalogCoverage(values, catalogSize) };
+  }
+
+  /** Mean divergence between sampled users' true taste and the categories they were shown. */
+  filterBubble(trueTaste: (user: number) => ArrayLike<number>): number {
+    let sum = 0;
+    let n = 0;
+    for (const [user, counts] of this.shown) {
+      if (counts.reduce((a, b) => a + b, 0) === 0) continue;
+      sum += filterBubbleIndex(trueTaste(user), counts);
+      n++;
+    }
+    return n === 0 ? 0 : sum / n;
+  }
+}
