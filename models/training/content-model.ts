@@ -35,11 +35,11 @@ export function buildContentModel(s: ContentModelShape): { model: tfl.LayersMode
   const mask = tfl.input({ shape: [TOWERS.length], name: io.mask });
   const sym = (x: unknown) => x as tfl.SymbolicTensor;
   const textBag = sym(new EmbeddingBag({ vocabSize: s.textBuckets, dim: s.bagDim, name: "text_bag" }).apply(textIds));
-  const textVec = sym(tfl.layers.dense({ units: s.textDim, activation: "tanh", name: io.textOutput }).apply(textBag));
+  const textVec = sym(tfl.layers.dense({ units: s.textDim, useBias: false, name: io.textOutput }).apply(textBag));
   const metaBag = sym(new EmbeddingBag({ vocabSize: s.metaBuckets, dim: s.bagDim, name: "meta_bag" }).apply(metaIds));
-  const metaVec = sym(tfl.layers.dense({ units: s.metaDim, activation: "tanh", name: "meta_vec" }).apply(metaBag));
+  const metaVec = sym(tfl.layers.dense({ units: s.metaDim, useBias: false, name: "meta_vec" }).apply(metaBag));
   const c = s.contentDim;
-  const projected = [textVec, metaVec].map((x, i) => sym(tfl.layers.dense({ units: c, name: `proj_${TOWERS[i]}` }).apply(x)));
+  const projected = [textVec, metaVec].map((x, i) => sym(tfl.layers.dense({ units: c, useBias: false, name: `proj_${TOWERS[i]}` }).apply(x)));
   const set = sym(tfl.layers.reshape({ targetShape: [TOWERS.length, c] }).apply(tfl.layers.concatenate().apply(projected)));
   const heads = Math.max(1, Math.min(s.heads, c));
   const pooled = sym(new AttentionPooling({ numHeads: heads, keyDim: s.keyDim, units: c, name: "tower_attention" }).apply([set, mask]));
