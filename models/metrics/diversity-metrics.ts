@@ -67,6 +67,8 @@ export function jensenShannon(p: ArrayLike<number>, q: ArrayLike<number>): numbe
   for (let i = 0; i < Math.max(p.length, q.length); i++) {
     const a = (p[i] ?? 0) / sp, b = (q[i] ?? 0) / sq;
     const m = (a + b) / 2;
+    // m underflows to 0 for denormal a or b (5e-324 / 2): such a term is 0, not Infinity or NaN
+    if (m <= 0) continue;
     if (a > 0) js += 0.5 * a * Math.log2(a / m);
     if (b > 0) js += 0.5 * b * Math.log2(b / m);
   }

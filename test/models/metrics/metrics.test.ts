@@ -35,3 +35,11 @@ t.test("cold start - the seed score and the viral ladder decision", async (t) =>
   t.equal(viralDecision(2, 30000, strong, base, ladder, cold).action, "graduate");
   t.equal(coldStartScore(strong, { watchTime: 0, completion: 0, skipRate: 0 }, cold.weights) > 0, true, "zero baselines are guarded");
 });
+
+t.test("jensenShannon - denormal probabilities give a finite divergence", (t) => {
+  const p = [5e-324, 0.5, 0.5 - 5e-324];
+  const q = [0, 1, 1];
+  const v = jensenShannon(p, q);
+  t.ok(Number.isFinite(v) && v >= 0 && v <= 1, `finite: ${v}`);
+  t.end();
+});
