@@ -185,7 +185,7 @@ async function trainMidEncoder(T: Training, rows: KuaiRandRows, o: RankerTrainOp
   for (let r = 0; r < rows.trainRows; r++) {
     if (rows.y[5]![r]! > 0.5 && rows.hist[r * rows.seqLen + rows.seqLen - 2]! >= 0) candidates.push(r);
   }
-  const want = Math.min(candidates.length, o.midTrainRows ?? 30_000);
+  const want = Math.min(candidates.length, o.midTrainRows ?? 10_000);
   for (let i = 0; i < want; i++) {
     const j = i + rng.int(candidates.length - i);
     [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
@@ -195,7 +195,7 @@ async function trainMidEncoder(T: Training, rows: KuaiRandRows, o: RankerTrainOp
   const target = new Float32Array(ids.length * dC);
   ids.forEach((r, k) => target.set(rows.content(rows.videoId[r]!), k * dC));
   const net = T.buildMidEncoderNetwork({ seqLen: rows.seqLen, stepDim: midStepDim(dC), mid: o.dims.mid, content: dC, seed: o.ranking.seed + 100 });
-  const epochs = o.midEpochs ?? 2;
+  const epochs = o.midEpochs ?? 1;
   const losses = ids.length === 0 ? [] : await T.fitArrays(net.train, seq, rows.seqLen * midStepDim(dC), [target], {
     epochs, batchSize: 256, learningRate: 0.005, seed: o.ranking.seed, loss: "cosineProximity",
     onBatch: (p) => progress({ phase: "train mid-term GRU", done: p.epoch * p.batches + p.batch + 1, total: epochs * p.batches, info: { loss: p.loss.toFixed(4) } }),
