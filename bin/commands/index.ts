@@ -13,3 +13,7 @@ export const commands: Command[] = [simulateCommand, serveCommand, loadtestComma
 import { embedCommand } from "./embed.ts";
 import { trainCommand } from "./train.ts";
 commands.splice(commands.indexOf(dataCommand) + 1, 0, trainCommand, embedCommand);
+
+// ranker evaluation (issue 5), after train/embed
+import { evalCommand } from "./ranker.ts";
+commands.splice(commands.indexOf(trainCommand) + 1, 0, evalCommand);

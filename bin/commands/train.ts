@@ -4,6 +4,7 @@ import { loadTraining, openOnnxSession, writeContentModel } from "../../models/i
 import { createProgress } from "../../loadtest/index.ts";
 import type { Command } from "../cli.ts";
 import { catalogDir, contentSettings, openCatalog } from "./content-catalogs.ts";
+import { rankerOptions, runTrainRanker } from "./ranker.ts";
 
 function versionNow(): string {
   return new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -11,22 +12,29 @@ function versionNow(): string {
 
 export const trainCommand: Command = {
   name: "train",
-  summary: "train a model: `content` (the default content model: text + metadata towers, engagement objective)",
+  summary: "train a model: `content` (the default content model: text + metadata towers, engagement objective) or `ranker`",
   usage: `fyp train content [--steps N] [--catalog PATH] [--out DIR] [--no-progress]
   Trains on the datasets in embeddings.content.datasets (their imported catalogs, else their folders under
   datasets.dir), exports content.onnx (text_ids, meta_ids, mask -> content) and text.onnx (text_ids -> text_vec),
   checks tfjs/ONNX parity, and writes <embeddings.content.modelsDir>/<version>/ with card.json and latest.json.
   Never trains on KuaiRand after embeddings.content.trainEnd or on each MicroLens user's last item (the
-  retrieval eval's test data). Prints the model card as one JSON line.`,
+  retrieval eval's test data). Prints the model card as one JSON line.
+fyp train ranker [--no-baselines] [--incremental [--version V]] [--dataset DIR] [--users-modulo N] [--no-progress]
+  Trains the mid-term interest GRU and the multi-task ranker on the KuaiRand time split (ranking.trainEnd /
+  ranking.validEnd), exports both to ONNX and writes <ranking.modelsDir>/ranker/<version>/ (ranker.onnx,
+  interest-mid.onnx, tfjs weights, card.json). --incremental resumes the latest (or V) on the validation days
+  as a stream of recent events and writes a child version whose card names its parent.`,
   options: {
     steps: { type: "string" },
     catalog: { type: "string" },
     out: { type: "string" },
     "no-progress": { type: "boolean" },
+    ...rankerOptions,
   },
   async run(ctx) {
     const [what] = ctx.positionals;
-    if (what !== "content") throw new InvalidArgumentError("model", "must be content", what);
+    if (what === "ranker") return runTrainRanker(ctx);
+    if (what !== "content") throw new InvalidArgumentError("model", "must be content or ranker", what);
     const overrides: Record<string, unknown> = {};
     if (ctx.values.steps !== undefined) overrides["embeddings.content.steps"] = ctx.values.steps;
     const config = ctx.config(overrides);
