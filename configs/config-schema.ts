@@ -12,6 +12,16 @@ export const configSchema = obj({
   cluster: obj({
     /** Fixed for the life of a cluster; checked when a node joins. */
     numShards: int(1, 65_536),
+    /** How often a node renews its membership lease (ms). */
+    heartbeatMs: int(10, 60_000),
+    /** A member not heard from for this long is failed and its shards are taken over (ms). */
+    leaseMs: int(50, 600_000),
+    /** How often each owned shard whose events advanced is checkpointed (ms). */
+    checkpointMs: int(10, 3_600_000),
+    /** How long a graceful hand-off waits for the other node before it treats it as failed (ms). */
+    handoffTimeoutMs: int(100, 600_000),
+    /** Max age of the JetStream event log (ms); checkpoints must be taken well within it. */
+    eventLogMaxAgeMs: int(60_000, 365 * 86_400_000),
   }),
   actors: obj({
     mailboxCapacity: int(1, 10_000_000),
@@ -232,25 +242,31 @@ export const configSchema = obj({
   }),
   simulate: obj({
     seed: int(0, 2 ** 31 - 1),
+    /** Simulated users (each runs one or more sessions). */
     sessions: int(1, 100_000_000),
+    /** Videos in the simulated catalog. */
     videos: int(1, 100_000_000),
-    /** Watches per simulated session before it leaves. */
-    watchesPerSession: int(1, 100_000),
-    /** Mean think time between two watches (virtual ms). */
-    thinkTimeMs: int(1, 3_600_000),
     /** Sessions start spread uniformly over this window (virtual ms). */
     arrivalWindowMs: int(0, 86_400_000 * 30),
-    // Reconstructed (the working copy of these fields was lost): viewer-behaviour fields of loadtest/user-model.ts.
-    maxItemsPerSession: int(1, 1_000_000),
+    /** Mean think time between two videos (virtual ms, exponential). */
+    thinkTimeMs: int(0, 3_600_000),
+    /** A session ends after at most this many videos. */
+    maxItemsPerSession: int(1, 100_000),
+    /** Leave model: base chance to leave after each video, and its growth with boredom (0..1). */
     leaveBase: num(0, 1),
     leaveBoredom: num(0, 1),
+    /** Return model: chance to come back after leaving, mean gap (virtual ms), most sessions per user. */
     returnProbability: num(0, 1),
     returnDelayMs: int(0, 86_400_000 * 30),
-    sessionsPerUser: int(1, 1_000_000),
-    qualitySigma: num(0, 10),
+    sessionsPerUser: int(1, 10_000),
+    /** Spread of per-video quality (log-normal sigma): some videos are better than their category. */
+    qualitySigma: num(0, 5),
+    /** Chance of a like at a full watch. */
     likeRate: num(0, 1),
-    uploads: obj({ count: int(0, 100_000_000), everyMs: int(1, 86_400_000) }),
-    farm: obj({ bots: int(0, 100_000_000), videos: int(0, 1_000_000), intervalMs: int(1, 86_400_000), events: int(0, 100_000_000) }),
+    /** New videos uploaded during the run (they enter the viral ladder). */
+    uploads: obj({ count: int(0, 10_000_000), everyMs: int(1, 86_400_000) }),
+    /** An engagement farm: `bots` fake sessions completing `videos` target videos every `intervalMs`. */
+    farm: obj({ bots: int(0, 1_000_000), videos: int(1, 10_000), intervalMs: int(1, 86_400_000), events: int(0, 1_000_000) }),
     /** Progress output interval (wall ms). */
     progressEveryMs: int(50, 3_600_000),
     progress: bool(),

@@ -20,6 +20,8 @@ export class SimMetrics {
   readonly shown = new Map<number, Float64Array>();
   /** Times at which normal viewers were shown a farm target video. */
   readonly farmImpressionTimes: number[] = [];
+  /** Impressions of normal viewers per virtual minute (the denominator of exposure shares over time). */
+  readonly impressionsPerMinute: number[] = [];
 
   constructor(private readonly categories: number, private readonly sampleEvery: number, private readonly farmTargets: ReadonlySet<number>) {}
 
@@ -31,12 +33,21 @@ export class SimMetrics {
     if (liked) this.likes++;
     if (rewatched) this.rewatches++;
     this.exposures.set(videoId, (this.exposures.get(videoId) ?? 0) + 1);
+    const minute = Math.floor(at / 60_000);
+    this.impressionsPerMinute[minute] = (this.impressionsPerMinute[minute] ?? 0) + 1;
     if (this.farmTargets.has(videoId)) this.farmImpressionTimes.push(at);
     if (user % this.sampleEvery === 0) {
       let s = this.shown.get(user);
       if (s === undefined) this.shown.set(user, (s = new Float64Array(this.categories)));
       s[category]! += 1;
     }
+  }
+
+  /** Impressions of normal viewers in [fromMs, toMs), at minute resolution. */
+  impressionsBetween(fromMs: number, toMs: number): number {
+    let n = 0;
+    for (let m = Math.floor(fromMs / 60_000); m < Math.ceil(toMs / 60_000); m++) n += this.impressionsPerMinute[m] ?? 0;
+    return n;
   }
 
   sessionEnded(items: number, watchMs: number): void {

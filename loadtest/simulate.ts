@@ -53,6 +53,8 @@ export interface SimulationResult {
   integrity: { flaggedSessions: number; flaggedVideos: number[]; farms: { sessions: number; videos: number[]; at: number }[] };
   farmTargets: number[];
   farmImpressionTimes: number[];
+  /** Normal viewers' impressions per virtual minute. */
+  impressionsPerMinute: number[];
 }
 
 export interface SimulationHooks {
@@ -199,6 +201,7 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
     integrity,
     farmTargets: farm.targets,
     farmImpressionTimes: metrics.farmImpressionTimes,
+    impressionsPerMinute: [...metrics.impressionsPerMinute].map((x) => x ?? 0),
   };
 }
 

@@ -23,7 +23,7 @@ export const SHARED_STRUCTURES: readonly (readonly string[])[] = [
   ["type", "videoId", "at"],
   ["type", "authorId", "durationMs", "category", "at"],
   ["type", "sessionKey", "watchMs", "durationMs", "at"],
-  ["type", "stage", "watchRatioSum", "impressions", "watchMs", "completions", "skips", "likes", "rewatches"],
+  ["type", "stage", "watches", "watchRatioSum", "impressions", "watchMs", "completions", "skips", "likes", "rewatches"],
   ["type", "stage"],
   ["type", "userKey"],
   ["type", "category", "watches", "watchRatioSum", "completions", "skips"],

@@ -75,6 +75,8 @@ export interface VideoWatch { type: "video.watch"; sessionKey: string; watchMs: 
 export interface VideoEngagement {
   type: "video.engagement";
   stage: number;
+  /** Watches reported (the denominator of the stage's rates; impressions may go unwatched). */
+  watches: number;
   /** Sum of watch ratios (for the stage's mean). */
   watchRatioSum: number;
   impressions: number;

@@ -61,6 +61,21 @@ function onEngagements(ctx: ActorContext<IntegrityState, CoordMsg>, m: Integrity
   let drop = 0;
   while (drop < s.events.length && s.events[drop]!.t < horizon) drop++;
   if (drop > 0 || s.events.length > EVENTS_MAX) s.events.splice(0, Math.max(drop, s.events.length - EVENTS_MAX));
+  // Videos many already-flagged sessions keep completing are what those sessions were farming.
+  const flagged = new Set(s.flaggedSessions);
+  const byVideo = new Map<number, Set<string>>();
+  for (const e of s.events) {
+    if (!flagged.has(e.session)) continue;
+    let set = byVideo.get(e.video);
+    if (set === undefined) byVideo.set(e.video, (set = new Set()));
+    set.add(e.session);
+  }
+  for (const [video, sessions] of byVideo) {
+    if (sessions.size < cfg.minSessions || s.flaggedVideos.includes(video)) continue;
+    s.flaggedVideos.push(video);
+    s.farms.push({ sessions: sessions.size, videos: [video], at: ctx.clock.now() });
+    f.readModels.publish({ type: "flag.video", videoId: video, reason: "engaged by flagged sessions" });
+  }
   const groups = detectFarms(s.events, cfg);
   for (const g of groups) {
     const fresh = g.sessions.filter((x) => !s.flaggedSessions.includes(x));

@@ -4,6 +4,7 @@ import { feedServices, videoNumber } from "../services/feed-services.ts";
 
 interface StageCounters {
   impressions: number;
+  watches: number;
   watchRatioSum: number;
   completions: number;
   skips: number;
@@ -62,15 +63,17 @@ export const videoActor = defineActor<VideoState, VideoMsg>({
         s.likes += msg.likes;
         s.rewatches += msg.rewatches;
         if (msg.stage >= 0) {
-          const st = (s.stages[msg.stage] ??= { impressions: 0, watchRatioSum: 0, completions: 0, skips: 0 });
+          const st = (s.stages[msg.stage] ??= { impressions: 0, watches: 0, watchRatioSum: 0, completions: 0, skips: 0 });
           st.impressions += msg.impressions;
+          st.watches += msg.watches;
           st.watchRatioSum += msg.watchRatioSum;
           st.completions += msg.completions;
           st.skips += msg.skips;
           const budget = feedServices(ctx.services).viral.stageBudgets[msg.stage];
           if (budget !== undefined && st.impressions >= budget && !s.reported.includes(msg.stage) && s.stage === msg.stage) {
             s.reported.push(msg.stage);
-            const n = Math.max(1, st.impressions);
+            // rates per watch, like the cohort baselines (served items a viewer never reached are not skips)
+            const n = Math.max(1, st.watches);
             const r: ViralStageResult = {
               type: "viral.stage-result", videoId: ctx.key, stage: msg.stage, category: categoryOf(ctx, s),
               impressions: st.impressions, watchRatio: st.watchRatioSum / n, completion: st.completions / n, skipRate: st.skips / n,

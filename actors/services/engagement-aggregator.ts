@@ -8,6 +8,7 @@ import type { ReadModels } from "./read-models.ts";
 interface VideoCounters {
   stage: number;
   impressions: number;
+  watches: number;
   watchRatioSum: number;
   watchMs: number;
   completions: number;
@@ -110,6 +111,7 @@ export class EngagementAggregator {
       this.engagements.times.push(w.at);
     }
     const c = this.counters(w.videoId);
+    c.watches++;
     c.watchRatioSum += w.watchRatio;
     c.watchMs += w.watchMs;
     if (w.completed) c.completions++;
@@ -134,7 +136,7 @@ export class EngagementAggregator {
   private counters(videoId: number): VideoCounters {
     let c = this.videos.get(videoId);
     if (c === undefined) {
-      c = { stage: this.readModels.stageOf.get(videoId) ?? -1, impressions: 0, watchRatioSum: 0, watchMs: 0, completions: 0, skips: 0, likes: 0, rewatches: 0 };
+      c = { stage: this.readModels.stageOf.get(videoId) ?? -1, impressions: 0, watches: 0, watchRatioSum: 0, watchMs: 0, completions: 0, skips: 0, likes: 0, rewatches: 0 };
       this.videos.set(videoId, c);
     }
     return c;
@@ -146,7 +148,7 @@ export class EngagementAggregator {
     const sys = this.system;
     for (const [id, c] of this.videos) {
       const m: VideoEngagement = {
-        type: "video.engagement", stage: c.stage, watchRatioSum: c.watchRatioSum, impressions: c.impressions, watchMs: c.watchMs,
+        type: "video.engagement", stage: c.stage, watches: c.watches, watchRatioSum: c.watchRatioSum, impressions: c.impressions, watchMs: c.watchMs,
         completions: c.completions, skips: c.skips, likes: c.likes, rewatches: c.rewatches,
       };
       sys.tell(actorId("video", "v" + id), m);
