@@ -1,7 +1,15 @@
 import { catalogCoverage, filterBubbleIndex, gini } from "../models/index.ts";
 
+/** Sees every counted viewer event with its user and time (the research recorder); optional. */
+export interface SimMetricsListener {
+  item(user: number, videoId: number, category: number, watchMs: number, watchRatio: number, skipped: boolean, liked: boolean, rewatched: boolean, at: number): void;
+  feed(user: number, videoIds: readonly string[], at: number): void;
+  session(user: number, items: number, watchMs: number, at: number): void;
+}
+
 /** Per-run counters of the simulated viewers, and the inputs of the research metrics. */
 export class SimMetrics {
+  listener: SimMetricsListener | undefined;
   items = 0;
   watchMs = 0;
   completions = 0;
@@ -36,6 +44,7 @@ export class SimMetrics {
     const minute = Math.floor(at / 60_000);
     this.impressionsPerMinute[minute] = (this.impressionsPerMinute[minute] ?? 0) + 1;
     if (this.farmTargets.has(videoId)) this.farmImpressionTimes.push(at);
+    this.listener?.item(user, videoId, category, watchMs, watchRatio, skipped, liked, rewatched, at);
     if (user % this.sampleEvery === 0) {
       let s = this.shown.get(user);
       if (s === undefined) this.shown.set(user, (s = new Float64Array(this.categories)));
@@ -50,7 +59,13 @@ export class SimMetrics {
     return n;
   }
 
-  sessionEnded(items: number, watchMs: number): void {
+  /** A served feed (only the listener needs it; `feeds` is counted by the viewer). */
+  recordFeed(user: number, videoIds: readonly string[], at: number): void {
+    this.listener?.feed(user, videoIds, at);
+  }
+
+  sessionEnded(items: number, watchMs: number, user = -1, at = 0): void {
+    this.listener?.session(user, items, watchMs, at);
     this.sessions++;
     this.sessionItemsSum += items;
     this.sessionWatchMsSum += watchMs;

@@ -71,6 +71,7 @@ async function nextItem(ctx: ActorContext<SimUserState, SimUserMsg>, sim: SimSer
       const reply = await ctx.ask<FeedReply>(sessionOf(ctx), { type: "feed.request", count: sim.feedSize, at: ctx.clock.now() });
       sim.metrics.feeds++;
       s.queue = reply.items.map((i) => i.videoId);
+      sim.metrics.recordFeed(userIndex(ctx), s.queue, ctx.clock.now());
     } catch {
       sim.metrics.feedErrors++;
     }
@@ -104,7 +105,7 @@ async function nextItem(ctx: ActorContext<SimUserState, SimUserMsg>, sim: SimSer
 
 function endSession(ctx: ActorContext<SimUserState, SimUserMsg>, sim: SimServices): void {
   const s = ctx.state;
-  sim.metrics.sessionEnded(s.items, s.sessionWatchMs);
+  sim.metrics.sessionEnded(s.items, s.sessionWatchMs, userIndex(ctx), ctx.clock.now());
   ctx.tell(sessionOf(ctx), { type: "session.leave", at: ctx.clock.now() });
   const delay = returnDelay(sim.params, userIndex(ctx), s.sessions);
   if (delay >= 0) ctx.setTimer("return", delay, { type: "sim.return" });

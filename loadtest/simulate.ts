@@ -1,11 +1,12 @@
 import type { Logger } from "pino";
-import { VirtualClock, driveVirtual, type HomogenizationSample, type ViralSnapshot } from "../actors/index.ts";
+import { VirtualClock, driveVirtual, type FeedServices, type HomogenizationSample, type ViralSnapshot } from "../actors/index.ts";
 import { createFeedNode } from "../cluster/index.ts";
 import type { Config } from "../configs/index.ts";
 import { hash32 } from "../protocols/index.ts";
+import type { SyntheticWorld } from "../models/index.ts";
 import { farmBotActor, type FarmServices } from "./farm-bot-actor.ts";
 import { createProgress } from "./progress.ts";
-import { SimMetrics } from "./sim-metrics.ts";
+import { SimMetrics, type SimMetricsListener } from "./sim-metrics.ts";
 import { simUserActor, type SimServices } from "./sim-user-actor.ts";
 
 /** The JSON summary `fyp simulate` prints. */
@@ -62,6 +63,16 @@ export interface SimulationHooks {
   trace?: (at: number, id: string, msg: { type: string }) => void;
   /** Uploads with an explicit hidden quality, at given virtual times (scenarios). */
   uploads?: { at: number; category: number; durationMs: number; quality: number }[];
+  /** A research observer (loadtest/research): sees every viewer event and traced message; read-only. */
+  observer?: SimulationObserver;
+}
+
+/** Watches a run without changing it (no timers, no messages): the outcome and checksum stay the same. */
+export interface SimulationObserver extends SimMetricsListener {
+  attach(env: { clock: VirtualClock; feed: FeedServices; world: SyntheticWorld; config: Readonly<Config> }): void;
+  trace(at: number, id: string, msg: { type: string }): void;
+  /** After the last event, before the coordinators are asked for their state. */
+  finish(atMs: number): void;
 }
 
 /**
@@ -81,7 +92,7 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
     config, clock, log, storage: "ephemeral",
     extraKinds: [simUserActor, farmBotActor],
     extraServices: { sim: simServices, farm },
-    trace: hooks.trace,
+    trace: composeTrace(hooks.trace, hooks.observer),
   });
   const { system, feed, world } = node;
   const catalogSize = feed.catalog.size;
@@ -95,6 +106,10 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
     feedSize: config.feed.size,
     onUserDone: () => void usersDone++,
   } satisfies Omit<SimServices, "uploadQuality">);
+  if (hooks.observer !== undefined) {
+    metrics.listener = hooks.observer;
+    hooks.observer.attach({ clock, feed, world, config });
+  }
 
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
@@ -147,6 +162,7 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
   progress.stop();
   const virtualMs = clock.now();
   const wallMs = performance.now() - wallStart;
+  hooks.observer?.finish(virtualMs);
   peakActive = Math.max(peakActive, system.stats().active);
 
   const viral = await ask<ViralSnapshot>(node, "coord/viral");
@@ -202,6 +218,15 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
     farmTargets: farm.targets,
     farmImpressionTimes: metrics.farmImpressionTimes,
     impressionsPerMinute: [...metrics.impressionsPerMinute].map((x) => x ?? 0),
+  };
+}
+
+function composeTrace(trace: SimulationHooks["trace"], observer: SimulationObserver | undefined): SimulationHooks["trace"] {
+  if (observer === undefined) return trace;
+  if (trace === undefined) return (at, id, msg) => observer.trace(at, id, msg);
+  return (at, id, msg) => {
+    trace(at, id, msg);
+    observer.trace(at, id, msg);
   };
 }
 
