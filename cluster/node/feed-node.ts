@@ -84,6 +84,7 @@ export function createFeedNode(o: FeedNodeOptions): FeedNode {
     recentMax: c.feed.recentMax,
     shortRate: c.interest.shortRate,
     longDecay: c.feed.longDecay,
+    discoveryPrior: c.exploration.discovery.priorStrength,
   };
   const prior = new PriorRanker();
   const pipeline = new FeedPipeline({
@@ -107,6 +108,8 @@ export function createFeedNode(o: FeedNodeOptions): FeedNode {
       () => ({ maxCategoryRun: readModels.maxCategoryRun, categoryShareCap: readModels.maxCategoryShare }),
     ),
     bandit,
+    uniform: rng.fork("discovery"),
+    discoveryWeight: 1,
   });
   const feed: FeedServices = {
     pipeline, catalog, readModels, coEngagement, session, bandit,

@@ -74,6 +74,17 @@ export class TasteDiscovery {
     return best;
   }
 
+  /** One posterior draw per category into `out` (Thompson values for scoring many candidates at once). */
+  draws(u: Uniform, out: Float64Array = new Float64Array(this.categories)): Float64Array {
+    for (let c = 0; c < this.categories; c++) {
+      const a = this.a[c]!;
+      const n = a + this.b[c]!;
+      const m = a / n;
+      out[c] = m + Math.sqrt((m * (1 - m)) / (n + 1)) * gaussian(u);
+    }
+    return out;
+  }
+
   /** Fills `out[0..k)` with Thompson draws (one per exploitation slot). */
   sampleMany(k: number, u: Uniform, out: Int32Array): Int32Array {
     for (let i = 0; i < k; i++) out[i] = this.sample(u);

@@ -1,5 +1,7 @@
 import { REASONS, type Candidate, type CandidateRequest, type SourceName } from "../retrieval/candidate-source.ts";
 import type { CandidateGenerator } from "../retrieval/merge-candidates.ts";
+import { TasteDiscovery } from "../exploration/taste-discovery.ts";
+import type { Uniform } from "../exploration/novelty-injector.ts";
 import type { FeedCatalog } from "./feed-catalog.ts";
 import { rankRows, seedScore, type ObjectivePredictions, type Ranker, type RankingWeights } from "./ranker.ts";
 import { longTermDistribution, markServed, type SessionModel, type SessionModelParams } from "./session-model.ts";
@@ -63,6 +65,10 @@ export interface FeedPipelineDeps {
   select: Selector;
   /** Optional contextual bandit over explore candidates. */
   bandit?: Bandit;
+  /** Randomness of the taste-discovery draws (seeded). */
+  uniform: Uniform;
+  /** Weight of the taste-discovery draw of a candidate's category in exploration scores. */
+  discoveryWeight: number;
 }
 
 const EXPLORE_SOURCES: ReadonlySet<SourceName> = new Set(["exploration", "coldStart"]);
@@ -78,8 +84,10 @@ export class FeedPipeline {
   async feed(session: SessionModel, req: { count: number; nowMs: number; cohort: string }): Promise<{ items: ServedItem[]; modelVersion: string }> {
     const d = this.d;
     const seen = new Set(session.seen);
+    // Exploration looks outside what the user is known to like: categories already engaged with count as
+    // "seen"; merely shown ones do not, so a narrow user keeps being offered the rest of the catalog.
     const seenCategories = new Set<number>();
-    session.catShown.forEach((n, k) => n > 0 && seenCategories.add(k));
+    session.catEngaged.forEach((n, k) => n > 0 && seenCategories.add(k));
     const creq: CandidateRequest = {
       cohort: req.cohort,
       nowMs: req.nowMs,
@@ -94,6 +102,8 @@ export class FeedPipeline {
     const rows = rankRows(cands.map((c) => c.id), (id) => d.catalog.get(id), session, affinity, (id) => d.catalog.quality(id));
     const preds = await ranker.predict(rows, { session, nowMs: req.nowMs, depth: session.served });
     const bySource = new Map(cands.map((c) => [c.id, c.source] as const));
+    // Thompson draws per category: explore broadly while evidence is thin, converge as it accumulates
+    const taste = TasteDiscovery.fromState(session.discovery).draws(d.uniform);
     const exploit: ScoredCandidate[] = [];
     const explore: ScoredCandidate[] = [];
     for (let i = 0; i < rows.length; i++) {
@@ -104,6 +114,7 @@ export class FeedPipeline {
       const sc: ScoredCandidate = { id: v.id, category: v.category, authorId: v.authorId, vector: v.vector, source: bySource.get(v.id)!, score, predictions: p };
       if (EXPLORE_SOURCES.has(sc.source)) {
         if (d.bandit !== undefined) sc.score += d.bandit.bonus(d.bandit.features(sc));
+        sc.score += d.discoveryWeight * (taste[sc.category] ?? 0);
         explore.push(sc);
       } else exploit.push(sc);
     }

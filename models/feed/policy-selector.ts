@@ -32,8 +32,13 @@ export function policySelector(
     const exploreIds = new Set(explore.map((c) => c.id));
     const px = policy.rerank(explore.map((c) => toPolicy(c, c.score)), count, ctx).filter((p) => !pe.some((e) => e.id === p.id));
     const order = interleaveFeed(mask, count, pe, px);
-    // Scores become positions so the final pass keeps the interleaved order wherever the rules allow.
-    const final = policy.rerank(order.map((p, i) => ({ ...p, score: order.length - i })), count, { seen });
+    // Scores become positions so the final pass keeps the interleaved order wherever the rules allow; the
+    // remaining candidates follow at lower priority so the feed can still be filled when a rule bites.
+    const inOrder = new Set(order.map((p) => p.id));
+    const rest = [...exploit, ...explore].filter((c) => !inOrder.has(c.id)).map((c) => toPolicy(c, c.score));
+    rest.sort((a, b) => b.score - a.score || a.id - b.id);
+    const ranked = [...order, ...rest].map((p, i, all) => ({ ...p, score: all.length - i }));
+    const final = policy.rerank(ranked, count, { seen });
     const exploreChosen = new Set(px.map((p) => p.id));
     return final.map((p) => ({ item: byId.get(p.id)!, exploration: exploreChosen.has(p.id) && exploreIds.has(p.id) }));
   };

@@ -1,3 +1,4 @@
+import { TasteDiscovery, type TasteDiscoveryState } from "../exploration/taste-discovery.ts";
 import type { FeedVideo } from "./feed-catalog.ts";
 
 /**
@@ -29,6 +30,8 @@ export interface SessionModel {
   /** Grows with consecutive skips and session length; decays with good watches. */
   fatigue: number;
   consecutiveSkips: number;
+  /** Fast taste discovery: a Beta per category on "did the user engage". */
+  discovery: TasteDiscoveryState;
 }
 
 export interface SessionModelParams {
@@ -40,6 +43,8 @@ export interface SessionModelParams {
   shortRate: number;
   /** Per-event decay of long-term affinity (close to 1). */
   longDecay: number;
+  /** Pseudo-observations behind the discovery prior (config exploration.discovery.priorStrength). */
+  discoveryPrior: number;
 }
 
 export function newSessionModel(p: SessionModelParams): SessionModel {
@@ -61,6 +66,7 @@ export function newSessionModel(p: SessionModelParams): SessionModel {
     lastEventAt: -1,
     fatigue: 0,
     consecutiveSkips: 0,
+    discovery: new TasteDiscovery(p.categories, { priorStrength: p.discoveryPrior }).toState(),
   };
 }
 
@@ -100,6 +106,7 @@ export function applyWatch(m: SessionModel, p: SessionModelParams, video: FeedVi
   for (let k = 0; k < m.long.length; k++) m.long[k] = m.long[k]! * p.longDecay;
   m.long[video.category] = (m.long[video.category] ?? 0) + w;
   m.catEngaged[video.category] = (m.catEngaged[video.category] ?? 0) + Math.max(0, w);
+  observeTaste(m, video.category, Math.min(1, watchRatio));
   m.watchMs += Math.round(watchRatio * video.durationMs);
   if (opts.liked) m.likes++;
   m.lastEventAt = nowMs;
@@ -117,4 +124,13 @@ export function longTermDistribution(m: SessionModel): number[] {
 
 export function seenSet(m: SessionModel): Set<number> {
   return new Set(m.seen);
+}
+
+/** Records an engagement outcome (0..1) of a category in the discovery posterior, in O(1). */
+function observeTaste(m: SessionModel, category: number, reward: number): void {
+  const d = m.discovery;
+  if (category < 0 || category >= d.a.length) return;
+  d.a[category] = d.a[category]! + reward;
+  d.b[category] = d.b[category]! + (1 - reward);
+  d.observed++;
 }
