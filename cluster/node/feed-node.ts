@@ -110,6 +110,7 @@ export function createFeedNode(o: FeedNodeOptions): FeedNode {
     bandit,
     uniform: rng.fork("discovery"),
     discoveryWeight: 1,
+    coldStartPriority: 0.5,
   });
   const feed: FeedServices = {
     pipeline, catalog, readModels, coEngagement, session, bandit,

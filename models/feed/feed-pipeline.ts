@@ -69,6 +69,8 @@ export interface FeedPipelineDeps {
   uniform: Uniform;
   /** Weight of the taste-discovery draw of a candidate's category in exploration scores. */
   discoveryWeight: number;
+  /** Added to cold-start candidates' scores among the exploration candidates. */
+  coldStartPriority: number;
 }
 
 const EXPLORE_SOURCES: ReadonlySet<SourceName> = new Set(["exploration", "coldStart"]);
@@ -115,6 +117,8 @@ export class FeedPipeline {
       if (EXPLORE_SOURCES.has(sc.source)) {
         if (d.bandit !== undefined) sc.score += d.bandit.bonus(d.bandit.features(sc));
         sc.score += d.discoveryWeight * (taste[sc.category] ?? 0);
+        // new videos under test must get their exposure budget: they go ahead of plain exploration
+        if (sc.source === "coldStart") sc.score += d.coldStartPriority;
         explore.push(sc);
       } else exploit.push(sc);
     }
