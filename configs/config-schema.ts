@@ -383,6 +383,29 @@ export const configSchema = obj({
     earlyRetireBelow: num(-100, 100),
     earlyRetireFraction: num(0, 1),
   }),
+  /** Research harness (`fyp simulate --out`, `fyp experiment`): time series, replicates, intervals. */
+  research: obj({
+    /** Width of one time-series window (virtual ms). */
+    sampleEveryMs: int(1000, 86_400_000 * 30),
+    /** Per-cohort rows next to the global ones. */
+    perCohort: bool(),
+    /** Fixed-volume phases: metrics over every this many impressions (comparable across arms and time). */
+    phaseItems: int(10, 100_000_000),
+    /** Users whose shown-category mix is tracked for the filter-bubble index (an evenly spaced sample). */
+    filterBubbleUsers: int(1, 10_000_000),
+    /** Half-life (in served items) of a tracked user's shown-category mix: the index follows recent feeds. */
+    filterBubbleHalfLifeItems: int(1, 1_000_000),
+    /** Items a tracked user must have been shown before counting in the index. */
+    filterBubbleMinItems: int(1, 1_000_000),
+    /** `fyp experiment`: replicates per arm (seeds seed, seed+1, ...); arms share each replicate's seed. */
+    replicates: int(1, 1000),
+    /** Two-sided confidence level of the intervals. */
+    confidence: num(0.5, 0.999),
+    /** Bootstrap resamples of the paired mean difference. */
+    bootstrapResamples: int(100, 1_000_000),
+    /** The "late" window of an arm's time series: this share of the run's items, counted from the end. */
+    lateShare: num(0.05, 1),
+  }),
 });
 
 export type Config = Infer<typeof configSchema>;

@@ -12,3 +12,13 @@ export { runGrpcLoad } from "./grpc-load.ts";
 export type { GrpcLoadOptions, GrpcLoadReport } from "./grpc-load.ts";
 export { LatencyHistogram } from "./latency-histogram.ts";
 export type { LatencySummary } from "./latency-histogram.ts";
+// research harness (issue 9): recorder, outputs, experiments
+export type { SimulationObserver } from "./simulate.ts";
+export type { SimMetricsListener } from "./sim-metrics.ts";
+export { ResearchRecorder } from "./research/research-recorder.ts";
+export type { ResearchData, ResearchSettings, TimeRow, SystemRow, PhaseRow, CascadeRow } from "./research/research-recorder.ts";
+export { runResearch } from "./research/run-research.ts";
+export type { ResearchRun } from "./research/run-research.ts";
+export { writeRunOutputs, runReportHtml, runSummaryJson } from "./research/run-report.ts";
+export { lineChart, barChart } from "./research/svg-chart.ts";
+export { toCsv } from "./research/csv.ts";

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests need when they are missing (Debian): nats-server.
+# Installs the system packages the tests need when they are missing (Debian): nats-server, and chromium
+# (headless, for the HTML report test; override its path with CHROMIUM_BIN).
 # Runs before `npm test` (pretest) and in .ci/run. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
 missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
+[ -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ] || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -1,0 +1,353 @@
+import { RETIRED, cohortOf, videoNumber, type FeedServices, type VirtualClock } from "../../actors/index.ts";
+import type { Config } from "../../configs/index.ts";
+import { filterBubbleIndex, type SyntheticWorld } from "../../models/index.ts";
+import type { SimulationObserver } from "../simulate.ts";
+import { WindowStats, feedIld, r, type WindowMetrics } from "./window-stats.ts";
+
+interface Tracked {
+  /** Decayed counts of the categories shown recently. */
+  mix: Float64Array;
+  taste: ArrayLike<number>;
+  items: number;
+  cohort: number;
+  /** Ring of the last RECENT video ids (-1 = empty). */
+  recent: Int32Array;
+}
+
+const RECENT = 30;
+const JACCARD_USERS = 200;
+
+/** The research settings (config `research`). */
+export type ResearchSettings = Readonly<Config["research"]>;
+
+/** One time-series row: a window of virtual time, for everyone ("all") or one cohort. */
+export interface TimeRow extends WindowMetrics {
+  /** Window end (virtual ms). */
+  t: number;
+  cohort: string;
+  /** Mean filter-bubble index of the tracked users (of this cohort) at the window's end. */
+  filterBubble: number;
+  /** Mean pairwise Jaccard similarity of tracked users' recent items (Chaney et al.'s homogenization). */
+  homogeneity: number;
+  trackedUsers: number;
+}
+
+/** The system side of a window (global only): the stabilizer, the viral ladder and integrity. */
+export interface SystemRow {
+  t: number;
+  noveltyRate: number;
+  maxCategoryRun: number;
+  categoryShareCap: number;
+  uploads: number;
+  /** Videos that reached each ladder stage in the window (index = stage; the last = graduated). */
+  reached: number[];
+  retired: number;
+  onLadder: number;
+  integritySignals: number;
+  /** Cumulative flags in the node's read models at the window's end. */
+  flaggedSessions: number;
+  flaggedVideos: number;
+  /** Impressions of farm-target videos to normal viewers in the window. */
+  farmImpressions: number;
+}
+
+/** A fixed number of impressions (`research.phaseItems`): windows of equal volume, comparable across arms. */
+export interface PhaseRow extends WindowMetrics {
+  phase: number;
+  /** Virtual time the phase ended. */
+  t: number;
+  filterBubble: number;
+  homogeneity: number;
+}
+
+/** One uploaded video's cascade on the viral ladder. */
+export interface CascadeRow {
+  videoId: string;
+  category: number;
+  uploadedAt: number;
+  /** Virtual time each stage was reached (index = stage; stage 0 = upload). */
+  reachedAt: number[];
+  retiredAt: number | null;
+}
+
+export interface ResearchData {
+  series: TimeRow[];
+  system: SystemRow[];
+  phases: PhaseRow[];
+  cascades: CascadeRow[];
+  /** Whole-run metrics (all impressions), next to the simulation summary. */
+  overall: WindowMetrics & { filterBubble: number; homogeneity: number };
+  /** Per stage: videos that reached it, and mean/median virtual minutes from upload. */
+  ladder: { stage: number; videos: number; meanMin: number | null; medianMin: number | null }[];
+  cohorts: string[];
+  sampleEveryMs: number;
+  phaseItems: number;
+}
+
+/**
+ * Collects the research metrics of one `runSimulation` as an observer: every watched item, served feed and
+ * ended session with its user and virtual time, and the traced ladder/integrity messages. Windows close when
+ * the first event past their end arrives (virtual time only moves forward), so nothing is scheduled and the
+ * run - its checksum included - is the same with or without the recorder.
+ */
+export class ResearchRecorder implements SimulationObserver {
+  private feedSvc: FeedServices | undefined;
+  private world: SyntheticWorld | undefined;
+  private cohortCount = 1;
+  private categories = 1;
+  private cohortCache = new Map<number, number>();
+  private windowEnd: number;
+  private win: WindowStats[] = [];
+  private all!: WindowStats;
+  private phase!: WindowStats;
+  private phaseIndex = 0;
+  private sys: ReturnType<ResearchRecorder["emptySys"]>;
+  private farmTargets = new Set<number>();
+  private trackEvery = 1;
+  private tracked = new Map<number, Tracked>();
+  private decay = 1;
+  private readonly cascades = new Map<string, CascadeRow>();
+  private readonly stages: number;
+  readonly series: TimeRow[] = [];
+  readonly system: SystemRow[] = [];
+  readonly phases: PhaseRow[] = [];
+  private finished: ResearchData | undefined;
+
+  constructor(private readonly o: ResearchSettings & { stages: number }) {
+    this.windowEnd = o.sampleEveryMs;
+    this.stages = o.stages;
+    this.sys = this.emptySys();
+  }
+
+  attach(env: { clock: VirtualClock; feed: FeedServices; world: SyntheticWorld; config: Readonly<Config> }): void {
+    this.feedSvc = env.feed;
+    this.world = env.world;
+    this.cohortCount = env.feed.cohorts;
+    this.categories = env.feed.catalog.numCategories;
+    const sim = env.config.simulate;
+    this.trackEvery = Math.max(1, Math.ceil(sim.sessions / this.o.filterBubbleUsers));
+    this.decay = Math.pow(0.5, 1 / this.o.filterBubbleHalfLifeItems);
+    // the farm's targets, as runSimulation picks them: the tail of the initial catalog
+    const size = env.feed.catalog.size;
+    if (sim.farm.bots > 0) for (let i = 0; i < Math.min(sim.farm.videos, size); i++) this.farmTargets.add(size - 1 - i);
+    this.win = Array.from({ length: this.cohortCount }, () => new WindowStats(this.categories));
+    this.all = new WindowStats(this.categories);
+    this.phase = new WindowStats(this.categories);
+    this.overallStats = new WindowStats(this.categories);
+  }
+
+  item(user: number, videoId: number, category: number, watchMs: number, watchRatio: number, skipped: boolean, liked: boolean, rewatched: boolean, at: number): void {
+    this.advance(at);
+    const c = this.cohort(user);
+    this.win[c]!.item(user, videoId, category, watchMs, watchRatio, skipped, liked, rewatched);
+    this.all.item(user, videoId, category, watchMs, watchRatio, skipped, liked, rewatched);
+    this.phase.item(user, videoId, category, watchMs, watchRatio, skipped, liked, rewatched);
+    this.overallStats.item(user, videoId, category, watchMs, watchRatio, skipped, liked, rewatched);
+    if (this.farmTargets.has(videoId)) this.sys.farmImpressions++;
+    if (user % this.trackEvery === 0) {
+      let t = this.tracked.get(user);
+      if (t === undefined) {
+        t = { mix: new Float64Array(this.categories), taste: this.world!.user(user).affinity, items: 0, cohort: c, recent: new Int32Array(RECENT).fill(-1) };
+        this.tracked.set(user, t);
+      }
+      t.recent[t.items % RECENT] = videoId;
+      const mix = t.mix;
+      for (let k = 0; k < mix.length; k++) mix[k]! *= this.decay;
+      if (category >= 0 && category < mix.length) mix[category]! += 1;
+      t.items++;
+    }
+    if (this.phase.items >= this.o.phaseItems) this.closePhase(at);
+  }
+
+  private overallStats = new WindowStats(1);
+
+  feed(user: number, videoIds: readonly string[], at: number): void {
+    this.advance(at);
+    const catalog = this.feedSvc!.catalog;
+    const vectors: Float32Array[] = [];
+    for (const id of videoIds) {
+      const v = catalog.get(videoNumber(id));
+      if (v !== undefined) vectors.push(v.vector);
+    }
+    const ild = feedIld(vectors);
+    this.win[this.cohort(user)]!.feed(ild);
+    this.all.feed(ild);
+    this.phase.feed(ild);
+    this.overallStats.feed(ild);
+  }
+
+  session(user: number, items: number, watchMs: number, at: number): void {
+    if (user < 0) return;
+    this.advance(at);
+    this.win[this.cohort(user)]!.session(items, watchMs);
+    this.all.session(items, watchMs);
+    this.phase.session(items, watchMs);
+    this.overallStats.session(items, watchMs);
+  }
+
+  trace(at: number, id: string, msg: { type: string }): void {
+    switch (msg.type) {
+      case "viral.new-video": {
+        this.advance(at);
+        const m = msg as { type: string; videoId: string; category: number };
+        if (!this.cascades.has(m.videoId)) {
+          this.cascades.set(m.videoId, { videoId: m.videoId, category: m.category, uploadedAt: at, reachedAt: [at], retiredAt: null });
+          this.sys.uploads++;
+          this.sys.reached[0]!++;
+        }
+        return;
+      }
+      case "video.set-stage": {
+        const stage = (msg as { type: string; stage: number }).stage;
+        const c = this.cascades.get(id.slice(id.indexOf("/") + 1));
+        if (c === undefined) return;
+        this.advance(at);
+        if (stage === RETIRED) {
+          if (c.retiredAt === null) {
+            c.retiredAt = at;
+            this.sys.retired++;
+          }
+        } else if (stage > 0 && c.reachedAt[stage] === undefined) {
+          c.reachedAt[stage] = at;
+          if (stage < this.sys.reached.length) this.sys.reached[stage]!++;
+        }
+        return;
+      }
+      case "integrity.signal":
+        this.advance(at);
+        this.sys.integritySignals++;
+        return;
+      default:
+        return;
+    }
+  }
+
+  finish(atMs: number): void {
+    this.advance(atMs);
+    this.closeWindow(Math.max(atMs, this.windowEnd - this.o.sampleEveryMs + 1));
+    if (this.phase.items >= Math.ceil(this.o.phaseItems / 2)) this.closePhase(atMs);
+    this.finished = this.build();
+  }
+
+  /** The collected data (after `finish`). */
+  data(): ResearchData {
+    if (this.finished === undefined) throw new Error("ResearchRecorder.data(): the run has not finished");
+    return this.finished;
+  }
+
+  private build(): ResearchData {
+    const catalogSize = this.feedSvc?.catalog.size ?? 0;
+    const fb = this.filterBubble(-1);
+    const overall = { ...this.overallStats.metrics(catalogSize), filterBubble: fb.value, homogeneity: fb.homogeneity };
+    const ladder = Array.from({ length: this.stages + 1 }, (_, stage) => {
+      const times = [...this.cascades.values()].map((c) => c.reachedAt[stage]).filter((x): x is number => x !== undefined);
+      const mins = [...this.cascades.values()]
+        .filter((c) => c.reachedAt[stage] !== undefined)
+        .map((c) => (c.reachedAt[stage]! - c.uploadedAt) / 60_000)
+        .sort((a, b) => a - b);
+      return {
+        stage,
+        videos: times.length,
+        meanMin: mins.length === 0 ? null : r(mins.reduce((a, b) => a + b, 0) / mins.length, 2),
+        medianMin: mins.length === 0 ? null : r(mins[Math.floor(mins.length / 2)]!, 2),
+      };
+    });
+    return {
+      series: this.series,
+      system: this.system,
+      phases: this.phases,
+      cascades: [...this.cascades.values()],
+      overall,
+      ladder,
+      cohorts: ["all", ...(this.o.perCohort ? Array.from({ length: this.cohortCount }, (_, c) => "c" + c) : [])],
+      sampleEveryMs: this.o.sampleEveryMs,
+      phaseItems: this.o.phaseItems,
+    };
+  }
+
+  private cohort(user: number): number {
+    let c = this.cohortCache.get(user);
+    if (c === undefined) {
+      c = Number(cohortOf("u" + user, this.cohortCount).slice(1));
+      // the cache is a speed-up only; big runs keep it bounded
+      if (this.cohortCache.size < 2_000_000) this.cohortCache.set(user, c);
+    }
+    return c;
+  }
+
+  /** Closes every time window that ends at or before `at`. */
+  private advance(at: number): void {
+    while (at >= this.windowEnd) {
+      this.closeWindow(this.windowEnd);
+      this.windowEnd += this.o.sampleEveryMs;
+    }
+  }
+
+  private closeWindow(t: number): void {
+    const f = this.feedSvc;
+    if (f === undefined) return;
+    const size = f.catalog.size;
+    const fbAll = this.filterBubble(-1);
+    this.series.push({ t, cohort: "all", ...this.all.metrics(size), filterBubble: fbAll.value, homogeneity: fbAll.homogeneity, trackedUsers: fbAll.users });
+    if (this.o.perCohort) {
+      for (let c = 0; c < this.win.length; c++) {
+        const fb = this.filterBubble(c);
+        this.series.push({ t, cohort: "c" + c, ...this.win[c]!.metrics(size), filterBubble: fb.value, homogeneity: fb.homogeneity, trackedUsers: fb.users });
+      }
+    }
+    const rm = f.readModels;
+    this.system.push({
+      ...this.sys,
+      t,
+      noveltyRate: r(rm.noveltyRate),
+      maxCategoryRun: rm.maxCategoryRun,
+      categoryShareCap: r(rm.maxCategoryShare),
+      onLadder: rm.stageOf.size,
+      flaggedSessions: rm.flaggedSessions.size,
+      flaggedVideos: rm.flaggedVideos.size,
+    });
+    this.sys = this.emptySys();
+    this.all = new WindowStats(this.categories);
+    this.win = this.win.map(() => new WindowStats(this.categories));
+  }
+
+  private closePhase(at: number): void {
+    const size = this.feedSvc?.catalog.size ?? 0;
+    const fb = this.filterBubble(-1);
+    this.phases.push({ phase: this.phaseIndex++, t: at, ...this.phase.metrics(size), filterBubble: fb.value, homogeneity: fb.homogeneity });
+    this.phase = new WindowStats(this.categories);
+  }
+
+  /**
+   * Mean JS divergence between tracked users' true taste and their recent shown-category mix, and the mean
+   * pairwise Jaccard similarity of their last RECENT items (over at most JACCARD_USERS of them).
+   */
+  private filterBubble(cohort: number): { value: number; homogeneity: number; users: number } {
+    let sum = 0;
+    let n = 0;
+    const sets: Set<number>[] = [];
+    for (const t of this.tracked.values()) {
+      if (t.items < this.o.filterBubbleMinItems || (cohort >= 0 && t.cohort !== cohort)) continue;
+      sum += filterBubbleIndex(t.taste, t.mix);
+      n++;
+      if (sets.length < JACCARD_USERS) sets.push(new Set(t.recent.filter((v) => v >= 0)));
+    }
+    let jac = 0;
+    let pairs = 0;
+    for (let a = 0; a < sets.length; a++) {
+      for (let b = a + 1; b < sets.length; b++) {
+        const x = sets[a]!, y = sets[b]!;
+        let inter = 0;
+        for (const v of x) if (y.has(v)) inter++;
+        const union = x.size + y.size - inter;
+        jac += union > 0 ? inter / union : 0;
+        pairs++;
+      }
+    }
+    return { value: n === 0 ? 0 : r(sum / n), homogeneity: pairs === 0 ? 0 : r(jac / pairs), users: n };
+  }
+
+  private emptySys(): Omit<SystemRow, "t" | "noveltyRate" | "maxCategoryRun" | "categoryShareCap" | "onLadder" | "flaggedSessions" | "flaggedVideos"> {
+    return { uploads: 0, reached: new Array<number>(this.stages + 1).fill(0), retired: 0, integritySignals: 0, farmImpressions: 0 };
+  }
+}
