@@ -272,6 +272,47 @@ export class ActorSystem {
     return this.cells.has(id);
   }
 
+  /** Ids of the actors in memory (any status). Shard checkpoints enumerate them. */
+  activeIds(): IterableIterator<ActorId> {
+    return this.cells.keys();
+  }
+
+  /** True when the actor has nothing queued or running (or is not in memory): a consistent point to snapshot. */
+  isQuiet(id: ActorId): boolean {
+    const cell = this.cells.get(id);
+    if (cell === undefined) return true;
+    return cell.status === Status.Active && !cell.busy && (cell.mailbox === null || cell.mailbox.length === 0);
+  }
+
+  /**
+   * The actor's current state as the store would hold it (its behaviour's snapshot, encoded), without
+   * passivating it; for an actor not in memory, what the store holds. Shard checkpoints are built from it.
+   */
+  snapshotState(id: ActorId): Uint8Array | undefined | Promise<Uint8Array | undefined> {
+    const cell = this.cells.get(id);
+    if (cell !== undefined && cell.status === Status.Active) {
+      const b = cell.behavior;
+      return this.codec.encode(b.snapshot ? b.snapshot(cell.state) : cell.state);
+    }
+    return this.unflushed.get(id) ?? this.store.get(id);
+  }
+
+  /**
+   * Replaces an actor's stored state (`undefined` deletes it) and drops it from memory without persisting
+   * it: a node restoring a shard from a checkpoint, or letting go of a shard another node now owns.
+   * The next message activates it from the new state. Call it only while the actor is quiet.
+   */
+  replaceState(id: ActorId, bytes: Uint8Array | undefined): void | Promise<void> {
+    const cell = this.cells.get(id);
+    if (cell !== undefined) {
+      cell.status = Status.Passivated;
+      cell.cancelAllTimers();
+      this.cells.delete(id);
+    }
+    this.unflushed.delete(id);
+    return bytes === undefined ? this.store.delete(id) : this.store.put(id, bytes);
+  }
+
   // ---- messaging ------------------------------------------------------------------------------
 
   /** Fire-and-forget. Throws MailboxFullError (counted) if the target's local mailbox is full. */

@@ -44,6 +44,7 @@ export class RemoteRouter {
   private readonly outgoing = new Map<number, Envelope[]>();
   private flushQueued = false;
   private readonly subs = new Map<number, Subscription>();
+  private readonly held = new Map<number, Envelope[]>();
   private inboxSub: Subscription | null = null;
   private readonly log: Logger;
   /** Counters for tests and metrics. */
@@ -61,16 +62,51 @@ export class RemoteRouter {
     this.o.system.attachRemote(this);
   }
 
-  /** Starts receiving a shard's messages. */
+  /**
+   * Starts receiving a shard's messages. Owners subscribe in one queue group, so while two nodes overlap
+   * during a hand-off each message reaches exactly one of them (the releasing one forwards what it held).
+   */
   acquire(shard: number): void {
     if (this.subs.has(shard)) return;
-    this.subs.set(shard, this.o.transport.subscribe(subjects.shard(this.o.cluster, shard), (d) => this.onShard(d)));
+    this.subs.set(shard, this.o.transport.subscribe(subjects.shard(this.o.cluster, shard), (d) => this.onShard(d, shard), { queue: "owners" }));
   }
 
   /** Stops receiving a shard's messages. */
   release(shard: number): void {
     this.subs.get(shard)?.unsubscribe();
     this.subs.delete(shard);
+  }
+
+  /** Whether this router is subscribed to a shard's subject. */
+  isSubscribed(shard: number): boolean {
+    return this.subs.has(shard);
+  }
+
+  /** Buffers (does not deliver) what arrives for a shard until `resume` or `releaseHeld` (hand-off). */
+  hold(shard: number): void {
+    if (!this.held.has(shard)) this.held.set(shard, []);
+  }
+
+  /** Delivers what a shard held, in arrival order, and delivers directly from now on. */
+  resume(shard: number): void {
+    const q = this.held.get(shard);
+    if (q === undefined) return;
+    this.held.delete(shard);
+    for (const env of q) this.deliver(env);
+  }
+
+  /** Unsubscribes from a held shard and returns what it held (to be forwarded to the new owner). */
+  releaseHeld(shard: number): Envelope[] {
+    this.release(shard);
+    const q = this.held.get(shard) ?? [];
+    this.held.delete(shard);
+    return q;
+  }
+
+  /** Re-publishes envelopes to a shard's subject (after a hand-off they reach its new owner). */
+  forward(shard: number, envelopes: Envelope[]): void {
+    if (envelopes.length === 0) return;
+    this.o.transport.publish(subjects.shard(this.o.cluster, shard), this.o.codec.encode({ v: PROTOCOL_VERSION, envelopes } satisfies Batch));
   }
 
   isLocal(id: ActorId): boolean {
@@ -109,7 +145,7 @@ export class RemoteRouter {
     this.o.transport.publish(subject, this.o.codec.encode(r));
   }
 
-  private onShard(data: Uint8Array): void {
+  private onShard(data: Uint8Array, shard: number): void {
     let batch: Batch;
     try {
       batch = this.o.codec.decode<Batch>(data);
@@ -119,15 +155,21 @@ export class RemoteRouter {
       this.log.warn({ err: errorMessage(e) }, "batch rejected");
       return;
     }
+    const held = this.held.get(shard);
     for (const env of batch.envelopes) {
       this.counters.receivedEnvelopes++;
-      const target = env.replyTo !== undefined && env.corr !== undefined ? { subject: env.replyTo, corr: env.corr } : undefined;
-      try {
-        this.o.system.deliverLocal(env.to, env.msg as { type: string }, target);
-      } catch (e) {
-        if (target !== undefined) this.reply(target.subject, target.corr, false, e);
-        else this.log.warn({ to: env.to, err: errorMessage(e) }, "remote tell dropped");
-      }
+      if (held !== undefined) held.push(env);
+      else this.deliver(env);
+    }
+  }
+
+  private deliver(env: Envelope): void {
+    const target = env.replyTo !== undefined && env.corr !== undefined ? { subject: env.replyTo, corr: env.corr } : undefined;
+    try {
+      this.o.system.deliverLocal(env.to, env.msg as { type: string }, target);
+    } catch (e) {
+      if (target !== undefined) this.reply(target.subject, target.corr, false, e);
+      else this.log.warn({ to: env.to, err: errorMessage(e) }, "remote tell dropped");
     }
   }
 

@@ -28,3 +28,18 @@ export { ID_PATTERN } from "./gateway/request-validation.ts";
 export { createFeedNode } from "./node/feed-node.ts";
 export type { FeedNode, FeedNodeOptions } from "./node/feed-node.ts";
 export { LmdbVectorStore } from "./catalog/lmdb-vector-store.ts";
+// cluster: placement, membership, sharding, durability (issue 8)
+export { ownerOf, placeShards, rendezvousScore } from "./placement/rendezvous-placement.ts";
+export { Membership } from "./membership/membership.ts";
+export type { MembershipEvent, MembershipOptions, MembershipState } from "./membership/membership.ts";
+export { MemoryMembershipTable } from "./membership/membership-table.ts";
+export type { ClusterRecord, MemberChange, MemberRecord, MembershipTable } from "./membership/membership-table.ts";
+export { KvLeaseTable } from "./membership/kv-leases.ts";
+export { ShardManager } from "./sharding/shard-manager.ts";
+export type { DurableEvent, ShardEvent, ShardManagerOptions, ShardState } from "./sharding/shard-manager.ts";
+export { MemoryCheckpointStore, MemoryEventLog } from "./durability/memory-event-log.ts";
+export type { CheckpointStore, EventLog, LogFollower, LoggedEvent, ShardCheckpoint } from "./durability/event-log.ts";
+export { JetStreamEventLog, KvCheckpointStore } from "./durability/jetstream.ts";
+export { DurableEventSink } from "./durability/durable-event-sink.ts";
+export { ClusterNode } from "./node/cluster-node.ts";
+export type { ClusterNodeOptions, ClusterNodeStatus, ClusterSettings } from "./node/cluster-node.ts";

@@ -29,7 +29,7 @@ export { PROTOCOL_VERSION } from "./envelope.ts";
 export type { Envelope, ReplyEnvelope, Batch } from "./envelope.ts";
 export { createCodec, SHARED_STRUCTURES, structuresFingerprint } from "./codec.ts";
 export type { Codec } from "./codec.ts";
-export type { Transport, Subscription } from "./transport.ts";
+export type { Transport, Subscription, SubscribeOptions } from "./transport.ts";
 export type * from "./messages.ts";
 export { ModelError } from "./errors.ts";
 export { UnauthenticatedError, DeadlineExceededError, UnavailableError } from "./errors.ts";

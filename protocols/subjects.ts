@@ -18,6 +18,14 @@ export const subjects = {
     `fyp.${token("cluster", cluster)}.bcast.${token("topic", topic)}`,
   /** Control plane: join handshakes, hand-off. */
   control: (cluster: string): string => `fyp.${token("cluster", cluster)}.control`,
+  /** Durable events (interactions, uploads) of shard `s`, captured by the event stream. */
+  event: (cluster: string, shard: number): string => `fyp.${token("cluster", cluster)}.ev.${shard}`,
+  /** Wildcard over every event subject of a cluster (the event stream's subjects). */
+  allEvents: (cluster: string): string => `fyp.${token("cluster", cluster)}.ev.*`,
+  /** JetStream KV bucket holding membership leases and the cluster record. */
+  membersBucket: (cluster: string): string => `fyp_${token("cluster", cluster)}_members`,
+  /** JetStream KV bucket holding per-shard checkpoints. */
+  checkpointBucket: (cluster: string): string => `fyp_${token("cluster", cluster)}_ckpt`,
   /** JetStream stream holding a cluster's events. */
   eventStream: (cluster: string): string => `FYP_${token("cluster", cluster).toUpperCase().replace(/-/g, "_")}_EVENTS`,
 } as const;

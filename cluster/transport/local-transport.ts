@@ -1,4 +1,4 @@
-import { TransportError, type Subscription, type Transport } from "../../protocols/index.ts";
+import { TransportError, type SubscribeOptions, type Subscription, type Transport } from "../../protocols/index.ts";
 
 type Handler = (data: Uint8Array, replyTo?: string) => void;
 
@@ -20,6 +20,9 @@ function matches(pattern: string[], subject: string[]): boolean {
 export class LocalHub {
   private readonly exact = new Map<string, Set<Handler>>();
   private readonly wild: { pattern: string[]; handler: Handler }[] = [];
+  /** Queue groups on exact subjects: subject -> group -> members; each message goes to one member. */
+  private readonly queues = new Map<string, Map<string, Handler[]>>();
+  private queueTurn = 0;
   private queue: { subject: string; data: Uint8Array; replyTo?: string }[] = [];
   private scheduled = false;
   private inboxSeq = 0;
@@ -28,7 +31,22 @@ export class LocalHub {
     return new LocalTransport(this);
   }
 
-  subscribe(subject: string, handler: Handler): Subscription {
+  subscribe(subject: string, handler: Handler, queue?: string): Subscription {
+    if (queue !== undefined && !subject.includes("*") && !subject.includes(">")) {
+      let groups = this.queues.get(subject);
+      if (groups === undefined) this.queues.set(subject, (groups = new Map()));
+      let members = groups.get(queue);
+      if (members === undefined) groups.set(queue, (members = []));
+      members.push(handler);
+      return {
+        unsubscribe: () => {
+          const i = members!.indexOf(handler);
+          if (i >= 0) members!.splice(i, 1);
+          if (members!.length === 0) groups!.delete(queue);
+          if (groups!.size === 0) this.queues.delete(subject);
+        },
+      };
+    }
     if (subject.includes("*") || subject.includes(">")) {
       const entry = { pattern: subject.split("."), handler };
       this.wild.push(entry);
@@ -69,6 +87,8 @@ export class LocalHub {
     for (const m of q) {
       const set = this.exact.get(m.subject);
       if (set !== undefined) for (const h of set) h(m.data, m.replyTo);
+      const groups = this.queues.get(m.subject);
+      if (groups !== undefined) for (const members of groups.values()) members[this.queueTurn++ % members.length]!(m.data, m.replyTo);
       if (this.wild.length > 0) {
         const parts = m.subject.split(".");
         for (const w of this.wild) if (matches(w.pattern, parts)) w.handler(m.data, m.replyTo);
@@ -89,9 +109,9 @@ export class LocalTransport implements Transport {
     this.hub.publish(subject, data);
   }
 
-  subscribe(subject: string, onMessage: (data: Uint8Array, replyTo?: string) => void): Subscription {
+  subscribe(subject: string, onMessage: (data: Uint8Array, replyTo?: string) => void, opts?: SubscribeOptions): Subscription {
     if (this.closed) throw new TransportError(`subscribe on closed transport (${subject})`);
-    const inner = this.hub.subscribe(subject, onMessage);
+    const inner = this.hub.subscribe(subject, onMessage, opts?.queue);
     const sub: Subscription = {
       unsubscribe: () => {
         inner.unsubscribe();

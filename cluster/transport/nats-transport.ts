@@ -1,7 +1,7 @@
 // The one file that imports the NATS client.
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { TransportError, errorMessage, type Subscription, type Transport } from "../../protocols/index.ts";
+import { TransportError, errorMessage, type SubscribeOptions, type Subscription, type Transport } from "../../protocols/index.ts";
 import { EventStream } from "../../actors/index.ts";
 
 /** Connection status changes, as a typed stream tests and the node can await. */
@@ -81,8 +81,9 @@ export class NatsTransport implements Transport {
     }
   }
 
-  subscribe(subject: string, onMessage: (data: Uint8Array, replyTo?: string) => void): Subscription {
+  subscribe(subject: string, onMessage: (data: Uint8Array, replyTo?: string) => void, opts?: SubscribeOptions): Subscription {
     const sub = this.nc.subscribe(subject, {
+      ...(opts?.queue !== undefined ? { queue: opts.queue } : {}),
       callback: (err, msg) => {
         if (err !== null) {
           this.log.error({ subject, err: errorMessage(err) }, "subscription error");

@@ -1,0 +1,25 @@
+import { ActorKind, actorId, shardOf, type Codec } from "../../protocols/index.ts";
+import type { AcceptedEvent, EventSink } from "../gateway/event-sink.ts";
+import type { EventLog } from "./event-log.ts";
+import type { DurableEvent } from "../sharding/shard-manager.ts";
+
+/**
+ * The cluster's EventSink: an accepted event is appended to the event log (JetStream) and the client is
+ * acknowledged only once the log has it. Delivery to the actor is the log's job: the owner of the
+ * event's shard applies it, exactly once, also after a fail-over (checkpoint + replay).
+ */
+export class DurableEventSink implements EventSink {
+  appended = 0;
+  constructor(
+    private readonly log: EventLog,
+    private readonly codec: Codec,
+    private readonly numShards: number,
+  ) {}
+
+  async append(event: AcceptedEvent): Promise<void> {
+    const to = event.kind === "session" ? actorId(ActorKind.Session, event.userId) : actorId(ActorKind.Video, event.videoId);
+    const body: DurableEvent = { to, msg: event.msg };
+    await this.log.append(shardOf(to, this.numShards), this.codec.encode(body));
+    this.appended++;
+  }
+}

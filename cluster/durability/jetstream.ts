@@ -1,0 +1,172 @@
+// The one file that uses JetStream streams and the checkpoint KV bucket (the NATS socket comes from
+// NatsTransport.connection). Only features of nats-server 2.9 are used: one filter subject per consumer,
+// ordered (ephemeral pull) consumers, last-by-subject message lookups, KV with history 1.
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import type { Logger } from "pino";
+import { StateStoreError, createCodec, errorMessage, subjects, type Codec } from "../../protocols/index.ts";
+import type { NatsTransport } from "../transport/nats-transport.ts";
+import type { CheckpointStore, EventLog, LogFollower, LoggedEvent, ShardCheckpoint } from "./event-log.ts";
+
+type Connection = NatsTransport["connection"];
+
+function shardOfSubject(subject: string): number {
+  return Number(subject.slice(subject.lastIndexOf(".") + 1));
+}
+
+/** The cluster's event stream (`FYP_<CLUSTER>_EVENTS`, subjects `fyp.<cluster>.ev.<shard>`, file storage). */
+export class JetStreamEventLog implements EventLog {
+  private readonly followers = new Set<LogFollower>();
+
+  private constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly cluster: string,
+    private readonly stream: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Opens the stream, creating it if it does not exist yet (every node does this; creation is idempotent). */
+  static async open(nc: Connection, o: { cluster: string; maxAgeMs: number; log: Logger }): Promise<JetStreamEventLog> {
+    const jsm = await jetstreamManager(nc);
+    const stream = subjects.eventStream(o.cluster);
+    const config = { name: stream, subjects: [subjects.allEvents(o.cluster)], max_age: o.maxAgeMs * 1_000_000 };
+    try {
+      await jsm.streams.info(stream);
+    } catch {
+      try {
+        await jsm.streams.add(config);
+      } catch (e) {
+        // Another node created it in between.
+        await jsm.streams.info(stream).catch(() => {
+          throw new StateStoreError(`cannot create event stream ${stream}: ${errorMessage(e)}`, e);
+        });
+      }
+    }
+    return new JetStreamEventLog(jetstream(nc), jsm, o.cluster, stream, o.log.child({ module: "event-log" }));
+  }
+
+  async append(shard: number, data: Uint8Array): Promise<number> {
+    const ack = await this.js.publish(subjects.event(this.cluster, shard), data);
+    return ack.seq;
+  }
+
+  async lastSeq(): Promise<number> {
+    return (await this.jsm.streams.info(this.stream)).state.last_seq;
+  }
+
+  async follow(fromSeq: number, onEvent: (e: LoggedEvent) => void): Promise<LogFollower> {
+    const consumer = await this.js.consumers.get(this.stream, { opt_start_seq: Math.max(1, fromSeq), filter_subjects: subjects.allEvents(this.cluster) });
+    const messages = await consumer.consume();
+    const done = (async () => {
+      try {
+        for await (const m of messages) onEvent({ seq: m.seq, shard: shardOfSubject(m.subject), data: m.data });
+      } catch (e) {
+        this.log.error({ err: errorMessage(e) }, "event follower stopped");
+      }
+    })();
+    const f: LogFollower = {
+      stop: async () => {
+        this.followers.delete(f);
+        messages.stop();
+        await done;
+      },
+    };
+    this.followers.add(f);
+    return f;
+  }
+
+  async replay(shard: number, afterSeq: number, onEvent: (e: LoggedEvent) => void): Promise<number> {
+    const subject = subjects.event(this.cluster, shard);
+    // One lookup tells whether there is anything to replay: most shards have nothing newer than their checkpoint.
+    const last = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject }).catch(() => null);
+    if (last === null || last.seq <= afterSeq) return 0;
+    const consumer = await this.js.consumers.get(this.stream, { opt_start_seq: afterSeq + 1, filter_subjects: subject });
+    const messages = await consumer.consume();
+    let n = 0;
+    try {
+      for await (const m of messages) {
+        onEvent({ seq: m.seq, shard, data: m.data });
+        n++;
+        if (m.seq >= last.seq) break;
+      }
+    } finally {
+      messages.stop();
+    }
+    return n;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.followers].map((f) => f.stop()));
+  }
+}
+
+/** Checkpoint bodies above this size are split over several KV values (NATS max payload is 1 MiB). */
+const CHUNK_BYTES = 512 * 1024;
+
+interface CheckpointHeader {
+  seq: number;
+  by: string;
+  at: number;
+  gen: number;
+  parts: number;
+  /** The body itself when it fits in one value. */
+  body?: Uint8Array;
+}
+
+/**
+ * Shard checkpoints in the KV bucket `fyp_<cluster>_ckpt`: key `s<shard>` holds a header (sequence, writer,
+ * time) and the encoded actor states, or, for large shards, the number of parts written first under
+ * `s<shard>.g<gen>.<i>` (a reader never sees a header whose parts are missing).
+ */
+export class KvCheckpointStore implements CheckpointStore {
+  private readonly codec: Codec = createCodec();
+
+  private constructor(private readonly kv: KV) {}
+
+  static async open(nc: Connection, cluster: string): Promise<KvCheckpointStore> {
+    const kv = await new Kvm(nc).create(subjects.checkpointBucket(cluster), { history: 1 });
+    return new KvCheckpointStore(kv);
+  }
+
+  async load(shard: number): Promise<ShardCheckpoint | undefined> {
+    const e = await this.kv.get(`s${shard}`);
+    if (e === null || e.operation !== "PUT" || e.value.length === 0) return undefined;
+    const h = this.codec.decode<CheckpointHeader>(e.value);
+    let body = h.body;
+    if (body === undefined) {
+      const parts: Uint8Array[] = [];
+      for (let i = 0; i < h.parts; i++) {
+        const p = await this.kv.get(`s${shard}.g${h.gen}.${i}`);
+        if (p === null || p.operation !== "PUT") throw new StateStoreError(`checkpoint of shard ${shard} misses part ${i} of ${h.parts}`);
+        parts.push(p.value);
+      }
+      body = Buffer.concat(parts);
+    }
+    return { seq: h.seq, by: h.by, at: h.at, actors: this.codec.decode<[string, Uint8Array][]>(body) };
+  }
+
+  async save(shard: number, cp: ShardCheckpoint): Promise<void> {
+    const body = this.codec.encode(cp.actors);
+    const header: CheckpointHeader = { seq: cp.seq, by: cp.by, at: cp.at, gen: cp.at, parts: 1 };
+    if (body.length <= CHUNK_BYTES) header.body = body;
+    else {
+      header.parts = Math.ceil(body.length / CHUNK_BYTES);
+      for (let i = 0; i < header.parts; i++) await this.kv.put(`s${shard}.g${header.gen}.${i}`, body.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
+    }
+    const prev = await this.kv.get(`s${shard}`).catch(() => null);
+    await this.kv.put(`s${shard}`, this.codec.encode(header));
+    if (prev !== null && prev.operation === "PUT" && prev.value.length > 0) {
+      const old = this.codec.decode<CheckpointHeader>(prev.value);
+      if (old.body === undefined && old.gen !== header.gen) for (let i = 0; i < old.parts; i++) await this.kv.purge(`s${shard}.g${old.gen}.${i}`).catch(() => {});
+    }
+  }
+
+  async shards(): Promise<Set<number>> {
+    const out = new Set<number>();
+    for await (const k of await this.kv.keys()) if (/^s\d+$/.test(k)) out.add(Number(k.slice(1)));
+    return out;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,140 @@
+import type { Logger } from "pino";
+import { PROTOCOL_VERSION, errorMessage, subjects, type Codec, type ReadModelUpdate, type Subscription, type Transport } from "../../protocols/index.ts";
+import { RemoteRouter, type ActorSystem, type ReadModels } from "../../actors/index.ts";
+import type { CheckpointStore, EventLog } from "../durability/event-log.ts";
+import { DurableEventSink } from "../durability/durable-event-sink.ts";
+import { Membership } from "../membership/membership.ts";
+import type { MembershipTable } from "../membership/membership-table.ts";
+import { ShardManager } from "../sharding/shard-manager.ts";
+
+/** The `cluster` config section's fields a node runs with. */
+export interface ClusterSettings {
+  numShards: number;
+  heartbeatMs: number;
+  leaseMs: number;
+  checkpointMs: number;
+  handoffTimeoutMs: number;
+}
+
+export interface ClusterNodeOptions {
+  cluster: string;
+  nodeId: string;
+  settings: ClusterSettings;
+  system: ActorSystem;
+  transport: Transport;
+  codec: Codec;
+  table: MembershipTable;
+  eventLog: EventLog;
+  checkpoints: CheckpointStore;
+  /** The node's read-model replica: coordinators' updates are broadcast to every node's replica. */
+  readModels?: ReadModels;
+  /** Addresses shown by `fyp cluster status` (gRPC endpoint…). */
+  info?: Record<string, string>;
+  log: Logger;
+  /** Protocol version announced at join (tests of the join check). */
+  protocolVersion?: number;
+}
+
+/** What `fyp cluster status` shows of one node. */
+export interface ClusterNodeStatus {
+  nodeId: string;
+  state: string;
+  members: readonly string[];
+  ownedShards: number;
+  appliedSeq: number;
+  activeActors: number;
+  info: Record<string, string>;
+}
+
+/**
+ * One member of a cluster: the actor system behind a RemoteRouter whose shard ownership follows
+ * membership + placement, the durable event path (log -> owner), checkpoints, and read-model broadcast.
+ */
+export class ClusterNode {
+  readonly membership: Membership;
+  readonly shards: ShardManager;
+  readonly router: RemoteRouter;
+  readonly sink: DurableEventSink;
+  private bcastSub: Subscription | null = null;
+  private readonly log: Logger;
+
+  constructor(private readonly o: ClusterNodeOptions) {
+    this.log = o.log.child({ module: "cluster-node", node: o.nodeId });
+    this.membership = new Membership({
+      table: o.table, nodeId: o.nodeId, protocolVersion: o.protocolVersion ?? PROTOCOL_VERSION, numShards: o.settings.numShards,
+      heartbeatMs: o.settings.heartbeatMs, leaseMs: o.settings.leaseMs, info: o.info, log: o.log,
+    });
+    // The router asks `shards` which shards are local; `shards` drives the router's subscriptions.
+    let shards: ShardManager | undefined;
+    this.router = new RemoteRouter({
+      system: o.system, transport: o.transport, codec: o.codec, cluster: o.cluster, nodeId: o.nodeId, log: o.log,
+      ownership: {
+        numShards: o.settings.numShards,
+        isLocalShard: (s) => shards!.isLocalShard(s),
+        localShards: () => shards!.localShards(),
+      },
+    });
+    shards = new ShardManager({
+      nodeId: o.nodeId, cluster: o.cluster, numShards: o.settings.numShards, system: o.system, router: this.router, transport: o.transport,
+      codec: o.codec, membership: this.membership, eventLog: o.eventLog, checkpoints: o.checkpoints, checkpointMs: o.settings.checkpointMs,
+      handoffTimeoutMs: o.settings.handoffTimeoutMs, log: o.log,
+    });
+    this.shards = shards;
+    this.sink = new DurableEventSink(o.eventLog, o.codec, o.settings.numShards);
+  }
+
+  /** Joins the cluster (ProtocolMismatchError on another protocol version or shard count) and takes its shards. */
+  async start(): Promise<void> {
+    this.router.start();
+    const rm = this.o.readModels;
+    if (rm !== undefined) {
+      const subject = subjects.broadcast(this.o.cluster, "readmodels");
+      this.bcastSub = this.o.transport.subscribe(subject, (d) => {
+        try {
+          rm.apply(this.o.codec.decode<ReadModelUpdate>(d));
+        } catch (e) {
+          this.log.warn({ err: errorMessage(e) }, "read-model update rejected");
+        }
+      });
+      rm.setPublisher((u) => this.o.transport.publish(subject, this.o.codec.encode(u)));
+    }
+    await this.o.transport.flush();
+    await this.shards.start();
+    await this.membership.join();
+  }
+
+  /** Graceful leave: hands every shard over (no loss, no duplicates), then removes the lease. */
+  async leave(): Promise<void> {
+    const out = this.membership.events.next("view", (e) => !e.members.includes(this.o.nodeId));
+    await this.membership.leave();
+    await out;
+    await this.shards.whenSettled();
+    // Settled means nothing is owned here any more (we are out of the view).
+    await this.membership.leftCluster();
+    await this.shutdown();
+  }
+
+  /** Stops without handing over (tests of fail-over; the lease expires). */
+  async crash(): Promise<void> {
+    this.membership.stop();
+    await this.shutdown();
+  }
+
+  private async shutdown(): Promise<void> {
+    this.bcastSub?.unsubscribe();
+    await this.shards.stop();
+    await this.router.stop();
+  }
+
+  status(): ClusterNodeStatus {
+    return {
+      nodeId: this.o.nodeId,
+      state: this.membership.state,
+      members: this.membership.members,
+      ownedShards: this.shards.ownedCount(),
+      appliedSeq: this.shards.appliedSeq(),
+      activeActors: this.o.system.stats().active,
+      info: this.o.info ?? {},
+    };
+  }
+}
