@@ -43,3 +43,5 @@ export { JetStreamEventLog, KvCheckpointStore } from "./durability/jetstream.ts"
 export { DurableEventSink } from "./durability/durable-event-sink.ts";
 export { ClusterNode } from "./node/cluster-node.ts";
 export type { ClusterNodeOptions, ClusterNodeStatus, ClusterSettings } from "./node/cluster-node.ts";
+export { ClusterFeedBackend, connectClusterNode, readClusterMembers } from "./node/nats-cluster-node.ts";
+export type { NatsClusterNodeOptions } from "./node/nats-cluster-node.ts";

@@ -21,3 +21,7 @@ commands.splice(commands.indexOf(trainCommand) + 1, 0, evalCommand);
 // research experiments (issue 9), after simulate
 import { experimentCommand } from "./experiment.ts";
 commands.splice(commands.indexOf(simulateCommand) + 1, 0, experimentCommand);
+
+// cluster mode (issue 8), after serve
+import { clusterCommand, nodeCommand } from "./node.ts";
+commands.splice(commands.indexOf(serveCommand) + 1, 0, nodeCommand, clusterCommand);

@@ -46,6 +46,17 @@ export class KvLeaseTable implements MembershipTable {
     }
   }
 
+  async list(): Promise<MemberRecord[]> {
+    const out: MemberRecord[] = [];
+    const keys: string[] = [];
+    for await (const k of await this.kv.keys(MEMBER_PREFIX + ">")) keys.push(k);
+    for (const k of keys) {
+      const e = await this.kv.get(k);
+      if (e !== null && e.operation === "PUT") out.push(this.codec.decode<MemberRecord>(e.value));
+    }
+    return out;
+  }
+
   async watch(onChange: (c: MemberChange) => void): Promise<{ stop(): void }> {
     const it = await this.kv.watch({ key: MEMBER_PREFIX + ">" });
     let initial = true;

@@ -39,6 +39,8 @@ export interface MembershipTable {
   put(rec: MemberRecord): Promise<number>;
   /** Removes a member; with `revision`, only if its lease is still that one (a failure verdict races renewals). */
   remove(nodeId: string, revision?: number): Promise<boolean>;
+  /** The records holding a lease now. */
+  list(): Promise<MemberRecord[]>;
   /** Calls back with the current members, then every change, in order. */
   watch(onChange: (c: MemberChange) => void): Promise<{ stop(): void }>;
   close(): Promise<void>;
@@ -69,6 +71,10 @@ export class MemoryMembershipTable implements MembershipTable {
     this.rows.delete(nodeId);
     this.notify({ nodeId, record: undefined, revision: ++this.revision, ageMs: 0 });
     return true;
+  }
+
+  async list(): Promise<MemberRecord[]> {
+    return [...this.rows.values()].map((r) => structuredClone(r.rec));
   }
 
   async watch(onChange: (c: MemberChange) => void): Promise<{ stop(): void }> {

@@ -13,7 +13,9 @@ export type MembershipEvent =
   /** This node judged a member failed (its lease expired) and removed it. */
   | { type: "member-failed"; nodeId: string; silentMs: number }
   /** Another node removed this node's lease (it was silent too long); it re-registers. */
-  | { type: "expelled" };
+  | { type: "expelled" }
+  /** A member's lease was renewed (its published figures may have changed). */
+  | { type: "renewed"; nodeId: string };
 
 export interface MembershipOptions {
   table: MembershipTable;
@@ -23,6 +25,8 @@ export interface MembershipOptions {
   heartbeatMs: number;
   leaseMs: number;
   info?: Record<string, string>;
+  /** Figures published with every renewal (owned shards, lag…), shown by `fyp cluster status`. */
+  status?: () => Record<string, string>;
   log: Logger;
 }
 
@@ -50,13 +54,20 @@ export class Membership {
   private heartbeatFailing = false;
   private readonly startedAt = Date.now();
   private readonly log: Logger;
+  private info: Record<string, string>;
 
   constructor(private readonly o: MembershipOptions) {
+    this.info = { ...o.info };
     this.log = o.log.child({ module: "membership", node: o.nodeId });
   }
 
   get state(): MembershipState {
     return this.st;
+  }
+
+  /** Replaces the addresses published with the lease (from the next renewal on). */
+  setInfo(info: Record<string, string>): void {
+    this.info = { ...info };
   }
 
   /** Sorted ids of the active members (leaving ones excluded). */
@@ -67,6 +78,16 @@ export class Membership {
   /** Records of every member currently holding a lease (including leaving ones). */
   records(): MemberRecord[] {
     return [...this.known.values()].map((k) => k.record);
+  }
+
+  /** The figures `nodeId` published with its latest renewal. */
+  infoOf(nodeId: string): Record<string, string> | undefined {
+    return this.known.get(nodeId)?.record.info;
+  }
+
+  /** Renews the lease now (after a change worth publishing, e.g. shards acquired). */
+  renewNow(): void {
+    if (this.st === "active" || this.st === "leaving") void this.tick();
   }
 
   /** True while `nodeId` holds a lease (active or leaving). */
@@ -134,7 +155,8 @@ export class Membership {
 
   private async renew(state: MemberRecord["state"]): Promise<void> {
     await this.o.table.put({
-      nodeId: this.o.nodeId, protocolVersion: this.o.protocolVersion, numShards: this.o.numShards, state, startedAt: this.startedAt, info: this.o.info ?? {},
+      nodeId: this.o.nodeId, protocolVersion: this.o.protocolVersion, numShards: this.o.numShards, state, startedAt: this.startedAt,
+      info: { ...this.info, ...this.o.status?.() },
     });
   }
 
@@ -171,7 +193,10 @@ export class Membership {
         this.events.emit({ type: "expelled" });
         void this.renew("active").catch(() => {});
       }
-    } else this.known.set(nodeId, { record, revision, lastHeard: now() - ageMs });
+    } else {
+      this.known.set(nodeId, { record, revision, lastHeard: now() - ageMs });
+      if (this.events.active) this.events.emit({ type: "renewed", nodeId });
+    }
     const members = [...this.known.values()].filter((k) => k.record.state === "active").map((k) => k.record.nodeId).sort();
     const prev = this.viewMembers;
     if (members.length === prev.length && members.every((m, i) => m === prev[i])) return;

@@ -63,6 +63,7 @@ export class ClusterNode {
     this.membership = new Membership({
       table: o.table, nodeId: o.nodeId, protocolVersion: o.protocolVersion ?? PROTOCOL_VERSION, numShards: o.settings.numShards,
       heartbeatMs: o.settings.heartbeatMs, leaseMs: o.settings.leaseMs, info: o.info, log: o.log,
+      status: () => ({ claims: this.shards.claims(), ownedShards: String(this.shards.ownedCount()), appliedSeq: String(this.shards.appliedSeq()), activeActors: String(o.system.stats().active) }),
     });
     // The router asks `shards` which shards are local; `shards` drives the router's subscriptions.
     let shards: ShardManager | undefined;

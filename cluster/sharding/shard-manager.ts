@@ -218,7 +218,9 @@ export class ShardManager implements ShardOwnership {
   }
 
   private maybeSettled(): void {
-    if (this.running.size === 0 && this.events.active && this.isSettled()) {
+    if (this.running.size === 0 && this.isSettled()) {
+      this.o.membership.renewNow();
+      if (!this.events.active) return;
       this.events.emit({ type: "settled", owned: this.ownedCount(), members: this.view });
     }
   }
@@ -262,7 +264,7 @@ export class ShardManager implements ShardOwnership {
     let waited = false;
     if (from !== undefined && from !== this.o.nodeId && this.o.membership.isMember(from)) {
       waited = true;
-      const ok = await this.waitFor(() => this.releasedNotices.has(s) || !this.o.membership.isMember(from));
+      const ok = await this.waitFor(() => this.releasedNotices.has(s) || !this.o.membership.isMember(from) || !this.claimedBy(from, s));
       if (!ok) this.log.warn({ shard: s, from }, "no release notice within the hand-off timeout; taking over from the last checkpoint");
     }
     this.releasedNotices.delete(s);
@@ -503,6 +505,24 @@ export class ShardManager implements ShardOwnership {
       };
       this.noticeWaiters.add(check);
     });
+  }
+
+  /**
+   * Shards this node holds (owned, acquiring or releasing) as a base64 bitmap, published with its lease:
+   * a node taking a shard over waits for a release notice only while the previous owner still claims it
+   * (two nodes starting together never owned each other's shards).
+   */
+  claims(): string {
+    const bits = new Uint8Array(Math.ceil(this.numShards / 8));
+    for (let s = 0; s < this.numShards; s++) if (this.st[s] !== CODE.unowned) bits[s >> 3]! |= 1 << (s & 7);
+    return Buffer.from(bits).toString("base64");
+  }
+
+  private claimedBy(nodeId: string, s: number): boolean {
+    const c = this.o.membership.infoOf(nodeId)?.claims;
+    if (c === undefined) return true;
+    const bits = Buffer.from(c, "base64");
+    return ((bits[s >> 3] ?? 0) & (1 << (s & 7))) !== 0;
   }
 
   private actorSet(s: number): Set<ActorId> {
