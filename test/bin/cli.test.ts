@@ -5,7 +5,7 @@ t.test("cli - help lists the commands; version prints versions", async (t) => {
   const help = await runCli(["--help"]);
   t.equal(help.code, 0);
   t.match(help.stdout, /Usage: fyp <command>/);
-  t.match(help.stdout, /simulate\s+run N sessions/);
+  t.match(help.stdout, /simulate\s+run synthetic viewers against the recommender/);
   t.match(help.stdout, /FYP_<SECTION>__<FIELD>/);
   const v = await runCli(["version"]);
   t.equal(v.code, 0);
@@ -15,18 +15,24 @@ t.test("cli - help lists the commands; version prints versions", async (t) => {
 });
 
 t.test("cli - simulate on the embedded default prints a JSON summary line", async (t) => {
-  const r = await runCli(["simulate", "--sessions", "300", "--videos", "40", "--seed", "9", "--watches", "5"]);
+  const args = ["simulate", "--sessions", "60", "--videos", "300", "--seed", "9", "--set", "simulate.uploads.count=3", "--set", "storage.stateStore=memory"];
+  const r = await runCli(args);
   t.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split("\n");
   t.equal(lines.length, 1, "stdout is exactly the summary");
-  const s = JSON.parse(lines[0]!) as Record<string, number | string>;
-  t.equal(s.sessions, 300);
-  t.equal(s.videos, 40);
-  t.equal(s.watches, 300 * 5, "every watch reached its video");
+  const s = JSON.parse(lines[0]!) as Record<string, number | string | number[]>;
+  t.equal(s.users, 60);
+  t.equal(s.videos, 300);
+  t.equal(s.uploads, 3);
+  t.ok((s.items as number) > 60 && (s.sessions as number) >= 60, `viewers watched (${s.items} items in ${s.sessions} sessions)`);
+  for (const k of ["watchTimePerSessionS", "completionRate", "skipRate", "coverage", "gini", "filterBubble", "realTimeFactor"]) {
+    t.type(s[k], "number", `${k} is reported`);
+  }
+  t.ok(Array.isArray(s.promotedPerStage), "viral promotions per stage are reported");
   t.equal(s.failedMessages, 0);
   t.ok((s.realTimeFactor as number) > 1, "virtual time runs faster than real time");
   t.match(r.stderr, /"progress":"simulate"/, "progress as log lines when not on a terminal");
-  const again = await runCli(["simulate", "--sessions", "300", "--videos", "40", "--seed", "9", "--watches", "5", "--no-progress"]);
+  const again = await runCli([...args, "--no-progress"]);
   t.equal((JSON.parse(again.stdout) as { checksum: string }).checksum, s.checksum, "same seed, same outcome");
   t.notMatch(again.stderr, /"progress"/);
 });
