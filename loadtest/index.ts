@@ -28,3 +28,5 @@ export { writeExperimentOutputs, comparisonMarkdown, experimentReportHtml } from
 export { replicationExperiment, REPLICATION_METRICS } from "./research/replication.ts";
 export { estimate, pairedDiff, tQuantile, tCdf } from "./research/stats.ts";
 export type { Estimate, PairedDiff } from "./research/stats.ts";
+export { runClosedLoop } from "./grpc-sessions.ts";
+export type { ClosedLoopOptions, ClosedLoopReport, RpcReport } from "./grpc-sessions.ts";

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createFeedClient } from "../../cluster/index.ts";
-import { runGrpcLoad } from "../../loadtest/index.ts";
+import { runClosedLoop, runGrpcLoad } from "../../loadtest/index.ts";
+import { SyntheticWorld, worldParamsFor } from "../../models/index.ts";
 import type { Command } from "../cli.ts";
 
 function positiveInt(v: unknown, flag: string, fallback: number): number {
@@ -12,13 +13,19 @@ function positiveInt(v: unknown, flag: string, fallback: number): number {
 
 export const loadtestCommand: Command = {
   name: "loadtest",
-  summary: "drive a running server: `fyp loadtest grpc --target grpc://host:port --rate R --duration S`",
+  summary: "drive a running server: closed-loop `--sessions N` viewers or open-loop `--rate R` GetFeeds over gRPC",
   usage: `fyp loadtest grpc --target grpc://HOST:PORT [--rate R] [--duration SECONDS] [--users N] [--count K]
                     [--deadline-ms MS] [--ca FILE] [--server-name NAME] [--token-file FILE]
   Open-loop constant-rate GetFeed load (requests go out on schedule whether or not earlier ones have answered;
   latency counts from the scheduled time). Prints one JSON report: status counts, achieved rate, HDR latency
   percentiles (p50/p90/p99/p99.9/max) of OK answers and of all answers, and the share shed (RESOURCE_EXHAUSTED).
-  grpcs://HOST:PORT uses TLS (--ca for a private CA); --token-file holds the bearer token.`,
+  grpcs://HOST:PORT uses TLS (--ca for a private CA); --token-file holds the bearer token.
+fyp loadtest --target grpc://HOST:PORT --sessions N [--duration SECONDS] [--speed X] [--count K] [--deadline-ms MS]
+  Closed-loop behavioural sessions: N simulated viewers (the user model of fyp simulate, on the synthetic world of
+  this config: run it with the server's --profile/--set so the catalogs match) each ask for a feed, watch each item
+  for as long as the choice model says (divided by --speed; 1 = real time), report it with ReportEvents, think, and
+  leave by the leave model (SESSION_END; a new user takes the seat). Prints one JSON report: sessions held (peak),
+  items and events/s, GetFeed and ReportEvents latency percentiles (HDR) and status counts.`,
   options: {
     target: { type: "string" },
     rate: { type: "string" },
@@ -29,10 +36,15 @@ export const loadtestCommand: Command = {
     ca: { type: "string" },
     "server-name": { type: "string" },
     "token-file": { type: "string" },
+    sessions: { type: "string" },
+    speed: { type: "string" },
   },
   async run(ctx) {
     const v = ctx.values;
-    if (ctx.positionals[0] !== "grpc") throw new Error(`fyp loadtest: expected the driver "grpc" (got ${ctx.positionals[0] ?? "none"})`);
+    const closedLoop = v.sessions !== undefined;
+    if (ctx.positionals[0] !== "grpc" && !(closedLoop && ctx.positionals.length === 0)) {
+      throw new Error(`fyp loadtest: expected the driver "grpc" or --sessions N (got ${ctx.positionals[0] ?? "none"})`);
+    }
     if (typeof v.target !== "string") throw new Error("fyp loadtest grpc: --target grpc://HOST:PORT is required");
     const rate = positiveInt(v.rate, "rate", 500);
     const durationS = positiveInt(v.duration, "duration", 10);
@@ -44,6 +56,24 @@ export const loadtestCommand: Command = {
     });
     try {
       await client.waitReady(10_000);
+      if (closedLoop) {
+        const config = ctx.config();
+        const speed = v.speed === undefined ? 1 : Number(v.speed);
+        if (!(speed > 0)) throw new Error(`--speed must be a positive number (got ${String(v.speed)})`);
+        const world = new SyntheticWorld(worldParamsFor(config.synthetic.params), config.synthetic.seed, config.synthetic.users, config.simulate.videos);
+        const report = await runClosedLoop(client, {
+          sessions: positiveInt(v.sessions, "sessions", 1),
+          durationMs: durationS * 1000,
+          count: positiveInt(v.count, "count", 10),
+          deadlineMs: positiveInt(v["deadline-ms"], "deadline-ms", 1000),
+          speed,
+          world,
+          params: { ...config.simulate },
+          userPrefix: `lt${process.pid}-`,
+        });
+        ctx.out(JSON.stringify({ target: v.target, mode: "closed-loop", ...report }));
+        return (report.getFeed.codes.OK ?? 0) > 0 ? 0 : 1;
+      }
       const report = await runGrpcLoad(client, {
         rate,
         durationMs: durationS * 1000,
