@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** A `fyp node` process, started and ready (it printed its JSON line after taking its shards). */
+export interface NodeProcess {
+  readonly id: string;
+  readonly grpc: string;
+  readonly child: ChildProcess;
+  /** SIGKILL and wait for the exit. */
+  kill9(): Promise<void>;
+  /** SIGTERM (graceful leave) and wait for the exit. */
+  stop(): Promise<number | null>;
+}
+
+/** Small, fast settings for fault tests: 64 shards, 100 ms heartbeats, 1 s leases. */
+export const FAST_CLUSTER = [
+  "--set", "cluster.numShards=64", "--set", "cluster.heartbeatMs=100", "--set", "cluster.leaseMs=1000",
+  "--set", "cluster.checkpointMs=300", "--set", "cluster.handoffTimeoutMs=3000",
+];
+
+export function startNode(natsUrl: string, cluster: string, id: string, extra: string[] = FAST_CLUSTER): Promise<NodeProcess> {
+  const args = ["--import", "tsx", "bin/fyp.ts", "node", "--nats", natsUrl, "--cluster", cluster, "--node-id", id, "--port", "0", "--no-metrics",
+    "--profile", "small", "--videos", "300", "--log-level", "warn", ...extra];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    let out = "";
+    let err = "";
+    child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf("\n");
+      if (nl < 0) return;
+      const info = JSON.parse(out.slice(0, nl)) as { grpc: string };
+      resolve({
+        id, grpc: info.grpc, child,
+        async kill9() {
+          if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+          await exited;
+        },
+        async stop() {
+          if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+          return exited;
+        },
+      });
+    });
+    child.once("exit", (code) => reject(new Error(`fyp node ${id} exited (${code}) before it was ready: ${err}`)));
+  });
+}
