@@ -65,6 +65,8 @@ export interface SimulationHooks {
   uploads?: { at: number; category: number; durationMs: number; quality: number }[];
   /** A research observer (loadtest/research): sees every viewer event and traced message; read-only. */
   observer?: SimulationObserver;
+  /** Stop at this virtual time instead of running every session to its end (big-run benchmarks). */
+  untilMs?: number;
 }
 
 /** Watches a run without changing it (no timers, no messages): the outcome and checksum stay the same. */
@@ -142,6 +144,7 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
     });
   }
   const fired = await driveVirtual(system, clock, {
+    untilMs: hooks.untilMs,
     everyEvents: 20_000,
     onProgress: () => {
       const st = system.stats();
@@ -157,7 +160,7 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
   });
   // the last window of counters
   feed.aggregator.flush();
-  await driveVirtual(system, clock);
+  await driveVirtual(system, clock, { untilMs: hooks.untilMs });
   progress.update(usersDone);
   progress.stop();
   const virtualMs = clock.now();

@@ -12,8 +12,9 @@ export const simulateCommand: Command = {
   Same config + seed -> same summary (checksum); wall-time figures vary.
   --out DIR also records the research metrics over time (config section research: window width, per-cohort
   rows, filter-bubble sample) and writes DIR/summary.json, timeseries.csv, system.csv, phases.csv,
-  cascades.csv, homogenization.csv and report.html (self-contained, offline). The summary line then also
-  carries maxRssBytes and bytesPerSession (peak RSS / simulated users).`,
+  cascades.csv, homogenization.csv and report.html (self-contained, offline).
+  The summary line carries realTimeFactor (virtual / wall time), eventsPerSec (actor messages per wall second),
+  maxRssBytes (peak RSS of the process) and bytesPerSession (peak RSS / simulated users).`,
   options: {
     sessions: { type: "string" },
     videos: { type: "string" },
@@ -40,7 +41,8 @@ export const simulateCommand: Command = {
       return run.result.summary.failedMessages === 0 ? 0 : 1;
     }
     const { summary } = await runSimulation(config, log);
-    ctx.out(JSON.stringify(summary));
+    const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+    ctx.out(JSON.stringify({ ...summary, maxRssBytes, bytesPerSession: Math.round(maxRssBytes / Math.max(1, summary.users)) }));
     return summary.failedMessages === 0 ? 0 : 1;
   },
 };
