@@ -38,7 +38,7 @@ export interface FeedNode extends EmbeddedNode {
 }
 
 /** Above this many videos the content index is HNSW; below, exact search is as fast and exact. */
-const EXACT_INDEX_MAX = 20_000;
+const EXACT_INDEX_MAX = 5_000;
 
 /**
  * A node hosting the recommender: catalog + content index, read models, per-node aggregation, the feed
