@@ -3,7 +3,8 @@ import type { CandidateGenerator } from "../retrieval/merge-candidates.ts";
 import { TasteDiscovery } from "../exploration/taste-discovery.ts";
 import type { Uniform } from "../exploration/novelty-injector.ts";
 import type { FeedCatalog } from "./feed-catalog.ts";
-import { rankRows, seedScore, type ObjectivePredictions, type Ranker, type RankingWeights } from "./ranker.ts";
+import { rankRows, seedScore, type ObjectivePredictions, type Ranker } from "./ranker.ts";
+import type { RankingWeights } from "../ranking/heads.ts";
 import { longTermDistribution, markServed, type SessionModel, type SessionModelParams } from "./session-model.ts";
 
 /** One scored candidate on its way into a feed. */

@@ -1,6 +1,7 @@
 import type { FeedVideo } from "./feed-catalog.ts";
 import type { SessionModel } from "./session-model.ts";
 import { dot } from "./feed-catalog.ts";
+import type { RankingWeights } from "../ranking/heads.ts";
 
 /** Per-objective predictions for one (user, video) pair (DESIGN.md §5.2). */
 export interface ObjectivePredictions {
@@ -36,16 +37,7 @@ export interface Ranker {
   predict(rows: readonly RankRow[], ctx: RankContext): ObjectivePredictions[] | Promise<ObjectivePredictions[]>;
 }
 
-export interface RankingWeights {
-  watchTime: number;
-  complete: number;
-  rewatch: number;
-  continue: number;
-  skipFast: number;
-  fatigue: number;
-}
-
-/** The seed's score: R = a1·E[wt] + a2·P(complete) + a3·P(rewatch) + a4·P(continue) − a5·P(skip_fast) − a6·fatigue. */
+/** The seed's score of one candidate's predictions (models/ranking/heads.ts scores head-major batches). */
 export function seedScore(p: ObjectivePredictions, w: RankingWeights, fatigue: number): number {
   return (
     w.watchTime * p.watchRatio +
