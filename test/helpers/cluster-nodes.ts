@@ -13,6 +13,11 @@ export interface NodeProcess {
   kill9(): Promise<void>;
   /** SIGTERM (graceful leave) and wait for the exit. */
   stop(): Promise<number | null>;
+  /**
+   * Resolves with the next log line (pino JSON on stderr, from now on) whose `msg` is `msg`; rejects if the
+   * node exits first or after `timeoutMs`. Arm it before the action. Only lines at the node's log level.
+   */
+  nextLog(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
 /** Small, fast settings for fault tests: 64 shards, 100 ms heartbeats, 1 s leases. */
@@ -29,14 +34,55 @@ export function startNode(natsUrl: string, cluster: string, id: string, extra: s
   return new Promise((resolve, reject) => {
     let out = "";
     let err = "";
-    child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    let partial = "";
+    const logWaiters = new Set<{ msg: string; resolve: (o: Record<string, unknown>) => void }>();
+    child.stderr!.on("data", (d: Buffer) => {
+      err = (err + d.toString()).slice(-4000);
+      partial += d.toString();
+      const lines = partial.split("\n");
+      partial = lines.pop()!;
+      if (logWaiters.size === 0) return;
+      for (const line of lines) {
+        let o: Record<string, unknown>;
+        try {
+          o = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          continue;
+        }
+        for (const w of [...logWaiters]) if (o.msg === w.msg) w.resolve(o);
+      }
+    });
+    const nextLog = (msg: string, timeoutMs = 20_000) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const w = {
+          msg,
+          resolve: (o: Record<string, unknown>) => {
+            clearTimeout(timer);
+            child.off("exit", onExit);
+            logWaiters.delete(w);
+            resolve(o);
+          },
+        };
+        const onExit = (code: number | null) => {
+          clearTimeout(timer);
+          logWaiters.delete(w);
+          reject(new Error(`fyp node ${id} exited (${code}) before logging "${msg}"`));
+        };
+        const timer = setTimeout(() => {
+          logWaiters.delete(w);
+          child.off("exit", onExit);
+          reject(new Error(`fyp node ${id}: no "${msg}" log line within ${timeoutMs} ms; last stderr: ${err.slice(-1000)}`));
+        }, timeoutMs);
+        logWaiters.add(w);
+        child.once("exit", onExit);
+      });
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
       const nl = out.indexOf("\n");
       if (nl < 0) return;
       const info = JSON.parse(out.slice(0, nl)) as { grpc: string };
       resolve({
-        id, grpc: info.grpc, child,
+        id, grpc: info.grpc, child, nextLog,
         async kill9() {
           if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
           await exited;
