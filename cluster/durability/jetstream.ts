@@ -10,6 +10,11 @@ import type { CheckpointStore, EventLog, LogFollower, LoggedEvent, ShardCheckpoi
 
 type Connection = NatsTransport["connection"];
 
+/** Pull expiry of the follower (its idle heartbeat is half of it): a lost pull is noticed within ~2 expiries. */
+const FOLLOW_EXPIRES_MS = 5_000;
+const REOPEN_ATTEMPTS = 100;
+const REOPEN_WAIT_MS = 100;
+
 function shardOfSubject(subject: string): number {
   return Number(subject.slice(subject.lastIndexOf(".") + 1));
 }
@@ -19,6 +24,7 @@ export class JetStreamEventLog implements EventLog {
   private readonly followers = new Set<LogFollower>();
 
   private constructor(
+    private readonly nc: Connection,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly cluster: string,
@@ -43,7 +49,7 @@ export class JetStreamEventLog implements EventLog {
         });
       }
     }
-    return new JetStreamEventLog(jetstream(nc), jsm, o.cluster, stream, o.log.child({ module: "event-log" }));
+    return new JetStreamEventLog(nc, jetstream(nc), jsm, o.cluster, stream, o.log.child({ module: "event-log" }));
   }
 
   async append(shard: number, data: Uint8Array): Promise<number> {
@@ -55,21 +61,63 @@ export class JetStreamEventLog implements EventLog {
     return (await this.jsm.streams.info(this.stream)).state.last_seq;
   }
 
+  /**
+   * Follows the whole stream from `fromSeq` with an ordered consumer. After a reconnect the consumer is
+   * re-created from the next sequence not yet delivered: across a server restart the old one would only
+   * notice after two missed idle heartbeats (~30 s with the defaults), and nothing would be applied meanwhile.
+   * Sequences at or below the last delivered one are skipped, so a consumer that also recovers by itself
+   * delivers nothing twice.
+   */
   async follow(fromSeq: number, onEvent: (e: LoggedEvent) => void): Promise<LogFollower> {
-    const consumer = await this.js.consumers.get(this.stream, { opt_start_seq: Math.max(1, fromSeq), filter_subjects: subjects.allEvents(this.cluster) });
-    const messages = await consumer.consume();
-    const done = (async () => {
-      try {
-        for await (const m of messages) onEvent({ seq: m.seq, shard: shardOfSubject(m.subject), data: m.data });
-      } catch (e) {
-        this.log.error({ err: errorMessage(e) }, "event follower stopped");
+    let next = Math.max(1, fromSeq);
+    let stopped = false;
+    let current = null as { stop(): void; done: Promise<void> } | null;
+    const open = async (): Promise<void> => {
+      const consumer = await this.js.consumers.get(this.stream, { opt_start_seq: next, filter_subjects: subjects.allEvents(this.cluster) });
+      const messages = await consumer.consume({ expires: FOLLOW_EXPIRES_MS });
+      const done = (async () => {
+        try {
+          for await (const m of messages) {
+            if (m.seq < next) continue;
+            next = m.seq + 1;
+            onEvent({ seq: m.seq, shard: shardOfSubject(m.subject), data: m.data });
+          }
+        } catch (e) {
+          if (!stopped) this.log.error({ err: errorMessage(e), next }, "event follower stopped");
+        }
+      })();
+      current = { stop: () => messages.stop(), done };
+    };
+    await open();
+    const status = this.nc.status() as AsyncIterable<{ type: string }> & { stop?: () => void };
+    const watching = (async () => {
+      for await (const s of status) {
+        if (stopped) break;
+        if (s.type !== "reconnect") continue;
+        const old = current;
+        current = null;
+        old?.stop();
+        await old?.done;
+        // JetStream may need a moment after a server restart; retry (bounded) until the consumer exists.
+        for (let attempt = 1; !stopped && current === null && attempt <= REOPEN_ATTEMPTS; attempt++) {
+          try {
+            await open();
+            this.log.info({ next, attempt }, "event follower resumed after reconnect");
+          } catch (e) {
+            if (attempt === REOPEN_ATTEMPTS) this.log.error({ err: errorMessage(e), next }, "event follower could not resume");
+            else await new Promise((r) => setTimeout(r, REOPEN_WAIT_MS));
+          }
+        }
       }
     })();
     const f: LogFollower = {
       stop: async () => {
+        stopped = true;
         this.followers.delete(f);
-        messages.stop();
-        await done;
+        status.stop?.();
+        current?.stop();
+        await current?.done;
+        void watching;
       },
     };
     this.followers.add(f);
