@@ -81,11 +81,16 @@ function merge(ctx: ActorContext<HomogenizationState, CoordMsg>, m: Homogenizati
   let i = 0;
   for (const v of Object.values(s.exposure)) if (i < values.length) values[i++] = v;
   const metrics = { gini: gini(values), coverage: catalogCoverage(values, f.catalog.size), entropy: categoryEntropy(s.categories, true) };
-  const stab = s.stabilizer !== null ? HomogenizationStabilizer.fromState(cfg.stabilizer, s.stabilizer) : new HomogenizationStabilizer(cfg.stabilizer, f.readModels.noveltyRate);
-  const settings = stab.update(metrics);
-  s.stabilizer = stab.toState();
-  if (settings.direction !== "hold" || s.samples.length === 0) {
-    f.readModels.publish({ type: "novelty", rate: settings.noveltyRate, maxCategoryShare: settings.categoryShareCap, maxCategoryRun: settings.maxCategoryRun });
+  let settings = { noveltyRate: f.readModels.noveltyRate, categoryShareCap: f.readModels.maxCategoryShare, maxCategoryRun: f.readModels.maxCategoryRun };
+  // Off means off: the configured novelty rate and diversity rules stay exactly as configured.
+  if (cfg.stabilizer.enabled) {
+    const stab = s.stabilizer !== null ? HomogenizationStabilizer.fromState(cfg.stabilizer, s.stabilizer) : new HomogenizationStabilizer(cfg.stabilizer, f.readModels.noveltyRate);
+    const step = stab.update(metrics);
+    s.stabilizer = stab.toState();
+    if (step.direction !== "hold" || s.samples.length === 0) {
+      f.readModels.publish({ type: "novelty", rate: step.noveltyRate, maxCategoryShare: step.categoryShareCap, maxCategoryRun: step.maxCategoryRun });
+    }
+    settings = step;
   }
   s.samples.push({
     at: now, ...metrics, ild: m.feeds > 0 ? m.ildSum / m.feeds : 0, noveltyRate: settings.noveltyRate,
