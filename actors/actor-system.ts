@@ -53,6 +53,8 @@ export interface ActorSystemStats {
   askTimeouts: number;
 }
 
+const MAILBOX_POOL = 65_536;
+
 /** Activation state machine of one actor: activating -> active -> passivated (gone from memory). */
 const enum Status {
   Activating = 0,
@@ -361,7 +363,7 @@ export class ActorSystem {
   deliverLocal(to: ActorId, msg: { type: string }, reply: ReplyTarget | undefined): void {
     let cell = this.cells.get(to);
     if (cell === undefined) cell = this.activate(to);
-    if (cell.mailbox === null) cell.mailbox = new Mailbox(this.opts.mailboxCapacity);
+    if (cell.mailbox === null) cell.mailbox = this.freeMailboxes.pop() ?? new Mailbox(this.opts.mailboxCapacity);
     if (!cell.mailbox.push(msg, reply)) {
       this.counters.overflow++;
       if (this.events.active) this.events.emit({ type: "mailbox-overflow", id: to, msgType: msg.type });
@@ -431,7 +433,9 @@ export class ActorSystem {
         if (cell.busy) continue;
         if (mb !== null && mb.length > 0) this.schedule(cell);
         else {
-          cell.mailbox = null; // most actors are idle most of the time: keep them small
+          // most actors are idle most of the time: keep them small, and reuse the emptied mailbox
+          cell.mailbox = null;
+          if (mb !== null && this.freeMailboxes.length < MAILBOX_POOL) this.freeMailboxes.push(mb);
           this.afterIdle(cell);
         }
       }
@@ -549,6 +553,8 @@ export class ActorSystem {
   }
 
   private lastKind: ActorBehavior<any, any> | null = null;
+  /** Emptied mailboxes for reuse: activations and bursts then allocate none. */
+  private readonly freeMailboxes: Mailbox[] = [];
   private dispatchNow = 0;
 
   /** Kind lookup; activations come in runs of one kind, so the last one is checked first. */
