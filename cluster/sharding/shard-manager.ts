@@ -286,7 +286,10 @@ export class ShardManager implements ShardOwnership {
     this.transitionToState(s, ["acquiring"], "owned");
     this.o.router.resume(s);
     this.drainPending(s);
-    this.acquiringNotices.delete(s);
+    // Keep other nodes' "acquiring" notices: during concurrent joins the next owner may have announced
+    // itself while this node was still acquiring, and the release that follows waits for exactly that notice
+    // (clearing it here stalled that release for the whole hand-off timeout). A node's notice is dropped
+    // when it releases the shard again (onControl).
     this.counters.acquired++;
     if (this.events.active) this.events.emit({ type: "acquired", shard: s, checkpointSeq: cp?.seq ?? 0, replayed, waitedForRelease: waited });
   }
@@ -477,7 +480,10 @@ export class ShardManager implements ShardOwnership {
       return;
     }
     if (m.by === this.o.nodeId) return;
-    if (m.type === "released") this.releasedNotices.set(m.shard, { by: m.by, seq: m.seq });
+    if (m.type === "released") {
+      this.releasedNotices.set(m.shard, { by: m.by, seq: m.seq });
+      this.acquiringNotices.get(m.shard)?.delete(m.by); // it no longer listens on the shard's subject
+    }
     else if (m.type === "acquiring") {
       const set = this.acquiringNotices.get(m.shard);
       if (set === undefined) this.acquiringNotices.set(m.shard, new Set([m.by]));
