@@ -4,7 +4,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { Logger } from "pino";
-import { StateStoreError, createCodec, errorMessage, subjects, type Codec } from "../../protocols/index.ts";
+import { StateStoreError, TransportError, createCodec, errorMessage, subjects, type Codec } from "../../protocols/index.ts";
 import type { NatsTransport } from "../transport/nats-transport.ts";
 import type { CheckpointStore, EventLog, LogFollower, LoggedEvent, ShardCheckpoint } from "./event-log.ts";
 
@@ -52,9 +52,18 @@ export class JetStreamEventLog implements EventLog {
     return new JetStreamEventLog(nc, jetstream(nc), jsm, o.cluster, stream, o.log.child({ module: "event-log" }));
   }
 
+  /**
+   * Resolves once the stream stored the event. A failure (no ack while the server is away, a timeout) is a
+   * retryable TransportError, which the gateway answers as UNAVAILABLE: the client was not acknowledged
+   * and may retry (the event may still have been stored: at-least-once for unacknowledged calls).
+   */
   async append(shard: number, data: Uint8Array): Promise<number> {
-    const ack = await this.js.publish(subjects.event(this.cluster, shard), data);
-    return ack.seq;
+    try {
+      const ack = await this.js.publish(subjects.event(this.cluster, shard), data);
+      return ack.seq;
+    } catch (e) {
+      throw new TransportError(`event log append (shard ${shard}) not acknowledged: ${errorMessage(e)}`, e);
+    }
   }
 
   async lastSeq(): Promise<number> {

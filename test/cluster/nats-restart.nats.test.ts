@@ -47,4 +47,7 @@ t.test("cluster over NATS - the NATS server restarted (same port, same JetStream
   const lost = USERS.filter((_, i) => got[i]! < expected[i]!).map((u) => `${u}: ${got[USERS.indexOf(u)]} of ${expected[USERS.indexOf(u)]}`);
   t.same(lost, [], `no acknowledged event lost (${load.total} acknowledged, ${load.failedCalls} calls failed: ${[...load.failures].map(([k, v]) => `${k} x${v}`).join(", ")})`);
   if (load.failedCalls === 0) t.same(got, expected, "and none applied twice");
+  // calls caught by the outage fail with a status a client retries (never silently)
+  const codes = [...load.failures.keys()].map((k) => Number(k.split(" ")[0]));
+  t.ok(codes.every((c) => c === 4 || c === 14), `failed calls answered DEADLINE_EXCEEDED or UNAVAILABLE: ${[...load.failures.keys()].join(", ") || "none"}`);
 });
