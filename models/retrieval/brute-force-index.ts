@@ -49,49 +49,59 @@ export class BruteForceIndex implements AnnIndex {
 
   search(query: ArrayLike<number>, k: number, keep?: (id: number) => boolean): Neighbor[] {
     if (query.length !== this.dim) throw new InvalidArgumentError("query", `length must be ${this.dim}`, query.length);
+    const dim = this.dim;
     const q = Float32Array.from(query);
     if (this.metric === "cosine") {
-      const n = Math.hypot(...q) || 1;
-      for (let d = 0; d < this.dim; d++) q[d]! /= n;
+      let n = 0;
+      for (let d = 0; d < dim; d++) n += q[d]! * q[d]!;
+      n = Math.sqrt(n) || 1;
+      for (let d = 0; d < dim; d++) q[d]! /= n;
     }
-    // bounded min-heap of the best k by score
-    const heap: Neighbor[] = [];
-    for (let s = 0; s < this.ids.length; s++) {
-      const id = this.ids[s]!;
-      if (keep !== undefined && !keep(id)) continue;
+    const cap = Math.max(0, Math.min(k, this.ids.length));
+    if (cap === 0) return [];
+    // bounded min-heap of the best k in parallel typed arrays (no object per candidate); the `keep` filter
+    // runs only for vectors that would enter the heap
+    const hs = new Float64Array(cap);
+    const hi = new Int32Array(cap);
+    let size = 0;
+    const vectors = this.vectors;
+    const ids = this.ids;
+    for (let s = 0; s < ids.length; s++) {
       let dot = 0;
-      const base = s * this.dim;
-      for (let d = 0; d < this.dim; d++) dot += q[d]! * this.vectors[base + d]!;
-      if (heap.length < k) {
-        heap.push({ id, score: dot });
-        siftUp(heap, heap.length - 1);
-      } else if (k > 0 && dot > heap[0]!.score) {
-        heap[0] = { id, score: dot };
-        siftDown(heap, 0);
+      const base = s * dim;
+      for (let d = 0; d < dim; d++) dot += q[d]! * vectors[base + d]!;
+      if (size === cap && dot <= hs[0]!) continue;
+      const id = ids[s]!;
+      if (keep !== undefined && !keep(id)) continue;
+      if (size < cap) {
+        let i = size++;
+        while (i > 0) {
+          const p = (i - 1) >> 1;
+          if (hs[p]! <= dot) break;
+          hs[i] = hs[p]!;
+          hi[i] = hi[p]!;
+          i = p;
+        }
+        hs[i] = dot;
+        hi[i] = id;
+      } else {
+        let i = 0;
+        for (;;) {
+          const l = 2 * i + 1;
+          if (l >= size) break;
+          const r = l + 1;
+          const m = r < size && hs[r]! < hs[l]! ? r : l;
+          if (hs[m]! >= dot) break;
+          hs[i] = hs[m]!;
+          hi[i] = hi[m]!;
+          i = m;
+        }
+        hs[i] = dot;
+        hi[i] = id;
       }
     }
-    return heap.sort((a, b) => b.score - a.score || a.id - b.id);
-  }
-}
-
-function siftUp(h: Neighbor[], i: number): void {
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (h[p]!.score <= h[i]!.score) return;
-    [h[p], h[i]] = [h[i]!, h[p]!];
-    i = p;
-  }
-}
-
-function siftDown(h: Neighbor[], i: number): void {
-  for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let m = i;
-    if (l < h.length && h[l]!.score < h[m]!.score) m = l;
-    if (r < h.length && h[r]!.score < h[m]!.score) m = r;
-    if (m === i) return;
-    [h[m], h[i]] = [h[i]!, h[m]!];
-    i = m;
+    const out: Neighbor[] = new Array(size);
+    for (let i = 0; i < size; i++) out[i] = { id: hi[i]!, score: hs[i]! };
+    return out.sort((a, b) => b.score - a.score || a.id - b.id);
   }
 }
