@@ -1,6 +1,6 @@
 import { type FeedReply, type SessionMsg } from "../protocols/index.ts";
 import { defineActor, feedServices, videoNumber, type ActorContext, type FeedServices } from "../actors/index.ts";
-import type { SyntheticVideo, SyntheticWorld } from "../models/index.ts";
+import type { SyntheticUser, SyntheticVideo, SyntheticWorld } from "../models/index.ts";
 import type { SimMetrics } from "./sim-metrics.ts";
 import { leaves, nextBoredom, react, returnDelay, thinkTime, videoQuality, type UserModelParams } from "./user-model.ts";
 
@@ -81,7 +81,7 @@ async function nextItem(ctx: ActorContext<SimUserState, SimUserMsg>, sim: SimSer
   const n = videoNumber(videoId);
   const v = f.catalog.get(n)!;
   const user = userIndex(ctx);
-  const u = sim.world.user(user);
+  const u = cachedUser(sim, user);
   const sv: SyntheticVideo = { videoId: n, durationMs: v.durationMs, categoryIndex: v.category, category: v.category, authorId: v.authorId };
   const quality = sim.uploadQuality.get(n) ?? videoQuality(sim.params.seed, n, sim.params.qualitySigma);
   const r = react(sim.world, sim.params, u, sv, quality, s.boredom, s.counter);
@@ -114,4 +114,19 @@ function endSession(ctx: ActorContext<SimUserState, SimUserMsg>, sim: SimService
     sim.onUserDone();
     ctx.passivate();
   }
+}
+
+/** Regenerating a user's taste (a Dirichlet draw) per video dominated the viewer's cost: keep recent ones. */
+const USER_CACHE_MAX = 50_000;
+const userCaches = new WeakMap<SimServices, Map<number, SyntheticUser>>();
+function cachedUser(sim: SimServices, i: number): SyntheticUser {
+  let cache = userCaches.get(sim);
+  if (cache === undefined) userCaches.set(sim, (cache = new Map()));
+  let u = cache.get(i);
+  if (u === undefined) {
+    if (cache.size >= USER_CACHE_MAX) cache.clear();
+    u = sim.world.user(i);
+    cache.set(i, u);
+  }
+  return u;
 }
