@@ -48,8 +48,9 @@ export class KvLeaseTable implements MembershipTable {
 
   async list(): Promise<MemberRecord[]> {
     const out: MemberRecord[] = [];
-    const keys: string[] = [];
-    for await (const k of await this.kv.keys(MEMBER_PREFIX + ">")) keys.push(k);
+    // A lease renewed while the keys are listed can come twice (the listing follows the bucket's stream).
+    const keys = new Set<string>();
+    for await (const k of await this.kv.keys(MEMBER_PREFIX + ">")) keys.add(k);
     for (const k of keys) {
       const e = await this.kv.get(k);
       if (e !== null && e.operation === "PUT") out.push(this.codec.decode<MemberRecord>(e.value));
