@@ -90,11 +90,43 @@ export class SyntheticFeedCatalog implements FeedCatalog {
   }
 
   refreshTop(perCategory: number): void {
+    // A bounded min-heap per category (no per-video allocation, O(n log k)): this runs on the serving node's
+    // event loop, where a full sort of a large catalog shows up as tail latency.
     // Unknown videos (quality 0.5) interleave with proven ones, so exploration keeps finding new items.
+    const hs = new Float64Array(perCategory);
+    const hi = new Int32Array(perCategory);
     this.top = this.byCategory.map((ids) => {
-      const scored = ids.map((id) => [id, this.quality(id) + ((id * 2654435761) % 1000) / 1e6] as const);
-      scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-      return scored.slice(0, perCategory).map((x) => x[0]);
+      let size = 0;
+      for (const id of ids) {
+        const score = this.quality(id) + ((id * 2654435761) % 1000) / 1e6;
+        if (size === perCategory && score <= hs[0]!) continue;
+        let i: number;
+        if (size < perCategory) {
+          i = size++;
+          while (i > 0) {
+            const p = (i - 1) >> 1;
+            if (hs[p]! <= score) break;
+            hs[i] = hs[p]!;
+            hi[i] = hi[p]!;
+            i = p;
+          }
+        } else {
+          i = 0;
+          for (;;) {
+            const l = 2 * i + 1;
+            if (l >= size) break;
+            const m = l + 1 < size && hs[l + 1]! < hs[l]! ? l + 1 : l;
+            if (hs[m]! >= score) break;
+            hs[i] = hs[m]!;
+            hi[i] = hi[m]!;
+            i = m;
+          }
+        }
+        hs[i] = score;
+        hi[i] = id;
+      }
+      const order = Array.from({ length: size }, (_, k) => k).sort((x, y) => hs[y]! - hs[x]! || hi[x]! - hi[y]!);
+      return order.map((k) => hi[k]!);
     });
   }
 
