@@ -15,18 +15,22 @@ export type ShedReason = (typeof ShedReason)[keyof typeof ShedReason];
  * mailbox backlog and the recent event-loop delay are under their limits. Refusing costs microseconds; a
  * request queued behind a saturated node costs everyone its latency.
  */
+/** Requests per second below which event-loop delay is not blamed on load. */
+const LOOP_MIN_RATE = 50;
+
 export class AdmissionControl {
   private inFlightNow = 0;
+  private rateWindowStart = performance.now();
+  private windowAdmits = 0;
+  private lastWindowAdmits = 0;
   private readonly shedCounts: Record<ShedReason, number> = { in_flight: 0, mailbox_backlog: 0, event_loop: 0 };
   private readonly loop: EventLoopDelay | null;
-  private readonly loopMinInFlight: number;
 
   constructor(
     private readonly limits: AdmissionLimits,
     private readonly backlog: () => number,
   ) {
     this.loop = limits.maxEventLoopDelayMs > 0 ? new EventLoopDelay() : null;
-    this.loopMinInFlight = Math.min(8, limits.maxInFlight);
   }
 
   get inFlight(): number {
@@ -47,12 +51,22 @@ export class AdmissionControl {
     if (this.inFlightNow >= l.maxInFlight) this.refuse(ShedReason.InFlight, `${this.inFlightNow} requests in flight (limit ${l.maxInFlight})`);
     const backlog = this.backlog();
     if (backlog > l.maxMailboxBacklog) this.refuse(ShedReason.MailboxBacklog, `${backlog} messages queued in mailboxes (limit ${l.maxMailboxBacklog})`);
-    // A slow event loop with little in flight is not our load (start-up, a GC pause): shedding would not help.
-    if (this.loop !== null && this.inFlightNow >= this.loopMinInFlight) {
+    // The loop's delay is a decaying average, so one GC pause does not shed for long. It is checked under real
+    // traffic (the admission rate, not the in-flight count: a saturated node queues requests in the HTTP/2
+    // layer before they reach this point, so in flight stays low exactly when it is drowning); a slow loop
+    // with a trickle of requests is start-up or a pause, and shedding would not help.
+    const now = performance.now();
+    if (now - this.rateWindowStart >= 1000) {
+      this.lastWindowAdmits = now - this.rateWindowStart < 2000 ? this.windowAdmits : 0;
+      this.windowAdmits = 0;
+      this.rateWindowStart = now;
+    }
+    if (this.loop !== null && Math.max(this.windowAdmits, this.lastWindowAdmits) >= LOOP_MIN_RATE) {
       const d = this.loop.recentMs();
       if (d > l.maxEventLoopDelayMs) this.refuse(ShedReason.EventLoop, `event-loop delay ${Math.round(d)} ms (limit ${l.maxEventLoopDelayMs})`);
     }
     this.inFlightNow++;
+    this.windowAdmits++;
   }
 
   release(): void {
