@@ -1,4 +1,4 @@
-import { catalogCoverage, filterBubbleIndex, gini } from "../models/index.ts";
+import { filterBubbleIndex, sparseGini } from "../models/index.ts";
 
 /** Sees every counted viewer event with its user and time (the research recorder); optional. */
 export interface SimMetricsListener {
@@ -73,9 +73,9 @@ export class SimMetrics {
 
   /** Exposure Gini and coverage over the whole catalog (unexposed videos count as zeros). */
   exposureMetrics(catalogSize: number): { gini: number; coverage: number } {
-    const values = new Float64Array(catalogSize);
-    for (const [id, n] of this.exposures) if (id < catalogSize) values[id] = n;
-    return { gini: gini(values), coverage: catalogCoverage(values, catalogSize) };
+    const counts: number[] = [];
+    for (const [id, n] of this.exposures) if (id < catalogSize && n > 0) counts.push(n);
+    return { gini: sparseGini(counts, catalogSize), coverage: catalogSize > 0 ? counts.length / catalogSize : 0 };
   }
 
   /** Mean divergence between sampled users' true taste and the categories they were shown. */

@@ -1,5 +1,5 @@
 import { assertNever, type CoordMsg, type HomogenizationSummary } from "../../protocols/index.ts";
-import { HomogenizationStabilizer, catalogCoverage, categoryEntropy, gini, type StabilizerState } from "../../models/index.ts";
+import { HomogenizationStabilizer, categoryEntropy, sparseGini, type StabilizerState } from "../../models/index.ts";
 import { defineActor, type ActorContext } from "../actor-behavior.ts";
 import { feedServices } from "../services/feed-services.ts";
 
@@ -76,11 +76,11 @@ function merge(ctx: ActorContext<HomogenizationState, CoordMsg>, m: Homogenizati
     s.exposure[id] = (s.exposure[id] ?? 0) + m.videoCounts[i]!;
   }
   m.categoryCounts.forEach((c, k) => (s.categories[k] = (s.categories[k] ?? 0) + c));
-  // Gini over the whole catalog: unexposed videos count as zeros.
-  const values = new Float64Array(f.catalog.size);
-  let i = 0;
-  for (const v of Object.values(s.exposure)) if (i < values.length) values[i++] = v;
-  const metrics = { gini: gini(values), coverage: catalogCoverage(values, f.catalog.size), entropy: categoryEntropy(s.categories, true) };
+  // Gini over the whole catalog with unexposed videos as zeros, from the exposed ones only: this runs on a
+  // serving node per flush, where a catalog-sized array and sort showed up as tail latency.
+  const exposed = Object.values(s.exposure);
+  const size = f.catalog.size;
+  const metrics = { gini: sparseGini(exposed, size), coverage: size > 0 ? Math.min(1, exposed.length / size) : 0, entropy: categoryEntropy(s.categories, true) };
   let settings = { noveltyRate: f.readModels.noveltyRate, categoryShareCap: f.readModels.maxCategoryShare, maxCategoryRun: f.readModels.maxCategoryRun };
   // Off means off: the configured novelty rate and diversity rules stay exactly as configured.
   if (cfg.stabilizer.enabled) {

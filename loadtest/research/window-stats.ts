@@ -1,22 +1,4 @@
-import { categoryEntropy, intraListDiversity } from "../../models/index.ts";
-
-/**
- * Exposure Gini over a catalog of `n` items from the exposed items' counts only (the others are zeros):
- * the sorted-rank form of models' `gini`, with the zeros' ranks folded in, O(k log k) for k exposed items.
- */
-export function sparseGini(counts: Iterable<number>, n: number): number {
-  const x = Float64Array.from(counts).sort();
-  if (n <= 0 || x.length === 0) return 0;
-  const zeros = Math.max(0, n - x.length);
-  let sum = 0;
-  let weighted = 0;
-  for (let i = 0; i < x.length; i++) {
-    sum += x[i]!;
-    weighted += (zeros + i + 1) * x[i]!;
-  }
-  const m = zeros + x.length;
-  return sum > 0 ? (2 * weighted) / (m * sum) - (m + 1) / m : 0;
-}
+import { categoryEntropy, intraListDiversity, sparseGini } from "../../models/index.ts";
 
 /** Engagement and exposure counters of one window (a time window of one cohort, or a fixed-count phase). */
 export class WindowStats {

@@ -1,7 +1,7 @@
 import t from "tap";
 import { gini } from "../../models/index.ts";
 import { barChart, estimate, flattenOverrides, lineChart, pairedDiff, parseExperiment, tCdf, tQuantile, toCsv } from "../../loadtest/index.ts";
-import { sparseGini } from "../../loadtest/research/window-stats.ts";
+import { sparseGini } from "../../models/index.ts";
 import { niceTicks } from "../../loadtest/research/svg-chart.ts";
 
 t.test("stats - t quantiles match the tables", (t) => {
