@@ -22,6 +22,10 @@ export const configSchema = obj({
     handoffTimeoutMs: int(100, 600_000),
     /** Max age of the JetStream event log (ms); checkpoints must be taken well within it. */
     eventLogMaxAgeMs: int(60_000, 365 * 86_400_000),
+    /** A retried event (same event id) within this window is stored once (JetStream duplicate window, ms). */
+    eventDedupWindowMs: int(1_000, 86_400_000),
+    /** Copies of the event stream and the KV buckets kept by a clustered NATS (1 for a single server, 3 for three). */
+    replicas: int(1, 5),
   }),
   actors: obj({
     mailboxCapacity: int(1, 10_000_000),

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ActorKind, actorId, shardOf, type Codec } from "../../protocols/index.ts";
 import type { AcceptedEvent, EventSink } from "../gateway/event-sink.ts";
 import type { EventLog } from "./event-log.ts";
@@ -19,7 +20,12 @@ export class DurableEventSink implements EventSink {
   async append(event: AcceptedEvent): Promise<void> {
     const to = event.kind === "session" ? actorId(ActorKind.Session, event.userId) : actorId(ActorKind.Video, event.videoId);
     const body: DurableEvent = { to, msg: event.msg };
-    await this.log.append(shardOf(to, this.numShards), this.codec.encode(body));
+    await this.log.append(shardOf(to, this.numShards), this.codec.encode(body), event.eventId === undefined ? undefined : msgIdOf(event.eventId));
     this.appended++;
   }
+}
+
+/** The log's message id of an event id (a fixed-size header however long the client's id is). */
+export function msgIdOf(eventId: string): string {
+  return createHash("sha1").update(eventId).digest("base64url");
 }

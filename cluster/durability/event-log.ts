@@ -18,8 +18,12 @@ export interface LogFollower {
  * Implementations: MemoryEventLog (in-process twin), JetStreamEventLog (cluster).
  */
 export interface EventLog {
-  /** Appends one event of `shard`; resolves with its sequence once it is durable. */
-  append(shard: number, data: Uint8Array): Promise<number>;
+  /**
+   * Appends one event of `shard`; resolves with its sequence once it is durable. With `msgId`, an append
+   * repeating the id of one stored within the log's duplicate window is not stored again: it resolves with
+   * the first one's sequence (a client retrying an event whose acknowledgement it lost counts it once).
+   */
+  append(shard: number, data: Uint8Array, msgId?: string): Promise<number>;
   /** Sequence of the newest event (0 when empty). */
   lastSeq(): Promise<number>;
   /** Delivers every event with seq >= fromSeq, in order, then new ones as they are appended. */

@@ -33,10 +33,14 @@ export class JetStreamEventLog implements EventLog {
   ) {}
 
   /** Opens the stream, creating it if it does not exist yet (every node does this; creation is idempotent). */
-  static async open(nc: Connection, o: { cluster: string; maxAgeMs: number; log: Logger }): Promise<JetStreamEventLog> {
+  static async open(nc: Connection, o: { cluster: string; maxAgeMs: number; dedupWindowMs?: number; replicas?: number; log: Logger }): Promise<JetStreamEventLog> {
     const jsm = await jetstreamManager(nc);
     const stream = subjects.eventStream(o.cluster);
-    const config = { name: stream, subjects: [subjects.allEvents(o.cluster)], max_age: o.maxAgeMs * 1_000_000 };
+    const config = {
+      name: stream, subjects: [subjects.allEvents(o.cluster)], max_age: o.maxAgeMs * 1_000_000, num_replicas: o.replicas ?? 1,
+      // Appends carrying a Nats-Msg-Id already stored within this window are not stored again.
+      duplicate_window: Math.min(o.dedupWindowMs ?? 120_000, o.maxAgeMs) * 1_000_000,
+    };
     try {
       await jsm.streams.info(stream);
     } catch {
@@ -57,9 +61,10 @@ export class JetStreamEventLog implements EventLog {
    * retryable TransportError, which the gateway answers as UNAVAILABLE: the client was not acknowledged
    * and may retry (the event may still have been stored: at-least-once for unacknowledged calls).
    */
-  async append(shard: number, data: Uint8Array): Promise<number> {
+  async append(shard: number, data: Uint8Array, msgId?: string): Promise<number> {
     try {
-      const ack = await this.js.publish(subjects.event(this.cluster, shard), data);
+      const ack = await this.js.publish(subjects.event(this.cluster, shard), data, msgId === undefined ? undefined : { msgID: msgId });
+      // A duplicate (ack.duplicate) carries the sequence of the copy stored first.
       return ack.seq;
     } catch (e) {
       throw new TransportError(`event log append (shard ${shard}) not acknowledged: ${errorMessage(e)}`, e);
@@ -181,8 +186,8 @@ export class KvCheckpointStore implements CheckpointStore {
 
   private constructor(private readonly kv: KV) {}
 
-  static async open(nc: Connection, cluster: string): Promise<KvCheckpointStore> {
-    const kv = await new Kvm(nc).create(subjects.checkpointBucket(cluster), { history: 1 });
+  static async open(nc: Connection, cluster: string, replicas = 1): Promise<KvCheckpointStore> {
+    const kv = await new Kvm(nc).create(subjects.checkpointBucket(cluster), { history: 1, replicas });
     return new KvCheckpointStore(kv);
   }
 

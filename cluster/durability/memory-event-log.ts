@@ -7,8 +7,18 @@ import type { CheckpointStore, EventLog, LogFollower, LoggedEvent, ShardCheckpoi
 export class MemoryEventLog implements EventLog {
   private readonly events: LoggedEvent[] = [];
   private readonly followers = new Set<(e: LoggedEvent) => void>();
+  /** msgId -> sequence, for appends within the duplicate window. */
+  private readonly ids = new Map<string, { seq: number; at: number }>();
 
-  async append(shard: number, data: Uint8Array): Promise<number> {
+  constructor(private readonly dedupWindowMs = 120_000) {}
+
+  async append(shard: number, data: Uint8Array, msgId?: string): Promise<number> {
+    if (msgId !== undefined) {
+      const now = Date.now();
+      const prev = this.ids.get(msgId);
+      if (prev !== undefined && now - prev.at <= this.dedupWindowMs) return prev.seq;
+      this.ids.set(msgId, { seq: this.events.length + 1, at: now });
+    }
     const e = { seq: this.events.length + 1, shard, data };
     this.events.push(e);
     queueMicrotask(() => {

@@ -2,8 +2,8 @@ import type { SessionMsg, VideoUpload } from "../../protocols/index.ts";
 
 /** A state-changing request the gateway accepted: an interaction for a session, or an upload. */
 export type AcceptedEvent =
-  | { kind: "session"; userId: string; msg: SessionMsg }
-  | { kind: "video"; videoId: string; msg: VideoUpload };
+  | { kind: "session"; userId: string; msg: SessionMsg; eventId?: string }
+  | { kind: "video"; videoId: string; msg: VideoUpload; eventId?: string };
 
 /**
  * Where accepted events are recorded before the client gets its acknowledgement (DESIGN.md §4: an

@@ -91,7 +91,7 @@ export class FeedGateway {
         }
         const v = validateEvent(ev, `events[${i}]`, this.o.backend.now(), this.o.limits);
         this.o.backend.tellSession(v.userId, v.msg);
-        const p = this.o.sink.append({ kind: "session", userId: v.userId, msg: v.msg });
+        const p = this.o.sink.append({ kind: "session", userId: v.userId, msg: v.msg, eventId: v.eventId });
         if (p !== undefined) durable.push(p);
         this.metrics.event(v.msg.type);
         i++;
@@ -107,7 +107,8 @@ export class FeedGateway {
     return this.run("UploadVideo", call, true, async () => {
       const u = validateUpload(req, this.o.backend.now(), this.o.limits);
       const videoId = this.o.backend.uploadVideo(u.videoId, u.msg);
-      const ev: AcceptedEvent = { kind: "video", videoId, msg: u.msg };
+      // A client-chosen video id makes a retried upload idempotent (the same id is stored once).
+      const ev: AcceptedEvent = { kind: "video", videoId, msg: u.msg, eventId: u.videoId === "" ? undefined : `up:${u.videoId}` };
       await this.o.sink.append(ev);
       return { videoId };
     });

@@ -81,6 +81,11 @@ export function validateGetFeed(req: fypv1.GetFeedRequest, now: number, l: Valid
 export interface ValidEvent {
   userId: string;
   msg: SessionMsg;
+  /**
+   * Deduplication key of a retried event: the client's event id (per user), or one derived from the event's
+   * fields when it carries its own time; undefined when neither (server time: a retry is another event).
+   */
+  eventId?: string;
 }
 
 const EVENT_TYPES = new Set<string>(Object.values(fypv1.EventType));
@@ -92,6 +97,14 @@ export function validateEvent(ev: fypv1.Event, field: string, now: number, l: Va
   const type = e.type;
   if (typeof type !== "string" || !EVENT_TYPES.has(type)) throw new InvalidArgumentError(`${field}.type`, "must be a known EventType", type);
   const at = time(e.atMs, `${field}.at_ms`, now, l);
+  const v = validEvent(e, field, type, userId, at);
+  const eventId = id(e.eventId ?? "", `${field}.event_id`, false);
+  if (eventId !== "") v.eventId = `c:${userId}|${eventId}`;
+  else if (typeof e.atMs === "number" && e.atMs > 0) v.eventId = `d:${userId}|${type}|${e.videoId}|${e.watchMs}|${e.durationMs}|${e.atMs}`;
+  return v;
+}
+
+function validEvent(e: Record<string, unknown>, field: string, type: string, userId: string, at: number): ValidEvent {
   if (type === fypv1.EventType.EVENT_TYPE_SESSION_END) return { userId, msg: { type: "session.leave", at } };
   if (type === fypv1.EventType.EVENT_TYPE_UNSPECIFIED) throw new InvalidArgumentError(`${field}.type`, "must be set");
   if (e.videoId === "") throw new InvalidArgumentError(`${field}.video_id`, `must be set for ${type}`);

@@ -18,8 +18,8 @@ export class KvLeaseTable implements MembershipTable {
   private readonly codec: Codec = createCodec();
   private constructor(private readonly kv: KV) {}
 
-  static async open(nc: Connection, cluster: string): Promise<KvLeaseTable> {
-    return new KvLeaseTable(await new Kvm(nc).create(subjects.membersBucket(cluster), { history: 1 }));
+  static async open(nc: Connection, cluster: string, replicas = 1): Promise<KvLeaseTable> {
+    return new KvLeaseTable(await new Kvm(nc).create(subjects.membersBucket(cluster), { history: 1, replicas }));
   }
 
   async ensureCluster(rec: ClusterRecord): Promise<ClusterRecord> {

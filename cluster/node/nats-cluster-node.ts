@@ -27,7 +27,7 @@ export interface NatsClusterNodeOptions {
   servers: string | string[];
   cluster: string;
   nodeId: string;
-  settings: ClusterSettings & { eventLogMaxAgeMs: number };
+  settings: ClusterSettings & { eventLogMaxAgeMs: number; eventDedupWindowMs?: number; replicas?: number };
   system: ActorSystem;
   readModels?: ReadModels;
   info?: Record<string, string>;
@@ -39,9 +39,9 @@ export async function connectClusterNode(o: NatsClusterNodeOptions): Promise<{ n
   const transport = await NatsTransport.connect({ servers: o.servers, name: o.nodeId, log: o.log, reconnectWaitMs: 100 });
   const nc = transport.connection;
   const [table, eventLog, checkpoints] = await Promise.all([
-    KvLeaseTable.open(nc, o.cluster),
-    JetStreamEventLog.open(nc, { cluster: o.cluster, maxAgeMs: o.settings.eventLogMaxAgeMs, log: o.log }),
-    KvCheckpointStore.open(nc, o.cluster),
+    KvLeaseTable.open(nc, o.cluster, o.settings.replicas),
+    JetStreamEventLog.open(nc, { cluster: o.cluster, maxAgeMs: o.settings.eventLogMaxAgeMs, dedupWindowMs: o.settings.eventDedupWindowMs, replicas: o.settings.replicas, log: o.log }),
+    KvCheckpointStore.open(nc, o.cluster, o.settings.replicas),
   ]);
   const node = new ClusterNode({
     cluster: o.cluster, nodeId: o.nodeId, settings: o.settings, system: o.system, transport, codec: createCodec(), table, eventLog, checkpoints,

@@ -87,6 +87,12 @@ export interface Event {
   durationMs: number;
   /** Client time of the event (epoch ms); 0 = server time. */
   atMs: number;
+  /**
+   * Client-chosen id of this event (unique per user, [A-Za-z0-9_.:-]{1,128}): a retried event with the same
+   * id is stored once (cluster: JetStream's duplicate window). Empty: the id is derived from the event's
+   * fields when at_ms is set; an event with neither is at-least-once when retried.
+   */
+  eventId: string;
 }
 
 export interface ReportEventsResponse {
