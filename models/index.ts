@@ -112,7 +112,7 @@ export { HEADS, NUM_HEADS, seedScore as multiTaskSeedScore, headTargets } from "
 export type { Head, RankingWeights as MultiTaskWeights } from "./ranking/heads.ts";
 export { RateCounters } from "./ranking/rate-counters.ts";
 export { SessionState, fatigueOf } from "./ranking/fatigue.ts";
-export { SCALAR_FEATURES, featureLayout, writeFeatures, writeMidFeatures } from "./ranking/features.ts";
+export { SCALAR_FEATURES, featureLayout, writeFeatures, writeFeatureBatch, writeMidFeatures } from "./ranking/features.ts";
 export type { FeatureLayout, UserView, ItemView, ContextView } from "./ranking/features.ts";
 export { HashedContentSpace, videoTokens, titleTokens } from "./ranking/hashed-content.ts";
 export type { ContentToken } from "./ranking/hashed-content.ts";

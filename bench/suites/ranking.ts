@@ -46,11 +46,15 @@ export async function run(emit: Emit): Promise<void> {
     };
     const items: ItemView[] = Array.from({ length: n }, (_, i) => ({ id: i, content: vec(d.content), category: i % 40, durationMs: 15_000, rates: new Float32Array(6).fill(0.3), count: 100, ageMs: 3_600_000 }));
     const session = new SessionState();
+    const ctx = { nowMs: 0, hour: 20, sessionDepth: 5, sinceLastMs: 8000 };
+    // steady state: JIT warm, and the throughput phase's garbage collected before timing starts
+    for (let i = 0; i < 50; i++) await ranker.rank(user, items, ctx, session);
+    (globalThis as { gc?: () => void }).gc?.();
     const lat: number[] = [];
     const t1 = performance.now();
     while (performance.now() - t1 < 3000) {
       const s = performance.now();
-      await ranker.rank(user, items, { nowMs: 0, hour: 20, sessionDepth: 5, sinceLastMs: 8000 }, session);
+      await ranker.rank(user, items, ctx, session);
       lat.push(performance.now() - s);
     }
     lat.sort((a, b) => a - b);

@@ -96,6 +96,57 @@ export function writeFeatures(out: Float32Array, row: number, layout: FeatureLay
   copyScaled(out, o + layout.offsets.content, it.content, d.content, Math.sqrt(d.content));
 }
 
+/**
+ * Writes one row per item for one request, the same values as `writeFeatures` row by row: the user and
+ * context part is written once into a template that every row copies (a memcpy), then only the
+ * item-dependent slots are filled. `fatigue[i]` / `repeatShare[i]` are the context values of item i.
+ * This is the serving path (ranking.feed.p99_ms): 500 candidates in well under a millisecond.
+ */
+export function writeFeatureBatch(out: Float32Array, layout: FeatureLayout, u: UserView, items: readonly ItemView[], ctx: Omit<ContextView, "fatigue" | "repeatShare">, fatigue: ArrayLike<number>, repeatShare: ArrayLike<number>): void {
+  const w = layout.width;
+  const d = layout.dims;
+  const tmpl = new Float32Array(w);
+  const none: ItemView = { id: -1, content: new Float32Array(d.content), category: undefined, durationMs: undefined, rates: ZERO, count: 0, ageMs: 0 };
+  writeFeatures(tmpl, 0, layout, u, none, { ...ctx, fatigue: 0, repeatShare: 0 });
+  const sq = Float64Array.from({ length: d.content }, (_, i) => u.shortQuery[i] ?? 0);
+  const mq = Float64Array.from({ length: d.content }, (_, i) => u.midQuery[i] ?? 0);
+  const lq = Float64Array.from({ length: d.content }, (_, i) => u.longQuery[i] ?? 0);
+  const cOff = layout.offsets.content;
+  const cs = Math.sqrt(d.content);
+  const nc = d.content;
+  for (let r = 0; r < items.length; r++) {
+    const it = items[r]!;
+    const o = r * w;
+    out.set(tmpl, o);
+    const c = it.content;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    const m = Math.min(nc, c.length);
+    for (let i = 0; i < m; i++) {
+      const x = c[i]!;
+      a0 += sq[i]! * x;
+      a1 += mq[i]! * x;
+      a2 += lq[i]! * x;
+      out[o + cOff + i] = x * cs;
+    }
+    out[o + 0] = a0;
+    out[o + 1] = a1;
+    out[o + 2] = a2;
+    out[o + 3] = u.long.affinityOf(it.category);
+    out[o + 4] = l1p(it.count) / 5;
+    const rates = it.rates;
+    for (let h = 0; h < NUM_HEADS; h++) out[o + 5 + h] = rates[h]!;
+    out[o + 11] = it.durationMs === undefined ? 0 : l1p(it.durationMs / 1000) / 5;
+    out[o + 12] = it.durationMs === undefined ? 1 : 0;
+    out[o + 17] = fatigue[r]!;
+    out[o + 18] = repeatShare[r]!;
+    out[o + 26] = l1p(it.ageMs / 3_600_000) / 5;
+  }
+}
+
+const ZERO: readonly number[] = new Array(NUM_HEADS).fill(0);
+
 /** The mid-term block and cos_mid of a row written before the mid-term encoder ran (offline pipelines). */
 export function writeMidFeatures(out: Float32Array, row: number, layout: FeatureLayout, mid: ArrayLike<number>, midQuery: ArrayLike<number>, content: ArrayLike<number>): void {
   const o = row * layout.width;
