@@ -85,6 +85,18 @@ export class TasteDiscovery {
     return out;
   }
 
+  /** `fromState(s).draws(u, out)` without materialising the posterior (the feed path draws once per request). */
+  static drawsFrom(s: TasteDiscoveryState, u: Uniform, out: Float64Array = new Float64Array(s.a.length)): Float64Array {
+    const A = s.a, B = s.b;
+    for (let c = 0; c < A.length; c++) {
+      const a = A[c]!;
+      const n = a + B[c]!;
+      const m = a / n;
+      out[c] = m + Math.sqrt((m * (1 - m)) / (n + 1)) * gaussian(u);
+    }
+    return out;
+  }
+
   /** Fills `out[0..k)` with Thompson draws (one per exploitation slot). */
   sampleMany(k: number, u: Uniform, out: Int32Array): Int32Array {
     for (let i = 0; i < k; i++) out[i] = this.sample(u);

@@ -38,6 +38,8 @@ export type Selector = (
   count: number,
   mask: Uint8Array,
   session: SessionModel,
+  /** `session.seen` as a set, when the caller has one already. */
+  seen?: ReadonlySet<number>,
 ) => { item: ScoredCandidate; exploration: boolean }[];
 
 /** LinUCB-style exploration: a confidence bonus for explore candidates, learnt from their rewards. */
@@ -82,6 +84,9 @@ const EXPLORE_SOURCES: ReadonlySet<SourceName> = new Set(["exploration", "coldSt
  * Pure with respect to actors: the session actor passes its state in and persists what changed.
  */
 export class FeedPipeline {
+  // scratch for the per-category taste draws: filled and read after the ranker returns, with no await between
+  private taste = new Float64Array(0);
+
   constructor(private readonly d: FeedPipelineDeps) {}
 
   async feed(session: SessionModel, req: { count: number; nowMs: number; cohort: string }): Promise<{ items: ServedItem[]; modelVersion: string }> {
@@ -104,9 +109,11 @@ export class FeedPipeline {
     const affinity = longTermDistribution(session);
     const rows = rankRows(cands.map((c) => c.id), (id) => d.catalog.get(id), session, affinity, (id) => d.catalog.quality(id));
     const preds = await ranker.predict(rows, { session, nowMs: req.nowMs, depth: session.served });
-    const bySource = new Map(cands.map((c) => [c.id, c.source] as const));
+    // rows follow the candidates one to one unless the catalog lacked one of them
+    const aligned = rows.length === cands.length;
+    const bySource = aligned ? null : new Map(cands.map((c) => [c.id, c.source] as const));
     // Thompson draws per category: explore broadly while evidence is thin, converge as it accumulates
-    const taste = TasteDiscovery.fromState(session.discovery).draws(d.uniform);
+    const taste = TasteDiscovery.drawsFrom(session.discovery, d.uniform, this.taste.length === session.discovery.a.length ? this.taste : (this.taste = new Float64Array(session.discovery.a.length)));
     const exploit: ScoredCandidate[] = [];
     const explore: ScoredCandidate[] = [];
     for (let i = 0; i < rows.length; i++) {
@@ -114,7 +121,8 @@ export class FeedPipeline {
       const p = preds[i]!;
       let score = seedScore(p, d.weights, session.fatigue);
       if (d.isFlagged(v.id)) score *= score > 0 ? d.demotion : 1 / d.demotion;
-      const sc: ScoredCandidate = { id: v.id, category: v.category, authorId: v.authorId, vector: v.vector, source: bySource.get(v.id)!, score, predictions: p };
+      const source = aligned ? cands[i]!.source : bySource!.get(v.id)!;
+      const sc: ScoredCandidate = { id: v.id, category: v.category, authorId: v.authorId, vector: v.vector, source, score, predictions: p };
       if (EXPLORE_SOURCES.has(sc.source)) {
         if (d.bandit !== undefined) sc.score += d.bandit.bonus(d.bandit.features(sc));
         sc.score += d.discoveryWeight * (taste[sc.category] ?? 0);
@@ -125,7 +133,7 @@ export class FeedPipeline {
     }
     exploit.sort((a, b) => b.score - a.score || a.id - b.id);
     explore.sort((a, b) => b.score - a.score || a.id - b.id);
-    const picked = d.select(exploit, explore, req.count, d.explorationMask(req.count), session);
+    const picked = d.select(exploit, explore, req.count, d.explorationMask(req.count), session, seen);
     session.feeds++;
     const items: ServedItem[] = [];
     for (const { item, exploration } of picked) {

@@ -128,6 +128,60 @@ export class FeedPolicy {
     return out;
   }
 
+  /**
+   * `rerank` for a list that is already in priority order (strictly best first, no integrity flags to apply):
+   * the same greedy rules, scanning the list as given instead of heap-ordering it, so a caller that built
+   * the order itself pays nothing for the part of the list that is never reached. The scores are not read.
+   */
+  rerankOrdered(items: readonly PolicyItem[], k: number, ctx: Pick<PolicyContext, "seen" | "previous"> = {}): PolicyItem[] {
+    const n = items.length;
+    this.ensure(n);
+    const used = this.used;
+    used.fill(0, 0, n);
+    const cfg = this.config;
+    const shareMax = Math.max(1, Math.floor(cfg.categoryShareCap * k));
+    this.authorCounts.clear();
+    this.categoryCounts.clear();
+    const out: PolicyItem[] = [];
+    let prevCat = ctx.previous?.category ?? Number.NaN;
+    let run = ctx.previous?.run ?? 0;
+    let prevVec = ctx.previous?.vector;
+    let start = 0;
+    while (out.length < k) {
+      let pick = -1;
+      let fallback = -1;
+      for (let i = start; i < n; i++) {
+        if (used[i]) continue;
+        const it = items[i]!;
+        if (ctx.seen?.has(it.id) || includesId(out, it.id)) {
+          used[i] = 1;
+          continue;
+        }
+        if (it.category === prevCat && run >= cfg.maxCategoryRun) continue;
+        if ((this.authorCounts.get(it.author) ?? 0) >= cfg.authorCap) continue;
+        if ((this.categoryCounts.get(it.category) ?? 0) >= shareMax) continue;
+        if (prevVec && it.vector && cosine(prevVec, it.vector) > cfg.adjacentSimilarityMax) {
+          if (fallback < 0) fallback = i;
+          continue;
+        }
+        pick = i;
+        break;
+      }
+      if (pick < 0) pick = fallback;
+      if (pick < 0) break;
+      used[pick] = 1;
+      while (start < n && used[start]) start++;
+      const it = items[pick]!;
+      out.push(it);
+      run = it.category === prevCat ? run + 1 : 1;
+      prevCat = it.category;
+      prevVec = it.vector;
+      this.authorCounts.set(it.author, (this.authorCounts.get(it.author) ?? 0) + 1);
+      this.categoryCounts.set(it.category, (this.categoryCounts.get(it.category) ?? 0) + 1);
+    }
+    return out;
+  }
+
   /** Moves the best remaining heap entry to the end of the sorted prefix. */
   private popInto(): void {
     if (this.heapLen === 0) return;
@@ -138,20 +192,26 @@ export class FeedPolicy {
   }
 
   private siftDown(i: number): void {
-    const h = this.heap, adj = this.adjusted, len = this.heapLen;
-    // ties break towards the lower input index, so equal scores keep the caller's order
-    const better = (a: number, b: number) => adj[a]! > adj[b]! || (adj[a] === adj[b] && a < b);
+    const h = this.heap, len = this.heapLen;
+    // No closure here: under tsx every nested named function is wrapped in __name() per call, which cost
+    // more than the heap itself on the serving path.
     for (;;) {
       const l = 2 * i + 1;
       if (l >= len) return;
       const r = l + 1;
-      const c = r < len && better(h[r]!, h[l]!) ? r : l;
-      if (!better(h[c]!, h[i]!)) return;
+      const c = r < len && this.better(h[r]!, h[l]!) ? r : l;
+      if (!this.better(h[c]!, h[i]!)) return;
       const t = h[i]!;
       h[i] = h[c]!;
       h[c] = t;
       i = c;
     }
+  }
+
+  /** Ties break towards the lower input index, so equal scores keep the caller's order. */
+  private better(a: number, b: number): boolean {
+    const adj = this.adjusted;
+    return adj[a]! > adj[b]! || (adj[a] === adj[b] && a < b);
   }
 
   private ensure(n: number): void {

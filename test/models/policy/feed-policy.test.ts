@@ -99,3 +99,21 @@ t.test("seen window - forgets exactly what left the window; state round-trips", 
   for (let q = 0; q < 300; q++) if (back.has(q) !== w.has(q)) wrong++;
   t.equal(wrong, 0);
 });
+
+t.test("policy - rerankOrdered on a best-first list picks exactly what rerank picks", async (t) => {
+  const rng = createRng(23);
+  const policy = new FeedPolicy(config);
+  let next = 1;
+  let compared = 0;
+  for (let f = 0; f < 200; f++) {
+    const seen = new Set(Array.from({ length: 30 }, () => rng.int(300)));
+    // duplicates and seen ids included; scores strictly decreasing along the list
+    const items = candidates(rng, 120, () => (rng.next() < 0.3 ? rng.int(300) : next++)).map((it, i, all) => ({ ...it, score: all.length - i }));
+    const k = 5 + rng.int(20);
+    const want = policy.rerank(items, k, { seen }).map((i) => i.id);
+    const got = policy.rerankOrdered(items, k, { seen }).map((i) => i.id);
+    t.same(got, want, `feed ${f}`, { diagnostic: false });
+    if (want.length > 0) compared++;
+  }
+  t.equal(compared, 200);
+});
