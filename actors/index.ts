@@ -34,3 +34,6 @@ export { EngagementAggregator } from "./services/engagement-aggregator.ts";
 export type { WatchRecord } from "./services/engagement-aggregator.ts";
 export { feedServices, videoKey, videoNumber } from "./services/feed-services.ts";
 export type { FeedServices, ViralParams } from "./services/feed-services.ts";
+// coord/model-sync (issue 8)
+export { modelSyncCoordinator } from "./kinds/model-sync-coordinator.ts";
+export type { ModelSyncMsg, ModelSyncServiceLike, ModelSyncState } from "./kinds/model-sync-coordinator.ts";

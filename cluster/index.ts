@@ -45,3 +45,8 @@ export { ClusterNode } from "./node/cluster-node.ts";
 export type { ClusterNodeOptions, ClusterNodeStatus, ClusterSettings } from "./node/cluster-node.ts";
 export { ClusterFeedBackend, connectClusterNode, readClusterMembers } from "./node/nats-cluster-node.ts";
 export type { NatsClusterNodeOptions } from "./node/nats-cluster-node.ts";
+// model sync (issue 8)
+export { JetStreamModelStore } from "./durability/model-store.ts";
+export type { ModelVersionInfo } from "./durability/model-store.ts";
+export { ModelSyncAgent, SyncedFeedRanker, modelSyncService, modelsDirTrainer } from "./node/model-sync.ts";
+export type { ModelSwapTarget, ModelSyncEvent, ModelSyncService, ModelTrainer } from "./node/model-sync.ts";

@@ -26,6 +26,17 @@ export const configSchema = obj({
     eventDedupWindowMs: int(1_000, 86_400_000),
     /** Copies of the event stream and the KV buckets kept by a clustered NATS (1 for a single server, 3 for three). */
     replicas: int(1, 5),
+    /** coord/model-sync: versions of `model` in the cluster's object store, hot-swapped on every node. */
+    modelSync: obj({
+      /** The served model synced across nodes (its versions come from ranking.modelsDir/<model>/). */
+      model: str({ pattern: /^[A-Za-z0-9_-]{1,64}$/ }),
+      /** Whether the coordinator runs scheduled training rounds (nodes follow pushed versions either way). */
+      schedule: bool(),
+      /** Sparse (embedding) update round interval, minutes in Monolith (ms). */
+      sparseIntervalMs: int(100, 30 * 86_400_000),
+      /** Dense (full network) update round interval, daily in Monolith (ms). */
+      denseIntervalMs: int(100, 365 * 86_400_000),
+    }),
   }),
   actors: obj({
     mailboxCapacity: int(1, 10_000_000),

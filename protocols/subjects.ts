@@ -26,6 +26,12 @@ export const subjects = {
   membersBucket: (cluster: string): string => `fyp_${token("cluster", cluster)}_members`,
   /** JetStream KV bucket holding per-shard checkpoints. */
   checkpointBucket: (cluster: string): string => `fyp_${token("cluster", cluster)}_ckpt`,
+  /** JetStream object store holding model versions (`<model>/<version>`, coord/model-sync). */
+  modelStore: (cluster: string): string => `fyp_${token("cluster", cluster)}_models`,
+  /** JetStream KV bucket naming each model's current version (nodes watch it and hot-swap). */
+  modelBucket: (cluster: string): string => `fyp_${token("cluster", cluster)}_model_latest`,
+  /** JetStream KV bucket of uploaded videos (`v.<id>`), replicated into every node's catalog. */
+  uploadsBucket: (cluster: string): string => `fyp_${token("cluster", cluster)}_uploads`,
   /** JetStream stream holding a cluster's events. */
   eventStream: (cluster: string): string => `FYP_${token("cluster", cluster).toUpperCase().replace(/-/g, "_")}_EVENTS`,
 } as const;

@@ -1,5 +1,10 @@
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { WallClock } from "../../actors/index.ts";
-import { ClusterFeedBackend, connectClusterNode, createFeedNode, readClusterMembers, startFeedService } from "../../cluster/index.ts";
+import {
+  ClusterFeedBackend, JetStreamModelStore, ModelSyncAgent, NatsTransport, SyncedFeedRanker, connectClusterNode, createFeedNode, modelSyncService,
+  modelsDirTrainer, readClusterMembers, startFeedService,
+} from "../../cluster/index.ts";
 import type { Command } from "../cli.ts";
 
 export const nodeCommand: Command = {
@@ -10,7 +15,11 @@ export const nodeCommand: Command = {
   fyp_<NAME>_members, shards placed by rendezvous hashing, events in the stream FYP_<NAME>_EVENTS,
   checkpoints in fyp_<NAME>_ckpt. Refused when the cluster runs another protocol version or shard count.
   Prints one JSON line (node id, gRPC address, owned shards) once it has its shards; SIGTERM/SIGINT hand
-  the shards over and leave gracefully. Settings: config section cluster (heartbeatMs, leaseMs, …).`,
+  the shards over and leave gracefully. Settings: config section cluster (heartbeatMs, leaseMs, …).
+  Model sync: the node serves the cluster's current version of cluster.modelSync.model from the object
+  store fyp_<NAME>_models (the prior ranker until one is pushed) and hot-swaps to every new one. With
+  cluster.modelSync.schedule, coord/model-sync runs sparse/dense rounds (sparseIntervalMs, denseIntervalMs)
+  that publish the newest version trained into ranking.modelsDir/<model>/.`,
   options: {
     nats: { type: "string" },
     cluster: { type: "string" },
@@ -33,25 +42,49 @@ export const nodeCommand: Command = {
     const config = ctx.config(overrides);
     const log = ctx.logger(config);
     const nodeId = config.node.id === "auto" ? `node-${process.pid}` : config.node.id;
-    const feedNode = createFeedNode({ config, clock: new WallClock(), log, nodeId, storage: "ephemeral" });
+    const ms = config.cluster.modelSync;
+    const ranker = new SyncedFeedRanker({ dims: config.dims.content, watchRatioCap: config.ranking.watchRatioCap, log });
+    let models: JetStreamModelStore | undefined;
+    const modelSync = modelSyncService({
+      system: () => feedNode.system, store: () => models, trainer: modelsDirTrainer(config.ranking.modelsDir, ms.model), model: ms.model,
+      sparseIntervalMs: ms.sparseIntervalMs, denseIntervalMs: ms.denseIntervalMs, nodeId, log,
+    });
+    const feedNode = createFeedNode({
+      config, clock: new WallClock(), log, nodeId, storage: "ephemeral", ranker: ranker.ranker, extraServices: ms.schedule ? { modelSync } : {},
+    });
     const backend = new ClusterFeedBackend(feedNode.system, nodeId);
     const cluster = await connectClusterNode({
       servers: v.nats, cluster: config.node.cluster, nodeId, settings: config.cluster, system: feedNode.system, readModels: feedNode.feed.readModels, log,
+      modelVersion: () => ranker.version,
     });
+    models = cluster.models;
+    const agent = new ModelSyncAgent({ store: cluster.models, model: ms.model, target: ranker, log, onSwapped: () => cluster.node.membership.renewNow() });
+    await agent.start();
     const service = await startFeedService({ grpc: config.grpc, backend, sink: cluster.node.sink, log, cluster: config.node.cluster });
     cluster.node.membership.setInfo({ grpc: service.grpc.address });
     await cluster.node.start();
     await cluster.node.shards.whenSettled();
+    // coord/model-sync lives on one node; every node re-arms its schedule (timers do not survive a move).
+    let ensure: NodeJS.Timeout | undefined;
+    if (ms.schedule) {
+      const tell = () => feedNode.system.tell("coord/model-sync", { type: "model-sync.ensure" });
+      tell();
+      ensure = setInterval(tell, Math.min(ms.sparseIntervalMs, 30_000));
+      ensure.unref();
+    }
     ctx.out(JSON.stringify({ node: nodeId, grpc: service.grpc.address, cluster: config.node.cluster, ownedShards: cluster.node.shards.ownedCount(), pid: process.pid }));
     const signal = await new Promise<string>((resolve) => {
       process.once("SIGINT", () => resolve("SIGINT"));
       process.once("SIGTERM", () => resolve("SIGTERM"));
     });
     log.info({ signal }, "leaving the cluster");
+    if (ensure !== undefined) clearInterval(ensure);
+    agent.stop();
     await cluster.node.leave();
     await service.close(5000);
     await cluster.close();
     await feedNode.close();
+    await ranker.close();
     return 0;
   },
 };
@@ -61,11 +94,35 @@ export const clusterCommand: Command = {
   summary: "cluster tools: `fyp cluster status --nats URL` (members, shards per member, lag, model versions)",
   usage: `fyp cluster status --nats nats://HOST:PORT [--cluster NAME] [--json]
   Reads the membership leases and the event log's head: one line per member with its state, owned shards,
-  last applied event sequence and lag behind the log, gRPC address.`,
-  options: { nats: { type: "string" }, cluster: { type: "string" }, json: { type: "boolean" } },
+  last applied event sequence and lag behind the log, served model version, gRPC address.
+fyp cluster push-model --nats nats://HOST:PORT --file MODEL.onnx [--version V] [--model NAME] [--cluster NAME]
+  Stores the ONNX file as a new version of the synced model (cluster.modelSync.model) in the cluster's
+  object store and makes it current: every node hot-swaps to it (requests in flight finish on the old one).`,
+  options: {
+    nats: { type: "string" }, cluster: { type: "string" }, json: { type: "boolean" }, file: { type: "string" }, version: { type: "string" }, model: { type: "string" },
+  },
   async run(ctx) {
     const v = ctx.values;
-    if (ctx.positionals[0] !== "status") throw new Error("fyp cluster: expected a sub-command: status");
+    if (ctx.positionals[0] === "push-model") {
+      if (typeof v.nats !== "string") throw new Error("fyp cluster push-model: --nats nats://HOST:PORT is required");
+      if (typeof v.file !== "string") throw new Error("fyp cluster push-model: --file MODEL.onnx is required");
+      const config = ctx.config(v.cluster !== undefined ? { "node.cluster": v.cluster } : {});
+      const log = ctx.logger(config);
+      const model = typeof v.model === "string" ? v.model : config.cluster.modelSync.model;
+      const version = typeof v.version === "string" ? v.version : `${model}-${basename(v.file).replace(/\.onnx$/, "")}-${Date.now().toString(36)}`;
+      const bytes = new Uint8Array(readFileSync(v.file));
+      const transport = await NatsTransport.connect({ servers: v.nats, name: `push-model-${process.pid}`, log });
+      try {
+        const store = await JetStreamModelStore.open(transport.connection, config.node.cluster, config.cluster.replicas);
+        const parent = (await store.current(model))?.version ?? null;
+        const info = await store.publish({ model, version, parent, kind: "push", by: `cli-${process.pid}`, metrics: {} }, bytes);
+        ctx.out(JSON.stringify(info));
+      } finally {
+        await transport.close();
+      }
+      return 0;
+    }
+    if (ctx.positionals[0] !== "status") throw new Error("fyp cluster: expected a sub-command: status, push-model");
     if (typeof v.nats !== "string") throw new Error("fyp cluster status: --nats nats://HOST:PORT is required");
     const config = ctx.config(v.cluster !== undefined ? { "node.cluster": v.cluster } : {});
     const log = ctx.logger(config);

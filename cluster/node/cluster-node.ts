@@ -33,6 +33,8 @@ export interface ClusterNodeOptions {
   log: Logger;
   /** Protocol version announced at join (tests of the join check). */
   protocolVersion?: number;
+  /** The served model's version, published with the lease (`fyp cluster status`). */
+  modelVersion?: () => string;
 }
 
 /** What `fyp cluster status` shows of one node. */
@@ -43,6 +45,7 @@ export interface ClusterNodeStatus {
   ownedShards: number;
   appliedSeq: number;
   activeActors: number;
+  modelVersion?: string;
   info: Record<string, string>;
 }
 
@@ -63,7 +66,10 @@ export class ClusterNode {
     this.membership = new Membership({
       table: o.table, nodeId: o.nodeId, protocolVersion: o.protocolVersion ?? PROTOCOL_VERSION, numShards: o.settings.numShards,
       heartbeatMs: o.settings.heartbeatMs, leaseMs: o.settings.leaseMs, info: o.info, log: o.log,
-      status: () => ({ claims: this.shards.claims(), ownedShards: String(this.shards.ownedCount()), appliedSeq: String(this.shards.appliedSeq()), activeActors: String(o.system.stats().active) }),
+      status: () => ({
+        claims: this.shards.claims(), ownedShards: String(this.shards.ownedCount()), appliedSeq: String(this.shards.appliedSeq()), activeActors: String(o.system.stats().active),
+        ...(o.modelVersion === undefined ? {} : { modelVersion: o.modelVersion() }),
+      }),
     });
     // The router asks `shards` which shards are local; `shards` drives the router's subscriptions.
     let shards: ShardManager | undefined;
@@ -135,6 +141,7 @@ export class ClusterNode {
       ownedShards: this.shards.ownedCount(),
       appliedSeq: this.shards.appliedSeq(),
       activeActors: this.o.system.stats().active,
+      modelVersion: this.o.modelVersion?.(),
       info: this.o.info ?? {},
     };
   }

@@ -5,7 +5,7 @@ import {
   createRng, policySelector, worldParamsFor, type AnnIndex, type FeedRanker, type SessionModelParams,
 } from "../../models/index.ts";
 import {
-  EngagementAggregator, ReadModels, cohortActor, coordinatorKind, homogenizationCoordinator, integrityCoordinator, userSessionActor,
+  EngagementAggregator, ReadModels, cohortActor, coordinatorKind, homogenizationCoordinator, integrityCoordinator, modelSyncCoordinator, userSessionActor,
   videoActor, viralCoordinator, type ActorBehavior, type Clock, type FeedServices,
 } from "../../actors/index.ts";
 import type { Config } from "../../configs/index.ts";
@@ -134,7 +134,7 @@ export function createFeedNode(o: FeedNodeOptions): FeedNode {
       userSessionActor,
       videoActor,
       cohortActor,
-      coordinatorKind({ viral: viralCoordinator, homogenization: homogenizationCoordinator, integrity: integrityCoordinator }),
+      coordinatorKind({ viral: viralCoordinator, homogenization: homogenizationCoordinator, integrity: integrityCoordinator, "model-sync": modelSyncCoordinator }),
       ...(o.extraKinds ?? []),
     ],
     services: { feed, ...o.extraServices },

@@ -5,6 +5,7 @@ import type { ActorSystem, ReadModels } from "../../actors/index.ts";
 import { ActorFeedBackend } from "../gateway/actor-feed-backend.ts";
 import { JetStreamEventLog, KvCheckpointStore } from "../durability/jetstream.ts";
 import { KvLeaseTable } from "../membership/kv-leases.ts";
+import { JetStreamModelStore } from "../durability/model-store.ts";
 import type { MemberRecord } from "../membership/membership-table.ts";
 import { NatsTransport } from "../transport/nats-transport.ts";
 import { ClusterNode, type ClusterSettings } from "./cluster-node.ts";
@@ -31,25 +32,28 @@ export interface NatsClusterNodeOptions {
   system: ActorSystem;
   readModels?: ReadModels;
   info?: Record<string, string>;
+  modelVersion?: () => string;
   log: Logger;
 }
 
 /** A ClusterNode over NATS: NatsTransport, KV leases, the JetStream event log and KV checkpoints. */
-export async function connectClusterNode(o: NatsClusterNodeOptions): Promise<{ node: ClusterNode; transport: NatsTransport; close(): Promise<void> }> {
+export async function connectClusterNode(o: NatsClusterNodeOptions): Promise<{ node: ClusterNode; transport: NatsTransport; models: JetStreamModelStore; close(): Promise<void> }> {
   const transport = await NatsTransport.connect({ servers: o.servers, name: o.nodeId, log: o.log, reconnectWaitMs: 100 });
   const nc = transport.connection;
-  const [table, eventLog, checkpoints] = await Promise.all([
+  const [table, eventLog, checkpoints, models] = await Promise.all([
     KvLeaseTable.open(nc, o.cluster, o.settings.replicas),
     JetStreamEventLog.open(nc, { cluster: o.cluster, maxAgeMs: o.settings.eventLogMaxAgeMs, dedupWindowMs: o.settings.eventDedupWindowMs, replicas: o.settings.replicas, log: o.log }),
     KvCheckpointStore.open(nc, o.cluster, o.settings.replicas),
+    JetStreamModelStore.open(nc, o.cluster, o.settings.replicas),
   ]);
   const node = new ClusterNode({
     cluster: o.cluster, nodeId: o.nodeId, settings: o.settings, system: o.system, transport, codec: createCodec(), table, eventLog, checkpoints,
-    readModels: o.readModels, info: o.info, log: o.log,
+    readModels: o.readModels, info: o.info, modelVersion: o.modelVersion, log: o.log,
   });
   return {
     node,
     transport,
+    models,
     async close() {
       await eventLog.close();
       await transport.close();

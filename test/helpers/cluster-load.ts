@@ -101,3 +101,58 @@ export class EventLoad {
     return this.users.map((u) => this.acked.get(u) ?? 0);
   }
 }
+
+/**
+ * Steady GetFeed load (closed loops through gRPC clients of the given nodes, round-robin over `users`):
+ * counts calls, failed calls by status, and the model version each user's feed items were last scored with.
+ */
+export class FeedLoad {
+  ok = 0;
+  failedCalls = 0;
+  readonly failures = new Map<string, number>();
+  /** user -> model version of its latest feed's items. */
+  readonly versionOf = new Map<string, string>();
+  private stopped = false;
+  private readonly loops: Promise<void>[] = [];
+  private readonly clients: FeedClient[] = [];
+  private readonly waiters: { check: () => boolean; resolve: () => void }[] = [];
+
+  constructor(private readonly users: readonly string[]) {}
+
+  add(grpc: string, offset: number): void {
+    const client = createFeedClient({ target: `grpc://${grpc}` });
+    this.clients.push(client);
+    this.loops.push(this.loop(client, offset));
+  }
+
+  /** Resolves once `check` holds after some call (checked after every call). */
+  until(check: () => boolean): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ check, resolve }));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+    for (const c of this.clients) c.close();
+  }
+
+  private async loop(client: FeedClient, offset: number): Promise<void> {
+    for (let i = offset; !this.stopped; i++) {
+      const u = this.users[i % this.users.length]!;
+      try {
+        const r = await client.getFeed({ userId: u, count: 5 }, { deadlineMs: 5000 });
+        const versions = new Set(r.items.map((it) => it.modelVersion));
+        if (r.items.length === 0 || versions.size !== 1) throw new Error(`feed of ${u}: ${r.items.length} items, versions ${[...versions].join(",")}`);
+        this.versionOf.set(u, [...versions][0]!);
+        this.ok++;
+      } catch (e) {
+        this.failedCalls++;
+        const key = e instanceof RpcError ? `${e.code} ${e.trailers["fyp-error-code"] ?? ""} ${e.message}`.trim() : String(e);
+        this.failures.set(key, (this.failures.get(key) ?? 0) + 1);
+        if (this.failedCalls > 1000) return;
+      }
+      for (let k = this.waiters.length - 1; k >= 0; k--) if (this.waiters[k]!.check()) this.waiters.splice(k, 1)[0]!.resolve();
+    }
+  }
+}
