@@ -254,6 +254,11 @@ export const configSchema = obj({
       /** Cold-start score a video needs at each stage's end to be promoted. */
       promoteAt: listOf(num(-100, 100), 1, 16),
     }),
+    /**
+     * The feed's ranker: `prior` (hand-set, no model needed) or a trained feed ranker — a version folder, a
+     * `<modelsDir>/feed-ranker` folder (its LATEST) or an .onnx file beside its card.json (fyp train ranker --world).
+     */
+    ranker: str({ minLength: 1, maxLength: 4096 }),
   }),
   simulate: obj({
     seed: int(0, 2 ** 31 - 1),

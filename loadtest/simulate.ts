@@ -3,7 +3,7 @@ import { VirtualClock, driveVirtual, type FeedServices, type HomogenizationSampl
 import { createFeedNode } from "../cluster/index.ts";
 import type { Config } from "../configs/index.ts";
 import { hash32 } from "../protocols/index.ts";
-import type { SyntheticWorld } from "../models/index.ts";
+import type { FeedRanker, SyntheticWorld } from "../models/index.ts";
 import { farmBotActor, type FarmServices } from "./farm-bot-actor.ts";
 import { createProgress } from "./progress.ts";
 import { SimMetrics, type SimMetricsListener } from "./sim-metrics.ts";
@@ -67,6 +67,8 @@ export interface SimulationHooks {
   observer?: SimulationObserver;
   /** Stop at this virtual time instead of running every session to its end (big-run benchmarks). */
   untilMs?: number;
+  /** Rank with this instead of the ranker config `feed.ranker` names (e.g. one that logs training rows). */
+  ranker?: () => FeedRanker;
 }
 
 /** Watches a run without changing it (no timers, no messages): the outcome and checksum stay the same. */
@@ -91,7 +93,7 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
   const simServices = { uploadQuality: new Map<number, number>() } as SimServices;
   const farm: FarmServices = { targets: [], intervalMs: sim.farm.intervalMs, events: sim.farm.events };
   const node = createFeedNode({
-    config, clock, log, storage: "ephemeral",
+    config, clock, log, storage: "ephemeral", ranker: hooks.ranker,
     extraKinds: [simUserActor, farmBotActor],
     extraServices: { sim: simServices, farm },
     trace: composeTrace(hooks.trace, hooks.observer),

@@ -74,6 +74,7 @@ export type { LinUcbConfig, LinUcbState, Uniform, TasteDiscoveryConfig, TasteDis
 export { SyntheticFeedCatalog } from "./feed/feed-catalog.ts";
 export type { FeedCatalog, FeedVideo } from "./feed/feed-catalog.ts";
 export { newSessionModel, applyWatch, markServed, engagementWeight, longTermDistribution } from "./feed/session-model.ts";
+export { sessionModelToPlain, sessionModelFromPlain } from "./feed/session-model.ts";
 export type { SessionModel, SessionModelParams } from "./feed/session-model.ts";
 export { PriorRanker, rankRows } from "./feed/ranker.ts";
 export type { Ranker as FeedRanker, RankRow, RankContext, ObjectivePredictions } from "./feed/ranker.ts";
@@ -81,6 +82,11 @@ export { FeedPipeline } from "./feed/feed-pipeline.ts";
 export { OnnxFeedRanker, FEED_RANKER_HEADS } from "./feed/onnx-ranker.ts";
 export type { OnnxFeedRankerOptions } from "./feed/onnx-ranker.ts";
 export { FEED_SCALARS, feedFeatureWidth, writeFeedFeatures } from "./feed/feed-features.ts";
+export { FeedLogRecorder, saveFeedLog, loadFeedLog } from "./feed/feed-log.ts";
+export type { FeedLogData, FeedLogOptions } from "./feed/feed-log.ts";
+export { trainFeedRanker, readFeedRanker, FEED_RANKER_NAME } from "./feed/train-feed-ranker.ts";
+export type { FeedRankerTrainOptions, FeedRankerTrainResult, FeedRankerParent, FeedRankerFiles } from "./feed/train-feed-ranker.ts";
+export { createFeedRanker } from "./feed/feed-ranker-factory.ts";
 export type { FeedPipelineDeps, ScoredCandidate, ServedItem, Selector, Bandit } from "./feed/feed-pipeline.ts";
 // policy and integrity
 export { SeenWindow, FeedPolicy, cosine, SessionSignals, detectBotSession, detectFarms, detectLoop } from "./policy/index.ts";

@@ -7,6 +7,7 @@ import {
   scoreThroughService, trainRanker, updateRanker, evaluateRanking, type TrainProgress,
 } from "../../models/index.ts";
 import { createProgress, type Progress } from "../../loadtest/index.ts";
+import { feedRankerOptions, runTrainFeedRanker } from "./feed-ranker.ts";
 import type { Config } from "../../configs/index.ts";
 import type { Command, CommandContext } from "../cli.ts";
 
@@ -43,6 +44,7 @@ export const rankerOptions = {
   "no-baselines": { type: "boolean" },
   incremental: { type: "boolean" },
   "users-modulo": { type: "string" },
+  ...feedRankerOptions,
 } as const;
 
 /**
@@ -54,6 +56,7 @@ export async function runTrainRanker(ctx: CommandContext): Promise<number> {
   const config = ctx.config();
   const log = ctx.logger(config);
   const onProgress = phaseProgress(log, !ctx.values["no-progress"] && config.simulate.progress, config.simulate.progressEveryMs);
+  if (ctx.values.world || ctx.values.events !== undefined) return runTrainFeedRanker(ctx, onProgress);
   const modelsDir = resolve(config.ranking.modelsDir);
   const modulo = ctx.values["users-modulo"] === undefined ? undefined : Number(ctx.values["users-modulo"]);
   if (modulo !== undefined && !(Number.isInteger(modulo) && modulo >= 1)) throw new InvalidArgumentError("--users-modulo", "must be an integer >= 1", ctx.values["users-modulo"]);

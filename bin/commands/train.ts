@@ -23,7 +23,16 @@ fyp train ranker [--no-baselines] [--incremental [--version V]] [--dataset DIR] 
   Trains the mid-term interest GRU and the multi-task ranker on the KuaiRand time split (ranking.trainEnd /
   ranking.validEnd), exports both to ONNX and writes <ranking.modelsDir>/ranker/<version>/ (ranker.onnx,
   interest-mid.onnx, tfjs weights, card.json). --incremental resumes the latest (or V) on the validation days
-  as a stream of recent events and writes a child version whose card names its parent.`,
+  as a stream of recent events and writes a child version whose card names its parent.
+fyp train ranker --world [--sessions N] [--seed S] [--save-log FILE] [--out DIR]
+fyp train ranker --world --incremental [--from MODEL] [--events FILE] [--out DIR]
+  The feed ranker (config feed.ranker): runs the simulated world (profile's dims and simulate section) with
+  the configured ranker, logs every served item's features and outcome (watch ratio, complete, rewatch,
+  continue, skip_fast), trains the multi-task network on them, exports ONNX and writes
+  <DIR or ranking.modelsDir>/feed-ranker/<version>/ (ranker.onnx, tfjs weights, card.json with the holdout
+  metrics next to the hand-set prior's). --incremental resumes MODEL (default: that folder's LATEST) on new
+  events: a saved log (--events, from --save-log) or a fresh simulate served by MODEL; the card names the
+  parent and carries its metrics on the same holdout. Serve it: --set feed.ranker=<version folder>.`,
   options: {
     steps: { type: "string" },
     catalog: { type: "string" },

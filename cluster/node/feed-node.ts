@@ -4,6 +4,7 @@ import {
   FeedPipeline, HnswIndex, LinUcbBandit, NoveltyInjector, PriorRanker, SyntheticFeedCatalog, SyntheticWorld, TrendingSource,
   createRng, policySelector, worldParamsFor, type AnnIndex, type FeedRanker, type SessionModelParams,
 } from "../../models/index.ts";
+import { createFeedRanker, OnnxFeedRanker } from "../../models/index.ts";
 import {
   EngagementAggregator, ReadModels, cohortActor, coordinatorKind, homogenizationCoordinator, integrityCoordinator, modelSyncCoordinator, userSessionActor,
   videoActor, viralCoordinator, type ActorBehavior, type Clock, type FeedServices,
@@ -18,7 +19,7 @@ export interface FeedNodeOptions {
   nodeId?: string;
   /** The world the catalog comes from; default: the configured synthetic world with `simulate.videos` videos. */
   world?: SyntheticWorld;
-  /** The ranking model; default: the prior ranker (no trained model needed). */
+  /** The ranking model; default: the one config `feed.ranker` names (`prior`: no trained model needed). */
   ranker?: () => FeedRanker;
   storage?: "config" | "ephemeral";
   /** More actor kinds hosted on this node (e.g. the load tester's simulated users). */
@@ -30,6 +31,11 @@ export interface FeedNodeOptions {
 export interface FeedNode extends EmbeddedNode {
   readonly feed: FeedServices;
   readonly world: SyntheticWorld;
+  /**
+   * The configured ranker (undefined when `options.ranker` was given). With a trained model it is an
+   * `OnnxFeedRanker`: hot-swap it with `swap(onnxBytes, version)` (coord/model-sync).
+   */
+  readonly ranker: FeedRanker | undefined;
   /**
    * Adds a new video to this node's catalog replica and content index, and tells its actor (which puts it
    * on the viral ladder). Returns its id.
@@ -86,11 +92,11 @@ export function createFeedNode(o: FeedNodeOptions): FeedNode {
     longDecay: c.feed.longDecay,
     discoveryPrior: c.exploration.discovery.priorStrength,
   };
-  const prior = new PriorRanker();
+  const configured = o.ranker === undefined ? createFeedRanker(c.feed.ranker, { dims: c.dims.content, log }) : undefined;
   const pipeline = new FeedPipeline({
     catalog,
     generator,
-    ranker: o.ranker ?? (() => prior),
+    ranker: o.ranker ?? (() => configured!),
     weights: c.ranking.weights,
     explorationMask: (count) => {
       novelty.setRate(readModels.noveltyRate);
@@ -159,9 +165,11 @@ export function createFeedNode(o: FeedNodeOptions): FeedNode {
     feed,
     world,
     upload,
+    ranker: configured,
     async close() {
       feed.aggregator.stop();
       await node.close();
+      if (configured instanceof OnnxFeedRanker) await configured.close();
     },
   };
 }
