@@ -12,55 +12,63 @@ export interface TextHashingOptions {
 
 // Han, kana and Hangul: written without spaces, so characters and character bigrams stand in for words.
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
-const TOKEN = /#?[\p{L}\p{N}_]+/gu;
+// "#tag" and "# tag" (MicroLens titles are machine-translated and keep a space after the hash)
+const TOKEN = /(?:#\s?)?[\p{L}\p{N}_]+/gu;
 
 /**
  * Hashed sub-word n-grams of a title, caption or hashtag list, as a padded id bag for an embedding bag.
  * Latin words give the word and its character n-grams (so typos and inflections share rows); CJK runs give
- * character unigrams and bigrams; a hashtag also counts as one whole token.
+ * character unigrams and bigrams; a hashtag also counts as one whole token. Whole units come first (hashtags,
+ * words, CJK characters) and n-grams/bigrams fill what is left of `maxTokens`: one long latin word alone
+ * yields ~20 n-grams, so n-grams first would keep only a title's first two or three words and drop its
+ * hashtags (the topic) entirely.
  */
 export function hashTextFeatures(text: string, opts: TextHashingOptions): Int32Array {
   const out = new Int32Array(opts.maxTokens);
-  let n = 0;
-  const push = (feature: string): boolean => {
-    if (n >= out.length) return false;
-    out[n++] = 1 + (hash32(feature) % (opts.buckets - 1));
-    return true;
-  };
+  const whole: string[] = [];
+  const parts: string[] = [];
+  const minN = opts.minN ?? 3;
+  const maxN = opts.maxN ?? 4;
   for (const m of text.normalize("NFKC").toLowerCase().matchAll(TOKEN)) {
     let token = m[0];
     if (token.startsWith("#")) {
-      if (!push(`t:${token}`)) break;
-      token = token.slice(1);
+      token = token.replace(/^#\s?/, "");
+      whole.push(`t:#${token}`);
     }
     for (const run of splitScripts(token)) {
-      if (!(run.cjk ? pushCjk(run.text, push) : pushWord(run.text, push, opts.minN ?? 3, opts.maxN ?? 4))) return out;
+      if (run.cjk) cjkFeatures(run.text, whole, parts);
+      else wordFeatures(run.text, whole, parts, minN, maxN);
+    }
+    if (whole.length >= out.length) break;
+  }
+  let n = 0;
+  for (const list of [whole, parts]) {
+    for (const feature of list) {
+      if (n >= out.length) return out;
+      out[n++] = 1 + (hash32(feature) % (opts.buckets - 1));
     }
   }
   return out;
 }
 
-function pushWord(word: string, push: (f: string) => boolean, minN: number, maxN: number): boolean {
-  if (!push(`w:${word}`)) return false;
+function wordFeatures(word: string, whole: string[], parts: string[], minN: number, maxN: number): void {
+  whole.push(`w:${word}`);
   const chars = [...`<${word}>`];
   for (let size = minN; size <= maxN; size++) {
     for (let i = 0; i + size <= chars.length; i++) {
       if (size === chars.length) continue; // the whole word is already in
-      if (!push(`g:${chars.slice(i, i + size).join("")}`)) return false;
+      parts.push(`g:${chars.slice(i, i + size).join("")}`);
     }
   }
-  return true;
 }
 
-function pushCjk(run: string, push: (f: string) => boolean): boolean {
+function cjkFeatures(run: string, whole: string[], parts: string[]): void {
   const chars = [...run];
   for (let i = 0; i < chars.length; i++) {
-    if (!push(`c:${chars[i]}`)) return false;
-    if (i + 1 < chars.length && !push(`b:${chars[i]}${chars[i + 1]}`)) return false;
+    whole.push(`c:${chars[i]}`);
+    if (i + 1 < chars.length) parts.push(`b:${chars[i]}${chars[i + 1]}`);
   }
-  return true;
 }
-
 function splitScripts(token: string): { text: string; cjk: boolean }[] {
   const runs: { text: string; cjk: boolean }[] = [];
   for (const ch of token) {

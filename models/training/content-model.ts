@@ -43,8 +43,10 @@ export function buildContentModel(s: ContentModelShape): { model: tfl.LayersMode
   const set = sym(tfl.layers.reshape({ targetShape: [TOWERS.length, c] }).apply(tfl.layers.concatenate().apply(projected)));
   const heads = Math.max(1, Math.min(s.heads, c));
   const pooled = sym(new AttentionPooling({ numHeads: heads, keyDim: s.keyDim, units: c, name: "tower_attention" }).apply([set, mask]));
-  // no closing layer norm: its gain can shrink to zero and leave every video on its bias (a collapse we measured)
-  const out = sym(tfl.layers.dense({ units: c, useBias: false, name: io.output }).apply(pooled));
+  // no closing layer norm: its gain can shrink to zero and leave every video on its bias (a collapse we measured).
+  // The output bias is the centring: the batch-centred loss gives it no gradient (up to rounding)
+  // and `centreContentModel` sets it to minus the catalog's mean output after training.
+  const out = sym(tfl.layers.dense({ units: c, useBias: true, biasInitializer: "zeros", name: io.output }).apply(pooled));
   return {
     model: tfl.model({ inputs: [textIds, metaIds, mask], outputs: out, name: "content_model" }),
     text: tfl.model({ inputs: textIds, outputs: textVec, name: "text_encoder" }),

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import type { ContentFeatureOptions, ContentFeatures } from "../embeddings/content-features.ts";
+import { CONTENT_MODEL_IO, type ContentFeatureOptions, type ContentFeatures } from "../embeddings/content-features.ts";
 import { createRng } from "../random/rng.ts";
 import type { ContentCorpus } from "./content-corpus.ts";
 import { l2normalize } from "./content-model.ts";
@@ -17,6 +17,12 @@ export interface ContentTrainOptions {
   seed: number;
   /** Held-out pairs scored per group. */
   evalPairs: number;
+  /**
+   * Subtract each side's batch mean before the L2 normalisation (default true). Without it the cheapest way
+   * to lower the initial in-batch loss is to give every video one shared direction (mean pooling over common
+   * n-grams such as "the" hands the model that direction), and the vectors collapse within ~20 steps.
+   */
+  centre?: boolean;
   onProgress?: (p: { step: number; steps: number; loss: number; group: string }) => void;
 }
 
@@ -107,6 +113,31 @@ export function evaluatePairs(anchors: Float32Array[], positives: Float32Array[]
   return { pairs: n, cosPositive: pos / Math.max(1, n), cosRandom: rnd / Math.max(1, n), recallAt10: ranked > 0 ? hits / ranked : 0, batch };
 }
 
+/**
+ * Sets the output layer's bias to minus the mean raw output over (a sample of) the catalog's videos, so served
+ * vectors are centred as the training loss saw them. Returns the norm of the removed mean.
+ */
+export function centreContentModel(model: tfl.LayersModel, f: ContentFeatures, fo: ContentFeatureOptions, maxRows = 20_000): number {
+  const out = model.getLayer(CONTENT_MODEL_IO.output);
+  const [kernel, bias] = out.getWeights();
+  if (kernel === undefined || bias === undefined) return 0;
+  out.setWeights([kernel, tf.zeros(bias.shape)]);
+  const present: number[] = [];
+  for (let i = 0; i < f.rows; i++) if (f.mask[2 * i] === 1 || f.mask[2 * i + 1] === 1) present.push(i);
+  const step = Math.max(1, present.length / maxRows);
+  const rows: number[] = [];
+  for (let k = 0; k < present.length; k += step) rows.push(present[Math.floor(k)]!);
+  const dim = bias.shape[0]!;
+  const mean = new Float32Array(dim);
+  for (let s = 0; s < rows.length; s += 1024) {
+    const chunk = rows.slice(s, s + 1024);
+    const data = tf.tidy(() => tf.sum(model.predict(gather(f, fo, [{ rows: chunk }])) as tf.Tensor2D, 0).dataSync() as Float32Array);
+    for (let d = 0; d < dim; d++) mean[d]! += data[d]! / Math.max(1, rows.length);
+  }
+  out.setWeights([kernel, tf.tensor1d(mean.map((x) => -x))]);
+  return Math.hypot(...mean);
+}
+
 interface Task {
   name: string;
   /** Flattened [anchor, positive] pairs of item numbers, or single items for text<->metadata alignment. */
@@ -154,6 +185,7 @@ function evaluate(model: tfl.LayersModel, f: ContentFeatures, fo: ContentFeature
  */
 export async function trainContentModel(model: tfl.LayersModel, corpus: ContentCorpus, features: ContentFeatures, fo: ContentFeatureOptions, opts: ContentTrainOptions): Promise<ContentTrainReport> {
   const tasks = tasksOf(corpus).filter((t) => t.train.length >= (t.align ? 2 : 4));
+  if (opts.centre ?? true) centreContentModel(model, features, fo);
   const before = evaluate(model, features, fo, tasks, opts.evalPairs);
   const rng = createRng(opts.seed);
   const optimizer = tf.train.adam(opts.learningRate);
@@ -191,10 +223,15 @@ export async function trainContentModel(model: tfl.LayersModel, corpus: ContentC
     const biasPA = tf.tensor2d(bias(anchors), [b, b]);
     const xs = gather(features, fo, task.align ? [{ rows: anchors, mask: TEXT_ONLY }, { rows: positives, mask: META_ONLY }] : [{ rows: anchors }, { rows: positives }]);
     const labels = tf.oneHot(tf.range(0, b, 1, "int32"), b);
+    const centre = opts.centre ?? true;
+    const side = (y: tf.Tensor2D, from: number): tf.Tensor2D => {
+      const x = tf.slice(y, [from, 0], [b, -1]);
+      return l2normalize(centre ? tf.sub(x, tf.mean(x, 0, true)) : x);
+    };
     const cost = optimizer.minimize(() => {
-      const y = l2normalize(model.apply(xs, { training: true }) as tf.Tensor2D);
-      const a = tf.slice(y, [0, 0], [b, -1]);
-      const p = tf.slice(y, [b, 0], [b, -1]);
+      const y = model.apply(xs, { training: true }) as tf.Tensor2D;
+      const a = side(y, 0);
+      const p = side(y, b);
       const sim = tf.div(tf.matMul(a, p, false, true), opts.temperature);
       const l1 = tf.losses.softmaxCrossEntropy(labels, tf.add(sim, biasAP));
       const l2 = tf.losses.softmaxCrossEntropy(labels, tf.add(tf.transpose(sim), biasPA));
@@ -214,6 +251,7 @@ export async function trainContentModel(model: tfl.LayersModel, corpus: ContentC
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
     if (l.length > 0) loss[t.name] = { first: mean(l.slice(0, tenth)), last: mean(l.slice(-tenth)) };
   });
+  if (opts.centre ?? true) centreContentModel(model, features, fo);
   const after = evaluate(model, features, fo, tasks, opts.evalPairs);
   return { steps: opts.steps, seconds, stepsPerSecond: opts.steps / Math.max(1e-9, seconds), loss, before, after };
 }

@@ -60,7 +60,7 @@ export async function trainContent(catalogs: readonly Catalog[], s: TrainContent
     io: { ...CONTENT_MODEL_IO },
     files: { content: "content.onnx", text: "text.onnx" },
     shape: s.shape,
-    objective: "symmetric in-batch sampled softmax over co-engaged pairs (per dataset) + caption<->metadata alignment",
+    objective: "symmetric in-batch sampled softmax (batch-centred, L2-normalised, cosine / temperature) over co-engaged pairs (per dataset) + caption<->metadata alignment",
     corpus: { options: s.corpus, stats: corpus.stats, alignItems: { train: corpus.align.train.length, heldOut: corpus.align.heldOut.length } },
     training: { options: s.train, ...report },
     parity,

@@ -23,14 +23,14 @@ async function realCatalog(name: DatasetName, maxInteractions: number): Promise<
   return cat;
 }
 
-const microlens = await realCatalog("microlens", 12_000);
+const microlens = await realCatalog("microlens", 30_000);
 const kuairec = await realCatalog("kuairec", 100);
 const features = { textBuckets: 8192, textMaxTokens: 32, metaBuckets: 4096, metaMaxTokens: 12 };
 const settings = {
   features,
   shape: { bagDim: 16, textDim: 16, metaDim: 16, contentDim: 24, heads: 2, keyDim: 8 },
   corpus: { window: 3, heldOutUsers: 0.2, trainEndMs: T.dayEndMsUtc8("2022-05-02"), dropLastOrdinal: true, maxPairsPerUser: 50 },
-  train: { steps: 120, batchSize: 64, learningRate: 0.02, temperature: 0.1, logQ: false, seed: 5, evalPairs: 512 },
+  train: { steps: 300, batchSize: 64, learningRate: 0.005, temperature: 0.2, logQ: false, seed: 5, evalPairs: 1024 },
 };
 const trained = await T.trainContent([microlens, kuairec], settings, openOnnxSession, "test");
 
@@ -44,11 +44,10 @@ t.test("content model - trained on real sequences, held-out co-engaged videos ar
   const { before, after, loss } = trained.report;
   const ml = after["microlens"]!;
   t.ok(loss["microlens"]!.last < loss["microlens"]!.first - 0.3, `loss ${loss["microlens"]!.first.toFixed(3)} -> ${loss["microlens"]!.last.toFixed(3)}`);
-  // Measured here: at this scale (120 steps, 12k MicroLens rows) the vectors collapse towards one direction
-  // and held-out pairs are no closer than shuffled ones; kept as TODO so the gap stays visible.
-  const collapsed = { todo: "content model does not yet separate held-out co-engaged MicroLens pairs (collapse); see README" };
-  t.ok(ml.cosPositive - ml.cosRandom > 0.03, `held-out pairs ${ml.cosPositive.toFixed(3)} vs shuffled ${ml.cosRandom.toFixed(3)} (before: ${before["microlens"]!.cosPositive.toFixed(3)} vs ${before["microlens"]!.cosRandom.toFixed(3)})`, collapsed);
-  t.ok(ml.recallAt10 > 2 * (10 / ml.batch), `held-out in-batch recall@10 ${ml.recallAt10.toFixed(3)} vs chance ${(10 / ml.batch).toFixed(3)}`, collapsed);
+  // Before batch-centring the vectors collapsed here (held-out and shuffled pairs both at cosine ~0.96)
+  t.ok(ml.cosRandom < 0.3, `shuffled held-out pairs not collapsed: cosine ${ml.cosRandom.toFixed(3)}`);
+  t.ok(ml.cosPositive - ml.cosRandom > 0.05, `held-out pairs ${ml.cosPositive.toFixed(3)} vs shuffled ${ml.cosRandom.toFixed(3)} (before: ${before["microlens"]!.cosPositive.toFixed(3)} vs ${before["microlens"]!.cosRandom.toFixed(3)})`);
+  t.ok(ml.recallAt10 > 2 * (10 / ml.batch), `held-out in-batch recall@10 ${ml.recallAt10.toFixed(3)} vs chance ${(10 / ml.batch).toFixed(3)}`);
   const al = after["text-meta"]!;
   t.ok(al.recallAt10 > 10 / al.batch, `KuaiRec caption -> own metadata recall@10 ${al.recallAt10.toFixed(3)} vs chance ${(10 / al.batch).toFixed(3)}`);
 });
@@ -71,7 +70,7 @@ t.test("content model - Chinese captions and English titles both give distinct, 
     let sum = 0;
     let n = 0;
     for (let i = 0; i < 50; i++) for (let j = i + 1; j < 50; j++, n++) sum += vecs[i]!.reduce((s, x, d) => s + x * vecs[j]![d]!, 0);
-    const opts = name === "english" ? { todo: "English titles collapse at this training scale (measured ~0.98)" } : {};
-    t.ok(sum / n < 0.95, `${name}: mean pairwise cosine ${(sum / n).toFixed(3)} (not collapsed)`, opts);
+    // measured ~0.97 for English titles before the training loss was batch-centred
+    t.ok(sum / n < 0.5, `${name}: mean pairwise cosine ${(sum / n).toFixed(3)} (not collapsed)`);
   }
 });
