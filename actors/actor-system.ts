@@ -488,8 +488,14 @@ export class ActorSystem {
       if (reply !== undefined) this.reply(reply, true, v);
     } else this.fail(cell, msg, reply, v);
     cell.lastActive = this.clock.now();
-    if (cell.mailbox !== null && cell.mailbox.length > 0) this.schedule(cell);
-    else this.afterIdle(cell);
+    const mb = cell.mailbox;
+    if (mb !== null && mb.length > 0) this.schedule(cell);
+    else {
+      // as after a synchronous turn: an idle actor holds no mailbox (async handlers used to keep theirs)
+      cell.mailbox = null;
+      if (mb !== null && this.freeMailboxes.length < MAILBOX_POOL) this.freeMailboxes.push(mb);
+      this.afterIdle(cell);
+    }
     if (!this.draining && this.readyHead < this.ready.length) this.runReady();
     else this.checkIdle();
   }

@@ -1,11 +1,22 @@
 import { createRng, type Rng } from "../models/index.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 
-interface Entry {
-  time: number;
-  seq: number;
-  cb: (() => void) | null;
-  background: boolean;
+/** A due timer; it is its own handle (no closure per timer: a run sets one or more per simulated event). */
+class Entry implements TimerHandle {
+  constructor(
+    readonly clock: VirtualClock,
+    readonly time: number,
+    readonly seq: number,
+    public cb: (() => void) | null,
+    readonly background: boolean,
+  ) {}
+
+  cancel(): void {
+    if (this.cb !== null) {
+      this.cb = null;
+      this.clock.cancelled(this);
+    }
+  }
 }
 
 /**
@@ -42,19 +53,17 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(delayMs: number, cb: () => void, background = false): TimerHandle {
-    const e: Entry = { time: this.t + Math.max(0, delayMs), seq: this.seq++, cb, background };
+    const e = new Entry(this, this.t + Math.max(0, delayMs), this.seq++, cb, background);
     this.push(e);
     this.live++;
     if (!background) this.foreground++;
-    return {
-      cancel: () => {
-        if (e.cb !== null) {
-          e.cb = null;
-          this.live--;
-          if (!e.background) this.foreground--;
-        }
-      },
-    };
+    return e;
+  }
+
+  /** Bookkeeping of Entry.cancel (the entry stays in the heap until it reaches the top). */
+  cancelled(e: Entry): void {
+    this.live--;
+    if (!e.background) this.foreground--;
   }
 
   /** Time of the next due timer, or undefined when no foreground timer is left. */
@@ -96,14 +105,16 @@ export class VirtualClock implements Clock {
 
   private push(e: Entry): void {
     const h = this.heap;
+    let i = h.length;
     h.push(e);
-    let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      const parent = h[p]!;
+      if (!this.less(e, parent)) break;
+      h[i] = parent;
       i = p;
     }
+    h[i] = e;
   }
 
   private pop(): Entry | undefined {
@@ -111,19 +122,19 @@ export class VirtualClock implements Clock {
     if (h.length === 0) return undefined;
     const top = h[0]!;
     const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
+        const m = r < n && this.less(h[r]!, h[l]!) ? r : l;
+        if (!this.less(h[m]!, last)) break;
+        h[i] = h[m]!;
         i = m;
       }
+      h[i] = last;
     }
     return top;
   }

@@ -22,6 +22,9 @@ export class SimMetrics {
   feeds = 0;
   feedErrors = 0;
   usersDone = 0;
+  /** Sessions started and not ended yet (a viewer between two sessions is not in one), and their peak. */
+  liveSessions = 0;
+  peakLiveSessions = 0;
   /** Impressions per video id (normal viewers only). */
   readonly exposures = new Map<number, number>();
   /** Category counts shown to a sample of users (filter bubble). */
@@ -64,7 +67,12 @@ export class SimMetrics {
     this.listener?.feed(user, videoIds, at);
   }
 
+  sessionStarted(): void {
+    if (++this.liveSessions > this.peakLiveSessions) this.peakLiveSessions = this.liveSessions;
+  }
+
   sessionEnded(items: number, watchMs: number, user = -1, at = 0): void {
+    this.liveSessions--;
     this.listener?.session(user, items, watchMs, at);
     this.sessions++;
     this.sessionItemsSum += items;

@@ -34,7 +34,8 @@ export interface SimUserState {
 export const simUserActor = defineActor<SimUserState, SimUserMsg>({
   kind: "simuser",
   initialState: () => ({ sessions: 0, items: 0, counter: 0, boredom: 0, lastCategory: -1, queue: [], sessionWatchMs: 0 }),
-  async receive(ctx, msg) {
+  // Not async: only asking for the next page returns a promise (the dispatcher then keeps the viewer busy).
+  receive(ctx, msg) {
     const sim = ctx.services.sim as SimServices;
     const s = ctx.state;
     switch (msg.type) {
@@ -45,12 +46,11 @@ export const simUserActor = defineActor<SimUserState, SimUserMsg>({
         s.boredom = 0;
         s.queue = [];
         s.sessionWatchMs = 0;
+        sim.metrics.sessionStarted();
         ctx.tell(sessionOf(ctx), { type: "session.start", at: ctx.clock.now() });
-        await nextItem(ctx, sim);
-        return undefined;
+        return nextItem(ctx, sim);
       case "sim.next":
-        await nextItem(ctx, sim);
-        return undefined;
+        return nextItem(ctx, sim);
     }
   },
 });
@@ -63,20 +63,31 @@ function userIndex(ctx: { key: string }): number {
   return Number(ctx.key.slice(1));
 }
 
-async function nextItem(ctx: ActorContext<SimUserState, SimUserMsg>, sim: SimServices): Promise<void> {
+/** Watches the next queued item, or asks for a page first (then the returned promise settles after it). */
+function nextItem(ctx: ActorContext<SimUserState, SimUserMsg>, sim: SimServices): Promise<void> | undefined {
   const s = ctx.state;
-  const f: FeedServices = feedServices(ctx.services);
-  if (s.queue.length === 0) {
-    try {
-      const reply = await ctx.ask<FeedReply>(sessionOf(ctx), { type: "feed.request", count: sim.feedSize, at: ctx.clock.now() });
+  if (s.queue.length > 0) {
+    watchNext(ctx, sim);
+    return undefined;
+  }
+  return ctx.ask<FeedReply>(sessionOf(ctx), { type: "feed.request", count: sim.feedSize, at: ctx.clock.now() }).then(
+    (reply) => {
       sim.metrics.feeds++;
       s.queue = reply.items.map((i) => i.videoId);
       sim.metrics.recordFeed(userIndex(ctx), s.queue, ctx.clock.now());
-    } catch {
+      if (s.queue.length === 0) endSession(ctx, sim);
+      else watchNext(ctx, sim);
+    },
+    () => {
       sim.metrics.feedErrors++;
-    }
-    if (s.queue.length === 0) return endSession(ctx, sim);
-  }
+      endSession(ctx, sim);
+    },
+  );
+}
+
+function watchNext(ctx: ActorContext<SimUserState, SimUserMsg>, sim: SimServices): void {
+  const s = ctx.state;
+  const f: FeedServices = feedServices(ctx.services);
   const videoId = s.queue.shift()!;
   const n = videoNumber(videoId);
   const v = f.catalog.get(n)!;

@@ -38,9 +38,14 @@ export interface SimulationSummary {
   virtualMs: number;
   wallMs: number;
   realTimeFactor: number;
+  /** Simulated interactions (served items watched or skipped) per wall second. */
   eventsPerSec: number;
+  /** Actor messages handled per wall second (feeds, events, timers, coordinator traffic). */
+  messagesPerSec: number;
   messages: number;
   peakActiveActors: number;
+  /** Most sessions in progress at one virtual time (started, not left). */
+  peakConcurrentSessions: number;
   /** Live heap per active actor at the peak (needs node --expose-gc; null without it). */
   heapBytesPerActor: number | null;
   checksum: string;
@@ -122,13 +127,11 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
   let heapAtActive = 1;
   let peakHeap = heapBefore;
   const wallStart = performance.now();
-  const arrivals = clock.rng.fork("arrivals");
-  for (let i = 0; i < sim.sessions; i++) {
-    const at = Math.floor(arrivals.next() * sim.arrivalWindowMs);
-    clock.setTimer(at, () => system.tell("simuser/u" + i, { type: "sim.start" }));
-  }
+  const arrivalOrder = shuffledIndices(sim.sessions, clock.rng.fork("arrival-order"));
+  scheduleArrivals(clock, clock.rng.fork("arrivals"), sim.sessions, sim.arrivalWindowMs, (k) => system.tell("simuser/u" + arrivalOrder[k]!, { type: "sim.start" }));
+  const botArrivals = clock.rng.fork("bot-arrivals");
   for (let b = 0; b < sim.farm.bots; b++) {
-    const at = Math.floor(arrivals.next() * Math.min(sim.arrivalWindowMs, 60_000));
+    const at = Math.floor(botArrivals.next() * Math.min(sim.arrivalWindowMs, 60_000));
     clock.setTimer(at, () => system.tell("farmbot/bot" + b, { type: "farm.start" }));
   }
   const uploadRng = clock.rng.fork("uploads");
@@ -214,14 +217,16 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
     virtualMs,
     wallMs: Math.round(wallMs),
     realTimeFactor: round(virtualMs / Math.max(1, wallMs)),
-    eventsPerSec: Math.round(st.processed / (wallMs / 1000)),
+    eventsPerSec: Math.round(metrics.items / (wallMs / 1000)),
+    messagesPerSec: Math.round(st.processed / (wallMs / 1000)),
     messages: st.processed,
     peakActiveActors: peakActive,
+    peakConcurrentSessions: metrics.peakLiveSessions,
     heapBytesPerActor: global.gc === undefined ? null : Math.round(Math.max(0, peakHeap - heapBefore) / Math.max(1, heapAtActive)),
     checksum: "",
   };
   // The checksum pins the outcome: everything that must repeat for a seed (not the wall-time figures).
-  const { wallMs: _w, realTimeFactor: _r, eventsPerSec: _e, heapBytesPerActor: _b, peakActiveActors: _p, checksum: _c, ...stable } = summary;
+  const { wallMs: _w, realTimeFactor: _r, eventsPerSec: _e, messagesPerSec: _m, heapBytesPerActor: _b, peakActiveActors: _p, peakConcurrentSessions: _s, checksum: _c, ...stable } = summary;
   summary.checksum = hash32(JSON.stringify(stable) + fired).toString(16).padStart(8, "0");
   await node.close();
   return {
@@ -233,6 +238,47 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
     farmImpressionTimes: metrics.farmImpressionTimes,
     impressionsPerMinute: [...metrics.impressionsPerMinute].map((x) => x ?? 0),
   };
+}
+
+/** 0..n-1 in a seeded random order (Fisher-Yates); 4 bytes per user. */
+function shuffledIndices(n: number, rng: { next(): number }): Uint32Array {
+  const a = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
+  return a;
+}
+
+/**
+ * Arrivals uniform over the window, the k-th arrival being `arrive(k)`: the times are the order statistics of
+ * `n` uniform draws, generated in increasing order (t_k = 1 - (1 - t_{k-1}) * U^(1/(n-k))); with a random
+ * order of users this is the same process as one uniform draw per user, with one pending timer instead of
+ * a million (a million closures and heap entries were ~250 MB before any session had arrived).
+ */
+function scheduleArrivals(clock: VirtualClock, rng: { next(): number }, n: number, windowMs: number, arrive: (i: number) => void): void {
+  let i = 0;
+  let u = 0;
+  let at = 0;
+  const draw = (): void => {
+    u = 1 - (1 - u) * Math.pow(1 - rng.next(), 1 / (n - i));
+    at = Math.floor(u * windowMs);
+  };
+  const fire = (): void => {
+    const t = at;
+    // everyone due at this millisecond, in order, then one timer for the next arrival
+    while (i < n && at === t) {
+      arrive(i++);
+      if (i < n) draw();
+    }
+    if (i < n) clock.setTimer(at - clock.now(), fire);
+  };
+  if (n <= 0) return;
+  draw();
+  clock.setTimer(at, fire);
 }
 
 function composeTrace(trace: SimulationHooks["trace"], observer: SimulationObserver | undefined): SimulationHooks["trace"] {

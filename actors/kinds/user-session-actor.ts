@@ -1,6 +1,6 @@
 import { InvalidArgumentError, assertNever, actorId, hash32, type FeedItem, type FeedReply, type SessionMsg } from "../../protocols/index.ts";
 import {
-  SessionSignals, applyWatch, intraListDiversity, newSessionModel,
+  SessionSignals, applyWatch, intraListDiversity, newSessionModel, sessionModelFromPlain, sessionModelToPlain,
   type FeedVideo, type ServedItem, type SessionModel, type SessionSignalsState,
 } from "../../models/index.ts";
 import { defineActor, type ActorContext } from "../actor-behavior.ts";
@@ -10,11 +10,25 @@ export interface UserSessionState {
   model: SessionModel;
   cohort: string;
   joined: boolean;
-  signals: SessionSignalsState | null;
+  /** Bot-likeness signals: live, or as persisted until the next event needs them (the window is config). */
+  signals: SessionSignals | SessionSignalsState | null;
   /** Flagged as bot-like: its events still count for its own interests, barely for anyone else. */
   suspect: boolean;
-  /** Bandit contexts of recently served exploration items, by video id (bounded). */
-  explored: Record<string, number[]>;
+  /**
+   * Bandit contexts of served exploration items not watched yet, oldest first, as flat records
+   * `[videoId, n, x_0 .. x_n-1]` (bounded; a record per key in an object cost ~150 B, this ~60 B).
+   */
+  explored: number[];
+}
+
+/** What the store holds (plain data). */
+interface StoredSessionState {
+  model: ReturnType<typeof sessionModelToPlain> | undefined;
+  cohort: string;
+  joined: boolean;
+  signals: SessionSignalsState | null;
+  suspect: boolean;
+  explored: number[];
 }
 
 /** Weight of a suspect session's events in shared counters (trending, quality). */
@@ -31,8 +45,24 @@ export function cohortOf(userKey: string, cohorts: number): string {
  */
 export const userSessionActor = defineActor<UserSessionState, SessionMsg>({
   kind: "session",
-  initialState: () => ({ model: undefined as unknown as SessionModel, cohort: "", joined: false, signals: null, suspect: false, explored: {} }),
-  async receive(ctx, msg): Promise<unknown> {
+  initialState: () => ({ model: undefined as unknown as SessionModel, cohort: "", joined: false, signals: null, suspect: false, explored: [] }),
+  snapshot(s): StoredSessionState {
+    const sig = s.signals;
+    return { ...s, model: s.model === undefined ? undefined : sessionModelToPlain(s.model), signals: sig instanceof SessionSignals ? sig.toState() : sig };
+  },
+  restore(data): UserSessionState {
+    const d = data as StoredSessionState;
+    return {
+      ...d,
+      model: d.model === undefined ? (undefined as unknown as SessionModel) : sessionModelFromPlain(d.model),
+      signals: d.signals ?? null,
+      // older states kept an object per video id
+      explored: Array.isArray(d.explored) ? d.explored : [],
+    };
+  },
+  // Not async: only a feed returns a promise; events are handled synchronously (an async handler costs a
+  // promise, a microtask and a busy round trip through the dispatcher for every watch).
+  receive(ctx, msg): unknown {
     const f = feedServices(ctx.services);
     const s = ctx.state;
     if (s.model === undefined) s.model = newSessionModel(f.session);
@@ -71,6 +101,8 @@ export const userSessionActor = defineActor<UserSessionState, SessionMsg>({
         // Served items are counted as impressions when served; explicit impressions add nothing more.
         return undefined;
       case "session.leave":
+        // exploration items served but never watched will get no reward: do not carry their contexts
+        s.explored = [];
         ctx.passivate();
         return undefined;
       case "session.get-state":
@@ -118,10 +150,28 @@ async function serveFeed(ctx: ActorContext<UserSessionState, SessionMsg>, f: Fee
 function rememberExplored(s: UserSessionState, it: ServedItem, f: FeedServices): void {
   const v = f.catalog.get(it.videoId)!;
   const x = f.bandit!.features({ id: v.id, category: v.category, authorId: v.authorId, vector: v.vector, source: it.source, score: it.score, predictions: it.predictions });
-  s.explored[String(it.videoId)] = Array.from(x);
-  const keys = Object.keys(s.explored);
-  if (keys.length > EXPLORED_MAX) delete s.explored[keys[0]!];
+  const e = s.explored;
+  takeExplored(e, it.videoId);
+  e.push(it.videoId, x.length);
+  for (let i = 0; i < x.length; i++) e.push(x[i]!);
+  let records = 0;
+  for (let i = 0; i < e.length; i += 2 + e[i + 1]!) records++;
+  if (records > EXPLORED_MAX) e.splice(0, 2 + e[1]!);
 }
+
+/** Removes the context of `videoId` from the flat records and returns it (undefined if not there). */
+function takeExplored(e: number[], videoId: number): Float64Array | undefined {
+  for (let i = 0; i < e.length; i += 2 + e[i + 1]!) {
+    if (e[i] !== videoId) continue;
+    const n = e[i + 1]!;
+    const x = Float64Array.from(e.slice(i + 2, i + 2 + n));
+    e.splice(i, 2 + n);
+    return x;
+  }
+  return undefined;
+}
+
+
 
 function onWatch(ctx: ActorContext<UserSessionState, SessionMsg>, f: FeedServices, videoId: string, watchMs: number, at: number, skip: boolean): void {
   const s = ctx.state;
@@ -132,9 +182,17 @@ function onWatch(ctx: ActorContext<UserSessionState, SessionMsg>, f: FeedService
   const weight = applyWatch(s.model, f.session, v, skipped ? Math.min(watchRatio, 0.1) : watchRatio, now);
   const bot = f.botDetector;
   if (bot !== undefined && !s.suspect) {
-    const sig = s.signals !== null ? SessionSignals.fromState(s.signals, bot.burstWindowMs) : new SessionSignals(bot.burstWindowMs, bot.burstEvents + 1);
-    sig.record(now, watchRatio);
-    s.signals = sig.toState();
+    let sig = s.signals;
+    if (sig === null) {
+      // the first event's ring holds burstEvents + 1; from then on the restored ring holds 64, as when the
+      // signals went through their plain state after every event
+      sig = new SessionSignals(bot.burstWindowMs, bot.burstEvents + 1);
+      sig.record(now, watchRatio);
+      s.signals = sig = SessionSignals.fromState(sig.toState(), bot.burstWindowMs);
+    } else {
+      if (!(sig instanceof SessionSignals)) s.signals = sig = SessionSignals.fromState(sig, bot.burstWindowMs);
+      sig.record(now, watchRatio);
+    }
     const verdict = sig.verdict(bot);
     if (verdict.bot) {
       s.suspect = true;
@@ -142,10 +200,9 @@ function onWatch(ctx: ActorContext<UserSessionState, SessionMsg>, f: FeedService
     }
   }
   if (weight > 0) f.coEngagement.addEngagement(v.id, s.model.recent.slice(1));
-  const explored = s.explored[String(v.id)];
-  if (explored !== undefined && f.bandit !== undefined) {
-    f.bandit.update(Float64Array.from(explored), Math.min(1, watchRatio));
-    delete s.explored[String(v.id)];
+  if (s.explored.length > 0 && f.bandit !== undefined) {
+    const x = takeExplored(s.explored, v.id);
+    if (x !== undefined) f.bandit.update(x, Math.min(1, watchRatio));
   }
   const shared = s.suspect || f.readModels.flaggedSessions.has(ctx.id) ? SUSPECT_WEIGHT : 1;
   f.aggregator.recordWatch(

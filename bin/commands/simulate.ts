@@ -1,5 +1,21 @@
+import { spawn } from "node:child_process";
+import { getHeapStatistics } from "node:v8";
 import { runResearch, runSimulation, writeRunOutputs } from "../../loadtest/index.ts";
 import type { Command } from "../cli.ts";
+
+/** Runs of this many sessions or more get an 8 GiB heap (Node's default limit here is ~4 GiB). */
+const BIG_RUN_SESSIONS = 200_000;
+const BIG_HEAP_MB = 8192;
+
+/** Re-runs this command in a node with a larger heap; resolves to its exit code. */
+function rerunWithBigHeap(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const args = [...process.execArgv.filter((a) => !a.startsWith("--max-old-space-size")), `--max-old-space-size=${BIG_HEAP_MB}`, ...process.argv.slice(1)];
+    const child = spawn(process.execPath, args, { stdio: "inherit" });
+    child.once("error", reject);
+    child.once("exit", (code, signal) => resolve(code ?? (signal !== null ? 1 : 0)));
+  });
+}
 
 export const simulateCommand: Command = {
   name: "simulate",
@@ -13,8 +29,11 @@ export const simulateCommand: Command = {
   --out DIR also records the research metrics over time (config section research: window width, per-cohort
   rows, filter-bubble sample) and writes DIR/summary.json, timeseries.csv, system.csv, phases.csv,
   cascades.csv, homogenization.csv and report.html (self-contained, offline).
-  The summary line carries realTimeFactor (virtual / wall time), eventsPerSec (actor messages per wall second),
-  maxRssBytes (peak RSS of the process) and bytesPerSession (peak RSS / simulated users).`,
+  The summary line carries realTimeFactor (virtual / wall time), eventsPerSec (simulated interactions, i.e.
+  served items watched or skipped, per wall second), messagesPerSec (actor messages per wall second),
+  peakConcurrentSessions, maxRssBytes (peak RSS of the process) and bytesPerSession (peak RSS / peak
+  concurrent sessions: an upper bound, the process's fixed part included). Runs of 200,000 sessions or more
+  re-run themselves in a node with an 8 GiB heap (--max-old-space-size=8192) unless it already has one.`,
   options: {
     sessions: { type: "string" },
     videos: { type: "string" },
@@ -32,17 +51,18 @@ export const simulateCommand: Command = {
     if (v.bots !== undefined) overrides["simulate.farm.bots"] = v.bots;
     if (v["no-progress"]) overrides["simulate.progress"] = false;
     const config = ctx.config(overrides);
+    if (config.simulate.sessions >= BIG_RUN_SESSIONS && getHeapStatistics().heap_size_limit < BIG_HEAP_MB * 0.9 * 2 ** 20) return rerunWithBigHeap();
     const log = ctx.logger(config);
     if (typeof v.out === "string") {
       const run = await runResearch(config, log);
       const files = writeRunOutputs(v.out, run, config);
       const maxRssBytes = process.resourceUsage().maxRSS * 1024;
-      ctx.out(JSON.stringify({ ...run.result.summary, maxRssBytes, bytesPerSession: Math.round(maxRssBytes / Math.max(1, run.result.summary.users)), files }));
+      ctx.out(JSON.stringify({ ...run.result.summary, maxRssBytes, bytesPerSession: Math.round(maxRssBytes / Math.max(1, run.result.summary.peakConcurrentSessions)), files }));
       return run.result.summary.failedMessages === 0 ? 0 : 1;
     }
     const { summary } = await runSimulation(config, log);
     const maxRssBytes = process.resourceUsage().maxRSS * 1024;
-    ctx.out(JSON.stringify({ ...summary, maxRssBytes, bytesPerSession: Math.round(maxRssBytes / Math.max(1, summary.users)) }));
+    ctx.out(JSON.stringify({ ...summary, maxRssBytes, bytesPerSession: Math.round(maxRssBytes / Math.max(1, summary.peakConcurrentSessions)) }));
     return summary.failedMessages === 0 ? 0 : 1;
   },
 };

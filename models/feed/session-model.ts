@@ -2,7 +2,8 @@ import { TasteDiscovery, type TasteDiscoveryState } from "../exploration/taste-d
 import type { FeedVideo } from "./feed-catalog.ts";
 
 /**
- * What a user-session actor keeps about its user (plain arrays: it is persisted on passivation).
+ * What a user-session actor keeps about its user (persisted on passivation through the session actor's
+ * snapshot/restore, which turn the typed arrays into plain ones and back).
  * Interests at three time scales: `short` (EMA of engaged content vectors, updated in O(d) per event),
  * `long` (slowly decaying per-category affinity), and `recent` (the last engagements, the mid-term
  * sequence). Plus the seen-window, fatigue and per-category discovery counts.
@@ -14,8 +15,12 @@ export interface SessionModel {
   long: number[];
   /** Last engaged video ids, most recent first. */
   recent: number[];
-  /** Ring buffer of the last `seenWindow` served ids. */
-  seen: number[];
+  /**
+   * Ring buffer of the last `seenWindow` served ids. It grows by doubling as items are served (most sessions
+   * never fill a 500-item window: a full one from the start cost 4 KB per session); free slots hold -1,
+   * which is no video, so `new Set(seen)` is the seen-set. `seenHead` is the next slot to write.
+   */
+  seen: Int32Array;
   seenHead: number;
   /** Per category: items shown and their engagement sum (fast taste discovery). */
   catShown: number[];
@@ -30,7 +35,11 @@ export interface SessionModel {
   /** Grows with consecutive skips and session length; decays with good watches. */
   fatigue: number;
   consecutiveSkips: number;
-  /** Fast taste discovery: a Beta per category on "did the user engage". */
+  /**
+   * Fast taste discovery: a Beta per category on "did the user engage". Until the first observation it is
+   * the prior shared by every session with the same parameters (copied on the first write): ~1 KB less
+   * per session that has not watched anything yet. Do not mutate it outside this module.
+   */
   discovery: TasteDiscoveryState;
 }
 
@@ -53,7 +62,7 @@ export function newSessionModel(p: SessionModelParams): SessionModel {
     shortWeight: 0,
     long: new Array<number>(p.categories).fill(0),
     recent: [],
-    seen: [],
+    seen: EMPTY_SEEN,
     seenHead: 0,
     catShown: new Array<number>(p.categories).fill(0),
     catEngaged: new Array<number>(p.categories).fill(0),
@@ -66,8 +75,59 @@ export function newSessionModel(p: SessionModelParams): SessionModel {
     lastEventAt: -1,
     fatigue: 0,
     consecutiveSkips: 0,
-    discovery: new TasteDiscovery(p.categories, { priorStrength: p.discoveryPrior }).toState(),
+    discovery: sharedPrior(p),
   };
+}
+
+const EMPTY_SEEN = new Int32Array(0);
+const SEEN_MIN = 16;
+const priors = new Map<string, TasteDiscoveryState>();
+const sharedPriors = new WeakSet<TasteDiscoveryState>();
+
+function sharedPrior(p: SessionModelParams): TasteDiscoveryState {
+  const k = p.categories + "/" + p.discoveryPrior;
+  let s = priors.get(k);
+  if (s === undefined) {
+    priors.set(k, (s = new TasteDiscovery(p.categories, { priorStrength: p.discoveryPrior }).toState()));
+    sharedPriors.add(s);
+  }
+  return s;
+}
+
+function isSharedPrior(d: TasteDiscoveryState): boolean {
+  return sharedPriors.has(d);
+}
+
+/** The model as plain data (passivation, checkpoints): the seen ring as a plain array, in ring order. */
+export function sessionModelToPlain(m: SessionModel): Omit<SessionModel, "seen"> & { seen: number[] } {
+  // oldest first: the slots from seenHead on are older than those before it (or free, -1)
+  const seen: number[] = [];
+  for (const id of m.seen.subarray(m.seenHead)) if (id >= 0) seen.push(id);
+  for (const id of m.seen.subarray(0, m.seenHead)) if (id >= 0) seen.push(id);
+  return { ...m, seen, seenHead: 0 };
+}
+
+/** The inverse of sessionModelToPlain (also reads models persisted before the seen ring was typed). */
+export function sessionModelFromPlain(x: Omit<SessionModel, "seen"> & { seen: ArrayLike<number> }): SessionModel {
+  const n = x.seen.length;
+  let cap = SEEN_MIN;
+  while (cap < n) cap *= 2;
+  const seen = n === 0 ? EMPTY_SEEN : new Int32Array(cap).fill(-1);
+  for (let i = 0; i < n; i++) seen[i] = x.seen[i]!;
+  // a full window restored into a larger buffer: pushSeen wraps at the window and overwrites the oldest (slot 0)
+  return { ...x, seen, seenHead: n };
+}
+
+function pushSeen(m: SessionModel, window: number, id: number): void {
+  if (window <= 0) return;
+  const pos = m.seenHead >= window ? 0 : m.seenHead;
+  if (pos >= m.seen.length) {
+    const grown = new Int32Array(Math.min(window, Math.max(SEEN_MIN, m.seen.length * 2))).fill(-1);
+    grown.set(m.seen);
+    m.seen = grown;
+  }
+  m.seen[pos] = id;
+  m.seenHead = (pos + 1) % window;
 }
 
 /** Engagement weight of a watch: negative for fast skips, ~1 for a completion, more for rewatches/likes. */
@@ -77,11 +137,7 @@ export function engagementWeight(watchRatio: number, liked: boolean, rewatched: 
 }
 
 export function markServed(m: SessionModel, p: SessionModelParams, video: FeedVideo): void {
-  if (m.seen.length < p.seenWindow) m.seen.push(video.id);
-  else {
-    m.seen[m.seenHead] = video.id;
-    m.seenHead = (m.seenHead + 1) % p.seenWindow;
-  }
+  pushSeen(m, p.seenWindow, video.id);
   m.catShown[video.category] = (m.catShown[video.category] ?? 0) + 1;
   m.served++;
 }
@@ -123,13 +179,16 @@ export function longTermDistribution(m: SessionModel): number[] {
 }
 
 export function seenSet(m: SessionModel): Set<number> {
-  return new Set(m.seen);
+  const s = new Set<number>();
+  for (const id of m.seen) if (id >= 0) s.add(id);
+  return s;
 }
 
 /** Records an engagement outcome (0..1) of a category in the discovery posterior, in O(1). */
 function observeTaste(m: SessionModel, category: number, reward: number): void {
-  const d = m.discovery;
+  let d = m.discovery;
   if (category < 0 || category >= d.a.length) return;
+  if (isSharedPrior(d)) m.discovery = d = { a: d.a.slice(), b: d.b.slice(), observed: 0 };
   d.a[category] = d.a[category]! + reward;
   d.b[category] = d.b[category]! + (1 - reward);
   d.observed++;
