@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
+import { hash32, InvalidArgumentError } from "../../protocols/index.ts";
+import { SyntheticFeedCatalog, createRng } from "../../models/index.ts";
 import { WallClock } from "../../actors/index.ts";
 import {
-  ClusterFeedBackend, JetStreamModelStore, ModelSyncAgent, NatsTransport, SyncedFeedRanker, connectClusterNode, createFeedNode, modelSyncService,
+  ClusterFeedBackend, JetStreamModelStore, KvUploadCatalog, ModelSyncAgent, NatsTransport, SyncedFeedRanker, connectClusterNode, createFeedNode, modelSyncService,
   modelsDirTrainer, readClusterMembers, startFeedService,
 } from "../../cluster/index.ts";
 import type { Command } from "../cli.ts";
@@ -52,10 +54,28 @@ export const nodeCommand: Command = {
     const feedNode = createFeedNode({
       config, clock: new WallClock(), log, nodeId, storage: "ephemeral", ranker: ranker.ranker, extraServices: ms.schedule ? { modelSync } : {},
     });
-    const backend = new ClusterFeedBackend(feedNode.system, nodeId);
     const cluster = await connectClusterNode({
       servers: v.nats, cluster: config.node.cluster, nodeId, settings: config.cluster, system: feedNode.system, readModels: feedNode.feed.readModels, log,
       modelVersion: () => ranker.version,
+      status: () => ({ videos: String(feedNode.feed.catalog.size), indexed: String(feedNode.contentIndex.size) }),
+    });
+    // Uploads: a cluster-wide catalog id, replicated into every node's catalog and content index (all
+    // earlier uploads first, before this node serves).
+    const uploads = await KvUploadCatalog.open(cluster.transport.connection, config.node.cluster, config.cluster.replicas);
+    uploads.onError = (msg) => log.error(msg);
+    await uploads.watch((r) => feedNode.addVideo(r));
+    const categories = feedNode.feed.catalog.numCategories;
+    const uploadRng = createRng(hash32(nodeId) ^ Date.now());
+    const backend = new ClusterFeedBackend(feedNode.system, nodeId, async (msg) => {
+      if (msg.category >= categories) throw new InvalidArgumentError("category", `must be below ${categories} (this catalog's categories)`, msg.category);
+      const catalog = feedNode.feed.catalog;
+      if (!(catalog instanceof SyntheticFeedCatalog)) throw new Error("uploads need the synthetic feed catalog (content vectors by category)");
+      const vector = catalog.vectorFor(msg.category, uploadRng);
+      const r = await uploads.claim(feedNode.feed.catalog.size, {
+        category: msg.category, authorId: hash32(msg.authorId) & 0x7fffffff, durationMs: msg.durationMs, vector, at: msg.at, by: nodeId,
+      });
+      feedNode.addVideo(r);
+      return "v" + r.id;
     });
     models = cluster.models;
     const agent = new ModelSyncAgent({ store: cluster.models, model: ms.model, target: ranker, log, onSwapped: () => cluster.node.membership.renewNow() });
@@ -80,6 +100,7 @@ export const nodeCommand: Command = {
     log.info({ signal }, "leaving the cluster");
     if (ensure !== undefined) clearInterval(ensure);
     agent.stop();
+    uploads.stop();
     await cluster.node.leave();
     await service.close(5000);
     await cluster.close();
@@ -132,12 +153,12 @@ fyp cluster push-model --nats nats://HOST:PORT --file MODEL.onnx [--version V] [
       .map((m) => ({
         node: m.nodeId, state: m.state, shards: Number(m.info.ownedShards ?? 0), appliedSeq: Number(m.info.appliedSeq ?? 0),
         lag: Math.max(0, lastEventSeq - Number(m.info.appliedSeq ?? 0)), activeActors: Number(m.info.activeActors ?? 0),
-        grpc: m.info.grpc ?? "", modelVersion: m.info.modelVersion ?? "prior",
+        grpc: m.info.grpc ?? "", modelVersion: m.info.modelVersion ?? "prior", videos: Number(m.info.videos ?? 0), indexed: Number(m.info.indexed ?? 0),
       }));
     if (v.json) ctx.out(JSON.stringify({ cluster: config.node.cluster, numShards: config.cluster.numShards, lastEventSeq, members: rows }));
     else {
       ctx.out(`cluster ${config.node.cluster}: ${rows.length} member(s), event log at seq ${lastEventSeq}`);
-      for (const r of rows) ctx.out(`  ${r.node}  ${r.state}  shards=${r.shards}  applied=${r.appliedSeq}  lag=${r.lag}  actors=${r.activeActors}  model=${r.modelVersion}  grpc=${r.grpc}`);
+      for (const r of rows) ctx.out(`  ${r.node}  ${r.state}  shards=${r.shards}  applied=${r.appliedSeq}  lag=${r.lag}  actors=${r.activeActors}  model=${r.modelVersion}  videos=${r.videos}  grpc=${r.grpc}`);
     }
     return 0;
   },

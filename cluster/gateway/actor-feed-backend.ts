@@ -26,7 +26,7 @@ export class ActorFeedBackend implements FeedBackend {
     this.system.tell(actorId(ActorKind.Session, userId), msg);
   }
 
-  uploadVideo(requestedId: string, msg: VideoUpload): string {
+  uploadVideo(requestedId: string, msg: VideoUpload): string | Promise<string> {
     if (this.uploader !== undefined) return this.uploader(msg);
     const videoId = requestedId === "" ? `v-${randomUUID()}` : requestedId;
     this.system.tell(actorId(ActorKind.Video, videoId), msg);

@@ -25,7 +25,7 @@ export interface FeedBackend {
    * Enters a video into the catalog and tells its actor; returns the id it got. `requestedId` ("" = none)
    * is kept when the backend lets clients choose ids; a catalog that numbers its videos assigns its own.
    */
-  uploadVideo(requestedId: string, msg: VideoUpload): string;
+  uploadVideo(requestedId: string, msg: VideoUpload): string | Promise<string>;
   getVideoStats(videoId: string, timeoutMs: number): Promise<VideoStats>;
   /** Messages queued on this node (admission control reads it on every request: keep it O(1)). */
   mailboxBacklog(): number;

@@ -106,7 +106,7 @@ export class FeedGateway {
   uploadVideo(req: fypv1.UploadVideoRequest, call: CallInfo): Promise<fypv1.UploadVideoResponse> {
     return this.run("UploadVideo", call, true, async () => {
       const u = validateUpload(req, this.o.backend.now(), this.o.limits);
-      const videoId = this.o.backend.uploadVideo(u.videoId, u.msg);
+      const videoId = await this.o.backend.uploadVideo(u.videoId, u.msg);
       // A client-chosen video id makes a retried upload idempotent (the same id is stored once).
       const ev: AcceptedEvent = { kind: "video", videoId, msg: u.msg, eventId: u.videoId === "" ? undefined : `up:${u.videoId}` };
       await this.o.sink.append(ev);

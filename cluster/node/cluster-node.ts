@@ -35,6 +35,8 @@ export interface ClusterNodeOptions {
   protocolVersion?: number;
   /** The served model's version, published with the lease (`fyp cluster status`). */
   modelVersion?: () => string;
+  /** More figures published with the lease (catalog size…). */
+  status?: () => Record<string, string>;
 }
 
 /** What `fyp cluster status` shows of one node. */
@@ -69,6 +71,7 @@ export class ClusterNode {
       status: () => ({
         claims: this.shards.claims(), ownedShards: String(this.shards.ownedCount()), appliedSeq: String(this.shards.appliedSeq()), activeActors: String(o.system.stats().active),
         ...(o.modelVersion === undefined ? {} : { modelVersion: o.modelVersion() }),
+        ...o.status?.(),
       }),
     });
     // The router asks `shards` which shards are local; `shards` drives the router's subscriptions.

@@ -41,6 +41,13 @@ export interface FeedNode extends EmbeddedNode {
    * on the viral ladder). Returns its id.
    */
   upload(meta: { category: number; durationMs: number; authorId: number }): number;
+  /**
+   * Adds a video another node accepted (cluster uploads) to this node's catalog replica and content index,
+   * without telling its actor (its owner applies the logged upload). False if the id is already there.
+   */
+  addVideo(v: { id: number; category: number; authorId: number; durationMs: number; vector: Float32Array }): boolean;
+  /** The content (ANN) index over the catalog's vectors. */
+  readonly contentIndex: AnnIndex;
 }
 
 /** Above this many videos the content index is HNSW; below, exact search is as fast and exact. */
@@ -165,6 +172,13 @@ export function createFeedNode(o: FeedNodeOptions): FeedNode {
     feed,
     world,
     upload,
+    contentIndex: index,
+    addVideo(v) {
+      if (catalog.get(v.id) !== undefined) return false;
+      catalog.add({ id: v.id, category: v.category, authorId: v.authorId, durationMs: v.durationMs, vector: v.vector });
+      index.add(v.id, v.vector);
+      return true;
+    },
     ranker: configured,
     async close() {
       feed.aggregator.stop();

@@ -13,13 +13,20 @@ import { ClusterNode, type ClusterSettings } from "./cluster-node.ts";
 /**
  * The gateway's backend in a cluster: feeds and stats are asks routed to the owning node; interactions
  * and uploads reach their actors through the durable event log (the DurableEventSink), not by a tell.
+ * With a `catalogUpload`, an upload first enters the cluster's catalog (a cluster-wide id, replicated to
+ * every node's catalog and index: KvUploadCatalog) and the video actor is `v<id>`.
  */
 export class ClusterFeedBackend extends ActorFeedBackend {
-  constructor(system: ActorSystem, nodeId: string) {
+  constructor(
+    system: ActorSystem,
+    nodeId: string,
+    private readonly catalogUpload?: (msg: VideoUpload) => Promise<string>,
+  ) {
     super(system, nodeId);
   }
   override tellSession(_userId: string, _msg: SessionMsg): void {}
-  override uploadVideo(requestedId: string, _msg: VideoUpload): string {
+  override uploadVideo(requestedId: string, msg: VideoUpload): string | Promise<string> {
+    if (this.catalogUpload !== undefined) return this.catalogUpload(msg);
     return requestedId === "" ? `v-${randomUUID()}` : requestedId;
   }
 }
@@ -33,6 +40,8 @@ export interface NatsClusterNodeOptions {
   readModels?: ReadModels;
   info?: Record<string, string>;
   modelVersion?: () => string;
+  /** More figures published with the lease (catalog size…). */
+  status?: () => Record<string, string>;
   log: Logger;
 }
 
@@ -48,7 +57,7 @@ export async function connectClusterNode(o: NatsClusterNodeOptions): Promise<{ n
   ]);
   const node = new ClusterNode({
     cluster: o.cluster, nodeId: o.nodeId, settings: o.settings, system: o.system, transport, codec: createCodec(), table, eventLog, checkpoints,
-    readModels: o.readModels, info: o.info, modelVersion: o.modelVersion, log: o.log,
+    readModels: o.readModels, info: o.info, modelVersion: o.modelVersion, status: o.status, log: o.log,
   });
   return {
     node,
