@@ -1,4 +1,4 @@
-import { GrpcStatus, RpcError, grpcStatusName, type FeedClient } from "../cluster/index.ts";
+import { GrpcStatus, RpcError, grpcStatusName, type FeedClient, type GetFeedCaller } from "../cluster/index.ts";
 import { LatencyHistogram, type LatencySummary } from "./latency-histogram.ts";
 
 export interface GrpcLoadOptions {
@@ -32,6 +32,26 @@ export interface GrpcLoadReport {
   shedShare: number;
   /** How late the generator was, worst case (ms): a figure over a few ms means the generator, not the server, limited the run. */
   maxScheduleLagMs: number;
+  /**
+   * How late requests left the generator (send time minus due time). `ok` includes this lag (no coordinated
+   * omission); `okFromSend` is the same answers timed from when they were actually sent, so a run whose
+   * generator was starved shows it here instead of passing its own lag off as server latency.
+   */
+  sendLag: LatencySummary;
+  okFromSend: LatencySummary;
+}
+
+/** A FeedClient as a GetFeedCaller (for TLS targets, which the lean caller does not speak). */
+export function callerOf(client: FeedClient): GetFeedCaller {
+  return {
+    getFeed: (userId, count, deadlineMs) =>
+      client.getFeed({ userId, count }, { deadlineMs }).then(
+        () => ({ code: GrpcStatus.OK, bytes: 0 }),
+        (e: unknown) => ({ code: e instanceof RpcError ? e.code : -1, bytes: 0 }),
+      ),
+    waitReady: (ms) => client.waitReady(ms),
+    close: () => client.close(),
+  };
 }
 
 /**
@@ -39,11 +59,14 @@ export interface GrpcLoadReport {
  * sends whatever is due. Latency counts from the due time, so a stalled server shows up in the percentiles
  * instead of silently lowering the offered rate. Bounded in time (duration + deadline) and in requests.
  */
-export async function runGrpcLoad(client: FeedClient, o: GrpcLoadOptions): Promise<GrpcLoadReport> {
+export async function runGrpcLoad(client: FeedClient | GetFeedCaller, o: GrpcLoadOptions): Promise<GrpcLoadReport> {
+  const caller = "reportEvents" in client ? callerOf(client) : client;
   const total = Math.max(1, Math.floor((o.rate * o.durationMs) / 1000));
   const maxOutstanding = o.maxOutstanding ?? Math.max(1000, o.rate * 2);
   const ok = new LatencyHistogram();
   const all = new LatencyHistogram();
+  const okFromSend = new LatencyHistogram();
+  const sendLag = new LatencyHistogram();
   const codes: Record<string, number> = {};
   let sent = 0;
   let answered = 0;
@@ -70,18 +93,16 @@ export async function runGrpcLoad(client: FeedClient, o: GrpcLoadOptions): Promi
     }
     outstanding++;
     sent++;
-    client.getFeed({ userId: `u${nextUser()}`, count: o.count }, { deadlineMs: o.deadlineMs }).then(
-      () => {
-        const ms = performance.now() - dueAt;
-        ok.recordMs(ms);
-        all.recordMs(ms);
-        count("OK");
-      },
-      (e: unknown) => {
-        all.recordMs(performance.now() - dueAt);
-        count(e instanceof RpcError ? grpcStatusName(e.code) : "CLIENT_ERROR");
-      },
-    ).finally(() => {
+    const sentAt = performance.now();
+    sendLag.recordMs(sentAt - dueAt);
+    caller.getFeed(`u${nextUser()}`, o.count, o.deadlineMs).then((r) => {
+      const now = performance.now();
+      all.recordMs(now - dueAt);
+      if (r.code === GrpcStatus.OK) {
+        ok.recordMs(now - dueAt);
+        okFromSend.recordMs(now - sentAt);
+      }
+      count(r.code < 0 ? "CLIENT_ERROR" : grpcStatusName(r.code));
       outstanding--;
       answered++;
       maybeDone();
@@ -114,5 +135,7 @@ export async function runGrpcLoad(client: FeedClient, o: GrpcLoadOptions): Promi
     all: all.summary(),
     shedShare: answered === 0 ? 0 : Math.round((shed / answered) * 10_000) / 10_000,
     maxScheduleLagMs: Math.round(maxLag * 100) / 100,
+    sendLag: sendLag.summary(),
+    okFromSend: okFromSend.summary(),
   };
 }

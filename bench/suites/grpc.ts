@@ -2,15 +2,17 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WallClock } from "../../actors/index.ts";
-import { ActorFeedBackend, createFeedClient, createFeedNode, silentLogger, type FeedClient } from "../../cluster/index.ts";
+import { ActorFeedBackend, createFeedClient, createFeedNode, createGetFeedCaller, silentLogger, type FeedClient, type GetFeedCaller } from "../../cluster/index.ts";
 import { loadConfig } from "../../configs/index.ts";
 import { LatencyHistogram, runGrpcLoad, type GrpcLoadReport } from "../../loadtest/index.ts";
 import { round, type Emit } from "../row.ts";
 
 /**
  * gRPC serving: `fyp serve` in its own process (the real feed node, 100k-video synthetic catalog, small
- * profile dims) driven open-loop from this process. Each rate runs a few seconds; the max-rate search stops
- * at the first rate whose p99 exceeds 50 ms or that sheds.
+ * profile dims) driven open-loop from this process with the lean HTTP/2 GetFeed caller (the grpc-js client
+ * cost as much CPU per call as the server, on the same two cores). Nothing else runs in this process while
+ * the load runs: the in-process twin for the overhead ratio is built afterwards. Each rate runs a few
+ * seconds; the max-rate search stops at the first rate whose p99 exceeds 50 ms or that sheds.
  */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const VIDEOS = 100_000;
@@ -48,7 +50,7 @@ function rows(emit: Emit, r: GrpcLoadReport, extra: Record<string, unknown>): vo
   // max_schedule_lag_ms well above a few ms means this process (the generator) was starved, not the server.
   const config = {
     rate: r.rate, duration_ms: r.durationMs, videos: VIDEOS, profile: PROFILE, ...LOAD, codes: r.codes, achieved_rps: r.achievedRps,
-    max_schedule_lag_ms: r.maxScheduleLagMs, ...extra,
+    max_schedule_lag_ms: r.maxScheduleLagMs, send_lag_p99_ms: r.sendLag.p99, p99_from_send_ms: r.okFromSend.p99, ...extra,
   };
   emit({ name: "grpc.getfeed.p50_ms", value: r.ok.p50, unit: "ms", config });
   emit({ name: "grpc.getfeed.p99_ms", value: r.ok.p99, unit: "ms", config });
@@ -68,27 +70,24 @@ async function sequential(n: number, call: (i: number) => Promise<unknown>): Pro
 }
 
 export async function run(emit: Emit): Promise<void> {
-  const server = startServer();
-  // The in-process twin of the served node, for the overhead ratio: built while the server builds its own.
-  const config = loadConfig({ profile: PROFILE, env: {}, overrides: { "simulate.videos": VIDEOS, "storage.stateStore": "memory" } });
-  const node = createFeedNode({ config, clock: new WallClock(), log: silentLogger(), nodeId: "bench-inproc" });
-  const backend = new ActorFeedBackend(node.system, "bench-inproc");
-  const { child, address } = await server;
+  const { child, address } = await startServer();
   let client: FeedClient | undefined;
+  let caller: GetFeedCaller | undefined;
+  let node: ReturnType<typeof createFeedNode> | undefined;
   try {
-    client = createFeedClient({ target: `grpc://${address}` });
-    await client.waitReady(30_000);
-    await runGrpcLoad(client, { rate: 200, durationMs: 1500, ...LOAD, seed: 1 }); // warm-up (JIT, first sessions)
+    caller = createGetFeedCaller({ target: `grpc://${address}` });
+    await caller.waitReady(30_000);
+    await runGrpcLoad(caller, { rate: 200, durationMs: 1500, ...LOAD, seed: 1 }); // warm-up (JIT, first sessions)
 
     let maxRps = 0;
     for (const rate of [500, 1000]) {
-      const r = await runGrpcLoad(client, { rate, durationMs: RUN_MS, ...LOAD, seed: rate });
+      const r = await runGrpcLoad(caller, { rate, durationMs: RUN_MS, ...LOAD, seed: rate });
       rows(emit, r, { shed_share: r.shedShare });
       if (passes(r)) maxRps = rate;
     }
     if (maxRps === 1000) {
       for (const rate of [1500, 2000, 2500, 3000, 4000, 5000, 6000]) {
-        const r = await runGrpcLoad(client, { rate, durationMs: 2000, ...LOAD, seed: rate });
+        const r = await runGrpcLoad(caller, { rate, durationMs: 2000, ...LOAD, seed: rate });
         process.stderr.write(`bench grpc: ${rate} req/s -> p99 ${r.ok.p99} ms, shed ${r.shedShare}, achieved ${r.achievedRps}\n`);
         if (!passes(r)) break;
         maxRps = rate;
@@ -97,12 +96,21 @@ export async function run(emit: Emit): Promise<void> {
     emit({ name: "grpc.getfeed.max_rps", value: maxRps, unit: "req/s", config: { p99_budget_ms: P99_BUDGET_MS, videos: VIDEOS, profile: PROFILE, step_ms: 2000 } });
 
     const overloadRate = Math.max(1000, 2 * maxRps);
-    const o = await runGrpcLoad(client, { rate: overloadRate, durationMs: RUN_MS, ...LOAD, seed: 99 });
+    const o = await runGrpcLoad(caller, { rate: overloadRate, durationMs: RUN_MS, ...LOAD, seed: 99 });
     const oc = { rate: overloadRate, codes: o.codes, achieved_rps: o.achievedRps, videos: VIDEOS, profile: PROFILE };
-    emit({ name: "grpc.overload.p99_ms", value: o.ok.p99, unit: "ms", config: { ...oc, admitted: o.ok.count, max_schedule_lag_ms: o.maxScheduleLagMs } });
+    emit({
+      name: "grpc.overload.p99_ms", value: o.ok.p99, unit: "ms",
+      config: { ...oc, admitted: o.ok.count, max_schedule_lag_ms: o.maxScheduleLagMs, send_lag_p99_ms: o.sendLag.p99, p99_from_send_ms: o.okFromSend.p99 },
+    });
     emit({ name: "grpc.overload.shed_share", value: o.shedShare, unit: "share", config: oc });
 
-    // Overhead: the same feed request in-process (actor ask) vs over gRPC, sequential, same catalog.
+    // Overhead: the same feed request in-process (actor ask) vs over gRPC (the project's grpc-js client),
+    // sequential, same catalog. The in-process twin is built only now, so it took nothing from the load runs.
+    const config = loadConfig({ profile: PROFILE, env: {}, overrides: { "simulate.videos": VIDEOS, "storage.stateStore": "memory" } });
+    node = createFeedNode({ config, clock: new WallClock(), log: silentLogger(), nodeId: "bench-inproc" });
+    const backend = new ActorFeedBackend(node.system, "bench-inproc");
+    client = createFeedClient({ target: `grpc://${address}` });
+    await client.waitReady(30_000);
     const n = 1000;
     const inproc = await sequential(n, (i) => backend.getFeed(`o${i % 500}`, LOAD.count, Date.now(), 1000));
     const c = client;
@@ -115,8 +123,9 @@ export async function run(emit: Emit): Promise<void> {
       config: { grpc_p50_ms: over, inproc_p50_ms: inproc, requests: n, note: "gRPC p50 / in-process p50, sequential" },
     });
   } finally {
+    caller?.close();
     client?.close();
     await stopServer(child);
-    await node.close();
+    await node?.close();
   }
 }

@@ -14,6 +14,7 @@ export class GatewayMetrics {
   private readonly requests: Counter<"method" | "code">;
   private readonly latency: Histogram<"method">;
   private readonly latencyOf = new Map<string, { observe(v: number): void }>();
+  private readonly requestsOf = new Map<string, { inc(): void }>();
   private readonly events: Counter<"type">;
   private readonly modelVersions = new Set<string>();
 
@@ -76,7 +77,11 @@ export class GatewayMetrics {
   }
 
   request(method: RpcMethod, code: string, seconds: number): void {
-    this.requests.labels(method, code).inc();
+    // labels() hashes its arguments on every call; the (method, code) pairs are few, so keep their children
+    const key = method + "|" + code;
+    let counter = this.requestsOf.get(key);
+    if (counter === undefined) this.requestsOf.set(key, (counter = this.requests.labels(method, code)));
+    counter.inc();
     this.latencyOf.get(method)?.observe(seconds);
   }
 

@@ -1,0 +1,158 @@
+import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
+import { parseTarget } from "./feed-client.ts";
+import { GrpcStatus } from "./status-codes.ts";
+
+/** How one GetFeed call ended, as the load generator counts it. */
+export interface GetFeedOutcome {
+  /** gRPC status code (0 = OK). */
+  code: number;
+  /** Response message bytes received (0 for a refusal). */
+  bytes: number;
+}
+
+/** GetFeed only, for load generation; resolves with the status instead of rejecting. */
+export interface GetFeedCaller {
+  getFeed(userId: string, count: number, deadlineMs: number): Promise<GetFeedOutcome>;
+  /** Resolves once the HTTP/2 connection is up. */
+  waitReady(timeoutMs: number): Promise<void>;
+  close(): void;
+}
+
+export interface GetFeedCallerOptions {
+  /** `host:port` or `grpc://host:port` (plaintext; the load generator drives loopback servers). */
+  target: string;
+  /** Sent as `authorization: Bearer <token>`. */
+  token?: string;
+}
+
+const PATH = "/fyp.v1.FeedService/GetFeed";
+
+/**
+ * A lean GetFeed client straight on node:http2: the same wire requests as the grpc-js client (HTTP/2 POST,
+ * `application/grpc`, `grpc-timeout`, length-prefixed protobuf), but without grpc-js's per-call machinery
+ * (interceptors, call stacks, metadata objects, response decoding), which made the generator cost as much
+ * CPU per request as the server it measured. The response body is counted, not decoded.
+ *
+ * Deadlines are enforced on both sides as with grpc-js: the server reads `grpc-timeout`, and a call still
+ * open at its deadline is cancelled here and reported DEADLINE_EXCEEDED (one sweep timer, not one per call).
+ */
+export function createGetFeedCaller(o: GetFeedCallerOptions): GetFeedCaller {
+  const { address, tls } = parseTarget(o.target);
+  if (tls) throw new Error("createGetFeedCaller: plaintext targets only (use createFeedClient for TLS)");
+  const session: ClientHttp2Session = connect(`http://${address}`);
+  let sessionError: Error | null = null;
+  session.on("error", (e) => (sessionError = e));
+  interface Pending {
+    deadline: number;
+    finish(code: number): void;
+  }
+  const pending = new Set<Pending>();
+  const sweep = setInterval(() => {
+    if (pending.size === 0) return;
+    const now = performance.now();
+    for (const p of pending) if (now >= p.deadline) p.finish(GrpcStatus.DEADLINE_EXCEEDED);
+  }, 5);
+  sweep.unref();
+
+  return {
+    getFeed(userId, count, deadlineMs) {
+      return new Promise<GetFeedOutcome>((resolve) => {
+        if (session.closed || session.destroyed) {
+          resolve({ code: GrpcStatus.UNAVAILABLE, bytes: 0 });
+          return;
+        }
+        const headers: Record<string, string> = {
+          [constants.HTTP2_HEADER_METHOD]: "POST",
+          [constants.HTTP2_HEADER_PATH]: PATH,
+          "content-type": "application/grpc",
+          te: "trailers",
+          "grpc-timeout": `${Math.max(1, Math.ceil(deadlineMs))}m`,
+        };
+        if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`;
+        const stream = session.request(headers);
+        let bytes = 0;
+        let status: number | undefined;
+        let done = false;
+        const p: Pending = {
+          deadline: performance.now() + deadlineMs,
+          finish(code) {
+            if (done) return;
+            done = true;
+            pending.delete(p);
+            if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+            resolve({ code, bytes });
+          },
+        };
+        pending.add(p);
+        const statusOf = (h: IncomingHttpHeaders): void => {
+          const s = h["grpc-status"];
+          if (typeof s === "string") status = Number(s);
+        };
+        stream.on("response", statusOf); // a refusal comes trailers-only, with its status in the headers
+        stream.on("trailers", statusOf);
+        stream.on("data", (chunk: Buffer) => (bytes += chunk.length));
+        stream.on("error", () => undefined); // the close below reports it
+        stream.on("close", () => p.finish(status ?? (sessionError !== null ? GrpcStatus.UNAVAILABLE : GrpcStatus.INTERNAL)));
+        stream.end(encodeGetFeedRequest(userId, count));
+      });
+    },
+    waitReady(timeoutMs) {
+      return new Promise<void>((resolve, reject) => {
+        if (session.connecting === false && !session.destroyed) return resolve();
+        const t = setTimeout(() => reject(new Error(`GetFeed caller: no connection to ${address} within ${timeoutMs} ms`)), timeoutMs);
+        session.once("connect", () => {
+          clearTimeout(t);
+          resolve();
+        });
+        session.once("error", (e) => {
+          clearTimeout(t);
+          reject(e);
+        });
+      });
+    },
+    close() {
+      clearInterval(sweep);
+      for (const p of pending) p.finish(GrpcStatus.CANCELLED);
+      session.close();
+    },
+  };
+}
+
+/** A length-prefixed `fyp.v1.GetFeedRequest { user_id = 1; count = 2 }` (the gRPC message frame). */
+export function encodeGetFeedRequest(userId: string, count: number): Buffer {
+  if (!Number.isInteger(count) || count < 0 || count > 0x7fffffff) throw new RangeError(`GetFeed count ${count}: a non-negative int32 is expected`);
+  const id = Buffer.from(userId, "utf8");
+  const idLen = varintSize(id.length);
+  const msgLen = 1 + idLen + id.length + (count > 0 ? 1 + varintSize(count) : 0);
+  const out = Buffer.allocUnsafe(5 + msgLen);
+  out[0] = 0; // not compressed
+  out.writeUInt32BE(msgLen, 1);
+  let i = 5;
+  out[i++] = 0x0a; // field 1, length-delimited
+  i = writeVarint(out, i, id.length);
+  id.copy(out, i);
+  i += id.length;
+  if (count > 0) {
+    out[i++] = 0x10; // field 2, varint
+    i = writeVarint(out, i, count);
+  }
+  return out;
+}
+
+function varintSize(n: number): number {
+  let s = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    s++;
+  }
+  return s;
+}
+
+function writeVarint(buf: Buffer, i: number, n: number): number {
+  while (n >= 0x80) {
+    buf[i++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[i++] = n;
+  return i;
+}
