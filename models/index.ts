@@ -134,6 +134,8 @@ export type { RankerTrainOptions, RankerTrainResult, RankerTrainConfig, Inferenc
 export { Ranker as MultiTaskRanker } from "./ranking/ranker.ts";
 export type { RankedItem } from "./ranking/ranker.ts";
 export { evaluateMicroLens, MICROLENS_FEATURES } from "./ranking/microlens-eval.ts";
+export { TransitionIndex } from "./ranking/transition-index.ts";
+export type { TransitionOptions, TransitionQuery } from "./ranking/transition-index.ts";
 export type { MicroLensEvalOptions, MicroLensEvalResult, HitMetrics } from "./ranking/microlens-eval.ts";
 export { updateRanker, windowMetrics } from "./ranking/incremental.ts";
 export type { RowWindow, WindowMetrics, IncrementalOptions } from "./ranking/incremental.ts";

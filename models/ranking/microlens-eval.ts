@@ -9,6 +9,7 @@ import { CoEngagementIndex, CollaborativeSource } from "../retrieval/co-engageme
 import { ContentSource } from "../retrieval/content-source.ts";
 import { HashedContentSpace, titleTokens } from "./hashed-content.ts";
 import { unit } from "./features.ts";
+import { TransitionIndex } from "./transition-index.ts";
 import type { TrainProgress } from "./train-ranker.ts";
 
 type Training = typeof import("../training/training.ts");
@@ -17,6 +18,7 @@ type Training = typeof import("../training/training.ts");
 export const MICROLENS_FEATURES = [
   "collab_log_score", "collab_found", "collab_last_item", "cos_short", "cos_long", "cos_last", "content_found",
   "log_popularity", "popular_found", "log_history", "collab_seed_share",
+  "trans_log_score", "trans_found", "trans_rank", "trans_last_log_score",
 ] as const;
 const W = MICROLENS_FEATURES.length;
 
@@ -46,7 +48,7 @@ export interface HitMetrics {
 export interface MicroLensEvalResult {
   model: HitMetrics;
   popularity: HitMetrics;
-  /** Candidates in retrieval order (collaborative, then content, then popular), no ranker. */
+  /** Candidates in retrieval order (transitions, collaborative, content, popular), no ranker. */
   retrievalOnly: HitMetrics;
   /** Share of test items the candidate generator found at all. */
   recall: number;
@@ -55,8 +57,10 @@ export interface MicroLensEvalResult {
 
 /**
  * MicroLens-50K leave-one-out, retrieval + ranking end to end: each user's last item is the test item,
- * everything before it is history (masked from the candidates). Retrieval = item-item co-engagement from the
- * recent items + content ANN from the user's interest queries + popular items; the ranker (the shared-bottom
+ * everything before it is history (masked from the candidates). Retrieval = directed item-to-item transitions
+ * from the last items (half the candidates: what followed them in other users' sequences, transition-index.ts)
+ * + item-item co-engagement from the recent items + content ANN from the user's interest queries + popular
+ * items; the ranker (the shared-bottom
  * network with one head, since MicroLens has no watch time) is trained on the second-to-last items of other
  * users with the same pipeline and scores the candidates. HR@10 / NDCG@10 over sampled users.
  */
@@ -79,10 +83,13 @@ export async function evaluateMicroLens(o: MicroLensEvalOptions, T: Training): P
 
   // everything but each user's test item is visible: co-engagement, popularity and the index
   const coeng = new CoEngagementIndex({ window: 3, maxNeighbors: 100 });
+  // directed next-item transitions (a candidate source of the eval's own: what followed the user's last items)
+  const trans = new TransitionIndex({ window: 5, decay: 0.6, backward: 0.3, maxNeighbors: 200 });
   const pop = new Map<number, number>();
   for (const s of seqs.values()) {
     const hist = s.slice(0, -1);
     coeng.addSequence(hist);
+    trans.addSequence(hist);
     for (const i of hist) pop.set(i, (pop.get(i) ?? 0) + 1);
   }
   const popular = [...pop].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => id);
@@ -100,21 +107,29 @@ export async function evaluateMicroLens(o: MicroLensEvalOptions, T: Training): P
     hist.forEach((id, t) => ui.observe({ timeMs: t * 3_600_000, content: vec(id), categories: [], watchRatio: null, skipFast: false }));
     const recent = [...hist].reverse();
     const req: CandidateRequest = { cohort: "*", nowMs: hist.length, interests: ui.queries(), recent, seen: (id) => seen.has(id), seenCategories: new Set() };
-    const nCollab = Math.round(o.candidates * 0.7);
-    const nContent = Math.round(o.candidates * 0.15);
+    const nTrans = Math.round(o.candidates * 0.5);
+    const nCollab = Math.round(o.candidates * 0.3);
+    const nContent = Math.round(o.candidates * 0.1);
+    const exclude = (id: number) => seen.has(id);
+    const fromTrans = trans.query({ recent, seeds: 5, recency: 0.6, alpha: 0.5, exclude }, nTrans);
+    const transLast = new Map(trans.query({ recent, seeds: 1, recency: 1, alpha: 0.5, exclude }, 200).map((c) => [c.id, c.score]));
     const fromCollab = collab.candidates(req, nCollab);
     const fromLast = new Map(lastOnly.candidates(req, 100).map((c) => [c.id, c.score]));
     const fromContent = contentSrc.candidates(req, nContent);
     const list: number[] = [];
-    const found = new Map<number, { collab: number; content: number; popular: number }>();
-    const add = (id: number, k: "collab" | "content" | "popular", s: number) => {
+    const found = new Map<number, { collab: number; content: number; popular: number; trans: number; transRank: number }>();
+    const add = (id: number, k: "collab" | "content" | "popular" | "trans", s: number) => {
       let f = found.get(id);
       if (f === undefined) {
-        found.set(id, (f = { collab: 0, content: 0, popular: 0 }));
+        found.set(id, (f = { collab: 0, content: 0, popular: 0, trans: 0, transRank: 0 }));
         list.push(id);
       }
       f[k] = Math.max(f[k], s);
     };
+    fromTrans.forEach((c, r) => {
+      add(c.id, "trans", c.score);
+      found.get(c.id)!.transRank = 1 / (1 + r);
+    });
     for (const c of fromCollab) add(c.id, "collab", c.score);
     for (const c of fromContent) add(c.id, "content", 1);
     for (let i = 0, k = 0; i < popular.length && list.length < o.candidates && k < o.candidates; i++) {
@@ -143,6 +158,10 @@ export async function evaluateMicroLens(o: MicroLensEvalOptions, T: Training): P
       x[o2 + 8] = f.popular;
       x[o2 + 9] = Math.log1p(hist.length) / 5;
       x[o2 + 10] = f.collab > 0 ? Math.min(1, f.collab) : 0;
+      x[o2 + 11] = Math.log1p(10 * f.trans);
+      x[o2 + 12] = f.trans > 0 ? 1 : 0;
+      x[o2 + 13] = f.transRank;
+      x[o2 + 14] = Math.log1p(10 * (transLast.get(id) ?? 0));
     });
     return { list, x };
   };
