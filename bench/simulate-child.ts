@@ -1,21 +1,37 @@
 /**
  * One big simulation in a process of its own (so its peak RSS is its own): prints one JSON line with the
- * summary, the peak RSS and the share of sessions that had arrived by the virtual horizon.
- * Args: SESSIONS VIDEOS UNTIL_MS (0 = run to the end) [PROFILE]
+ * summary, the peak RSS, the RSS before the first arrival (catalog, index, models: the fixed part) and the
+ * bytes per concurrent session above it.
+ * Args: SESSIONS VIDEOS UNTIL_MS (0 = run to the end) [PROFILE] [ARRIVAL_WINDOW_MS]
  */
 import { silentLogger } from "../cluster/index.ts";
 import { loadConfig } from "../configs/index.ts";
-import { runSimulation } from "../loadtest/index.ts";
+import { runSimulation, type SimulationObserver } from "../loadtest/index.ts";
 
-const [sessions, videos, untilMs, profile] = [Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4]), process.argv[5] ?? "small"];
-const config = loadConfig({ profile, env: {}, overrides: { "simulate.sessions": sessions, "simulate.videos": videos, "simulate.progress": false, "storage.stateStore": "memory" } });
+const [sessions, videos, untilMs, profile, windowMs] = [Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4]), process.argv[5] ?? "small", process.argv[6]];
+const config = loadConfig({
+  profile, env: {},
+  overrides: {
+    "simulate.sessions": sessions, "simulate.videos": videos, "simulate.progress": false, "storage.stateStore": "memory",
+    ...(windowMs !== undefined ? { "simulate.arrivalWindowMs": Number(windowMs) } : {}),
+  },
+});
+let baseRssBytes = 0;
+// only to read the RSS once the node is built and before anyone arrives; it changes nothing in the run
+const observer: SimulationObserver = {
+  attach: () => void (baseRssBytes = process.memoryUsage().rss),
+  trace: () => undefined, item: () => undefined, feed: () => undefined, session: () => undefined, finish: () => undefined,
+};
 const t0 = performance.now();
-const res = await runSimulation(config, silentLogger(), untilMs > 0 ? { untilMs } : {});
+const res = await runSimulation(config, silentLogger(), untilMs > 0 ? { untilMs, observer } : { observer });
 const maxRssBytes = process.resourceUsage().maxRSS * 1024;
 const arrived = untilMs > 0 ? Math.min(1, untilMs / Math.max(1, config.simulate.arrivalWindowMs)) : 1;
+const concurrent = Math.max(1, res.summary.peakConcurrentSessions);
 process.stdout.write(
   JSON.stringify({
-    summary: res.summary, maxRssBytes, arrivedUsers: Math.round(arrived * sessions), bytesPerSession: Math.round(maxRssBytes / sessions),
-    bytesPerArrivedSession: Math.round(maxRssBytes / Math.max(1, arrived * sessions)), wallMs: Math.round(performance.now() - t0),
+    summary: res.summary, maxRssBytes, baseRssBytes, arrivedUsers: Math.round(arrived * sessions),
+    peakConcurrentSessions: res.summary.peakConcurrentSessions,
+    bytesPerConcurrentSession: Math.round((maxRssBytes - baseRssBytes) / concurrent),
+    bytesPerSession: Math.round(maxRssBytes / sessions), wallMs: Math.round(performance.now() - t0),
   }) + "\n",
 );

@@ -1,5 +1,5 @@
 import { type FeedReply, type SessionMsg } from "../protocols/index.ts";
-import { defineActor, feedServices, videoNumber, type ActorContext, type FeedServices } from "../actors/index.ts";
+import { defineActor, feedServices, videoKey, videoNumber, type ActorContext, type FeedServices } from "../actors/index.ts";
 import type { SyntheticUser, SyntheticVideo, SyntheticWorld } from "../models/index.ts";
 import type { SimMetrics } from "./sim-metrics.ts";
 import { leaves, nextBoredom, react, returnDelay, thinkTime, videoQuality, type UserModelParams } from "./user-model.ts";
@@ -23,7 +23,8 @@ export interface SimUserState {
   counter: number;
   boredom: number;
   lastCategory: number;
-  queue: string[];
+  /** The rest of the current page, as video numbers (the reply's id strings would cost ~30 B each). */
+  queue: number[];
   sessionWatchMs: number;
 }
 
@@ -73,8 +74,8 @@ function nextItem(ctx: ActorContext<SimUserState, SimUserMsg>, sim: SimServices)
   return ctx.ask<FeedReply>(sessionOf(ctx), { type: "feed.request", count: sim.feedSize, at: ctx.clock.now() }).then(
     (reply) => {
       sim.metrics.feeds++;
-      s.queue = reply.items.map((i) => i.videoId);
-      sim.metrics.recordFeed(userIndex(ctx), s.queue, ctx.clock.now());
+      s.queue = reply.items.map((i) => videoNumber(i.videoId));
+      if (sim.metrics.listener !== undefined) sim.metrics.recordFeed(userIndex(ctx), reply.items.map((i) => i.videoId), ctx.clock.now());
       if (s.queue.length === 0) endSession(ctx, sim);
       else watchNext(ctx, sim);
     },
@@ -88,8 +89,8 @@ function nextItem(ctx: ActorContext<SimUserState, SimUserMsg>, sim: SimServices)
 function watchNext(ctx: ActorContext<SimUserState, SimUserMsg>, sim: SimServices): void {
   const s = ctx.state;
   const f: FeedServices = feedServices(ctx.services);
-  const videoId = s.queue.shift()!;
-  const n = videoNumber(videoId);
+  const n = s.queue.shift()!;
+  const videoId = videoKey(n);
   const v = f.catalog.get(n)!;
   const user = userIndex(ctx);
   const u = cachedUser(sim, user);

@@ -1,32 +1,45 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { round, type Emit } from "../row.ts";
+import { createFeedClient, type FeedClient } from "../../cluster/index.ts";
+import { loadConfig } from "../../configs/index.ts";
+import { SyntheticWorld, worldParamsFor } from "../../models/index.ts";
+import { runClosedLoop, type ClosedLoopReport } from "../../loadtest/index.ts";
+import type { Emit } from "../row.ts";
 
 /**
  * `fyp simulate` at scale, `small` profile, each run in its own process (bench/simulate-child.ts):
- *  - throughput: 20,000 sessions to the end -> simulate.events_per_s, simulate.realtime_factor,
- *    simulate.interactions_per_s (watched items / wall second);
- *  - 1,000,000 sessions up to a virtual horizon (FYP_BENCH_SIM_UNTIL_MS, default 120 s of the 600 s arrival
- *    window) -> simulate.sessions_1m.rss_bytes (peak RSS, the million arrival timers and every arrived
- *    session's actors included) and the wall time to get there. Set FYP_BENCH_SIM_UNTIL_MS=0 to run it out.
+ *  - throughput: FYP_BENCH_SIM_SESSIONS (default 10,000) sessions run to the end -> simulate.events_per_s
+ *    (interactions: served items watched or skipped, per wall second), simulate.messages_per_s,
+ *    simulate.realtime_factor;
+ *  - 1,000,000 sessions up to a virtual horizon (FYP_BENCH_SIM_UNTIL_MS, default 30 s of the 600 s arrival
+ *    window; 0 runs it out) -> simulate.sessions_1m.rss_bytes (peak RSS), the sessions in progress at the
+ *    horizon, the bytes each costs above the process's fixed part, and what a million concurrent ones would
+ *    take at that rate (simulate.sessions_1m.projected_rss_bytes: an extrapolation, labelled as such);
+ *  - loadtest.grpc.closed_loop.sessions: `fyp serve` in a child process, closed-loop behavioural sessions
+ *    (real time: they watch and think as long as the user model says) from this process, stepped up
+ *    until GetFeed or ReportEvents p99 exceeds 50 ms or a call fails; the row is the last count that held.
  */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const VIDEOS = 20_000;
+const P99_BUDGET_MS = 50;
 
 interface ChildOut {
-  summary: { items: number; messages: number; eventsPerSec: number; realTimeFactor: number; virtualMs: number; wallMs: number; peakActiveActors: number; sessions: number };
+  summary: {
+    items: number; messages: number; eventsPerSec: number; messagesPerSec: number; realTimeFactor: number; virtualMs: number; wallMs: number;
+    peakActiveActors: number; peakConcurrentSessions: number; sessions: number;
+  };
   maxRssBytes: number;
+  baseRssBytes: number;
   arrivedUsers: number;
-  bytesPerSession: number;
-  bytesPerArrivedSession: number;
+  peakConcurrentSessions: number;
+  bytesPerConcurrentSession: number;
   wallMs: number;
 }
 
 function child(sessions: number, untilMs: number): Promise<ChildOut> {
   return new Promise((resolve, reject) => {
-    // no --expose-gc: runSimulation then skips its forced GC at every new peak of active actors, which costs
-    // ~70% of the wall time of a ramping million-session run (measured: 2.7k vs 8.7k messages/s)
+    // no --expose-gc: runSimulation then skips its forced GC at every new peak of active actors
     const p = spawn(process.execPath, ["--max-old-space-size=8192", "--import", "tsx", "bench/simulate-child.ts", String(sessions), String(VIDEOS), String(untilMs), "small"], {
       cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
     });
@@ -37,18 +50,104 @@ function child(sessions: number, untilMs: number): Promise<ChildOut> {
   });
 }
 
-export async function run(emit: Emit): Promise<void> {
-  const small = await child(20_000, 0);
-  const cfg = { sessions: 20_000, videos: VIDEOS, profile: "small", virtualMs: small.summary.virtualMs, wallMs: small.wallMs };
-  emit({ name: "simulate.events_per_s", value: small.summary.eventsPerSec, unit: "messages/s", config: cfg });
-  emit({ name: "simulate.interactions_per_s", value: round(small.summary.items / (small.summary.wallMs / 1000), 1), unit: "items/s", config: cfg });
-  emit({ name: "simulate.realtime_factor", value: small.summary.realTimeFactor, unit: "virtual/wall", config: cfg });
-  emit({ name: "simulate.sessions_20k.rss_bytes", value: small.maxRssBytes, unit: "bytes", config: { ...cfg, bytesPerSession: small.bytesPerSession } });
+function startServer(videos: number): Promise<{ child: ChildProcess; address: string }> {
+  const args = ["--profile", "small", "--port", "0", "--no-metrics", "--videos", String(videos), "--log-level", "warn", "--set", "storage.stateStore=memory"];
+  return new Promise((resolve, reject) => {
+    // the CLI reads FYP_* variables as config: the bench's own knobs are not config fields
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("FYP_BENCH_")));
+    const child = spawn(process.execPath, ["--import", "tsx", "bin/fyp.ts", "serve", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const line = out.split("\n")[0];
+      if (out.includes("\n") && line) resolve({ child, address: (JSON.parse(line) as { grpc: string }).grpc });
+    });
+    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+    child.once("exit", (code) => reject(new Error(`fyp serve exited (${code}) before listening: ${err.slice(-2000)}`)));
+  });
+}
 
-  const untilMs = Number(process.env.FYP_BENCH_SIM_UNTIL_MS ?? 120_000);
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGTERM");
+  const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(t);
+}
+
+const holds = (r: ClosedLoopReport): boolean =>
+  r.getFeed.latency.p99 <= P99_BUDGET_MS && r.reportEvents.latency.p99 <= P99_BUDGET_MS &&
+  (r.getFeed.codes.OK ?? 0) === r.getFeed.calls && (r.reportEvents.codes.OK ?? 0) === r.reportEvents.calls;
+
+/** Steps the closed-loop session count up until p99 passes the budget; returns the last that held. */
+async function closedLoop(emit: Emit): Promise<void> {
+  const videos = Number(process.env.FYP_BENCH_CLOSED_VIDEOS ?? VIDEOS);
+  const stepMs = Number(process.env.FYP_BENCH_CLOSED_STEP_MS ?? 30_000);
+  const steps = (process.env.FYP_BENCH_CLOSED_SESSIONS ?? "250,500,1000,2000,4000,8000,16000,32000").split(",").map(Number);
+  const config = loadConfig({ profile: "small", env: {}, overrides: { "simulate.videos": videos } });
+  const world = new SyntheticWorld(worldParamsFor(config.synthetic.params), config.synthetic.seed, config.synthetic.users, videos);
+  const { child: server, address } = await startServer(videos);
+  let client: FeedClient | undefined;
+  let held: ClosedLoopReport | undefined;
+  let failed: ClosedLoopReport | undefined;
+  try {
+    client = createFeedClient({ target: `grpc://${address}` });
+    await client.waitReady(30_000);
+    // warm-up (JIT, first activations), not measured: a few fast sessions
+    await runClosedLoop(client, { sessions: 50, durationMs: 5000, count: 10, deadlineMs: 2000, speed: 20, world, params: { ...config.simulate }, userPrefix: "warm-", rampMs: 1000 });
+    for (const [i, sessions] of steps.entries()) {
+      // first requests spread over the whole step (a burst at t=0 would measure a thundering herd, not sessions)
+      const r = await runClosedLoop(client, {
+        sessions, durationMs: stepMs, count: 10, deadlineMs: 1000, speed: 1, world, params: { ...config.simulate },
+        userPrefix: `cl${i}-`, rampMs: stepMs * 0.8,
+      });
+      if (!holds(r)) {
+        failed = r;
+        break;
+      }
+      held = r;
+    }
+  } finally {
+    client?.close();
+    await stopServer(server);
+  }
+  const brief = (r: ClosedLoopReport | undefined) => r === undefined ? null : {
+    sessions: r.sessions, getFeedP99: r.getFeed.latency.p99, reportEventsP99: r.reportEvents.latency.p99, getFeedPerSec: r.getFeed.perSec,
+    reportEventsPerSec: r.reportEvents.perSec, items: r.items, codes: { getFeed: r.getFeed.codes, reportEvents: r.reportEvents.codes },
+  };
+  emit({
+    name: "loadtest.grpc.closed_loop.sessions", value: held?.sessions ?? 0, unit: "sessions",
+    config: { videos, profile: "small", speed: 1, stepMs, p99BudgetMs: P99_BUDGET_MS, held: brief(held), firstFailing: brief(failed), server: "fyp serve (own process)" },
+  });
+}
+
+/** FYP_BENCH_SIM=0 skips the simulations, FYP_BENCH_CLOSED_LOOP=0 the closed-loop search. */
+export async function run(emit: Emit): Promise<void> {
+  if (process.env.FYP_BENCH_SIM !== "0") await simulations(emit);
+  if (process.env.FYP_BENCH_CLOSED_LOOP !== "0") await closedLoop(emit);
+}
+
+async function simulations(emit: Emit): Promise<void> {
+  const n = Number(process.env.FYP_BENCH_SIM_SESSIONS ?? 10_000);
+  const small = await child(n, 0);
+  const cfg = { sessions: n, videos: VIDEOS, profile: "small", items: small.summary.items, virtualMs: small.summary.virtualMs, wallMs: small.summary.wallMs };
+  emit({ name: "simulate.events_per_s", value: small.summary.eventsPerSec, unit: "interactions/s", config: cfg });
+  emit({ name: "simulate.messages_per_s", value: small.summary.messagesPerSec, unit: "messages/s", config: cfg });
+  emit({ name: "simulate.realtime_factor", value: small.summary.realTimeFactor, unit: "virtual/wall", config: cfg });
+
+  const untilMs = Number(process.env.FYP_BENCH_SIM_UNTIL_MS ?? 30_000);
   const big = await child(1_000_000, untilMs);
-  const bcfg = { sessions: 1_000_000, videos: VIDEOS, profile: "small", untilMs, arrivedUsers: big.arrivedUsers, wallMs: big.wallMs, peakActiveActors: big.summary.peakActiveActors, items: big.summary.items };
-  emit({ name: "simulate.sessions_1m.rss_bytes", value: big.maxRssBytes, unit: "bytes", config: { ...bcfg, bytesPerArrivedSession: big.bytesPerArrivedSession } });
-  emit({ name: "simulate.sessions_1m.events_per_s", value: big.summary.eventsPerSec, unit: "messages/s", config: bcfg });
+  const bcfg = {
+    sessions: 1_000_000, videos: VIDEOS, profile: "small", untilMs, arrivedUsers: big.arrivedUsers, concurrentSessions: big.peakConcurrentSessions,
+    baseRssBytes: big.baseRssBytes, wallMs: big.wallMs, items: big.summary.items,
+  };
+  emit({ name: "simulate.sessions_1m.rss_bytes", value: big.maxRssBytes, unit: "bytes", config: bcfg });
+  emit({ name: "simulate.sessions_1m.bytes_per_session", value: big.bytesPerConcurrentSession, unit: "bytes", config: bcfg });
+  emit({
+    name: "simulate.sessions_1m.projected_rss_bytes", value: Math.round(big.baseRssBytes + 1_000_000 * big.bytesPerConcurrentSession), unit: "bytes",
+    config: { ...bcfg, note: "extrapolated: fixed part + 1M x bytes per concurrent session at the horizon" },
+  });
+  emit({ name: "simulate.sessions_1m.events_per_s", value: big.summary.eventsPerSec, unit: "interactions/s", config: bcfg });
   emit({ name: "simulate.sessions_1m.realtime_factor", value: big.summary.realTimeFactor, unit: "virtual/wall", config: bcfg });
 }
