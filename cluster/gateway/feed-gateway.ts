@@ -92,7 +92,12 @@ export class FeedGateway {
         const v = validateEvent(ev, `events[${i}]`, this.o.backend.now(), this.o.limits);
         this.o.backend.tellSession(v.userId, v.msg);
         const p = this.o.sink.append({ kind: "session", userId: v.userId, msg: v.msg, eventId: v.eventId });
-        if (p !== undefined) durable.push(p);
+        if (p !== undefined) {
+          // Handled now: an append may fail while the stream is still being read (before Promise.all below
+          // looks at it), which would otherwise be an unhandled rejection that ends the process.
+          p.catch(() => undefined);
+          durable.push(p);
+        }
         this.metrics.event(v.msg.type);
         i++;
         if (durable.length === 0) progress.accepted = i;

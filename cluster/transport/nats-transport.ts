@@ -12,6 +12,7 @@ export type NatsTransportEvent =
   | { type: "closed" };
 
 export interface NatsTransportOptions {
+  /** One URL, several comma-separated, or a list. */
   servers: string | string[];
   /** Connection name shown by the server (node id). */
   name: string;
@@ -35,7 +36,8 @@ export class NatsTransport implements Transport {
   static async connect(o: NatsTransportOptions): Promise<NatsTransport> {
     try {
       const nc = await connect({
-        servers: o.servers,
+        // "nats://a,nats://b" names several servers of a NATS cluster (fail-over between them)
+        servers: typeof o.servers === "string" ? o.servers.split(",").map((s) => s.trim()).filter((s) => s !== "") : o.servers,
         name: o.name,
         maxReconnectAttempts: -1,
         reconnectTimeWait: o.reconnectWaitMs ?? 250,
