@@ -33,15 +33,26 @@ const PATH = "/fyp.v1.FeedService/GetFeed";
  * (interceptors, call stacks, metadata objects, response decoding), which made the generator cost as much
  * CPU per request as the server it measured. The response body is counted, not decoded.
  *
- * Deadlines are enforced on both sides as with grpc-js: the server reads `grpc-timeout`, and a call still
- * open at its deadline is cancelled here and reported DEADLINE_EXCEEDED (one sweep timer, not one per call).
+ * Deadlines: the server enforces `grpc-timeout` itself; a call still open at its deadline is reported
+ * DEADLINE_EXCEEDED here (one sweep timer, not one per call) but its stream is left to the server to finish,
+ * not reset: under overload hundreds of RST_STREAMs a second trip node's rapid-reset protection
+ * (CVE-2023-44487), and the server drops the whole connection with everything in flight on it.
+ * A connection that closes is replaced on the next call.
  */
 export function createGetFeedCaller(o: GetFeedCallerOptions): GetFeedCaller {
   const { address, tls } = parseTarget(o.target);
   if (tls) throw new Error("createGetFeedCaller: plaintext targets only (use createFeedClient for TLS)");
-  const session: ClientHttp2Session = connect(`http://${address}`);
+  let closed = false;
   let sessionError: Error | null = null;
-  session.on("error", (e) => (sessionError = e));
+  const open = (): ClientHttp2Session => {
+    const s = connect(`http://${address}`);
+    sessionError = null;
+    s.on("error", (e) => {
+      if (s === session) sessionError = e;
+    });
+    return s;
+  };
+  let session = open();
   interface Pending {
     deadline: number;
     finish(code: number): void;
@@ -57,10 +68,11 @@ export function createGetFeedCaller(o: GetFeedCallerOptions): GetFeedCaller {
   return {
     getFeed(userId, count, deadlineMs) {
       return new Promise<GetFeedOutcome>((resolve) => {
-        if (session.closed || session.destroyed) {
-          resolve({ code: GrpcStatus.UNAVAILABLE, bytes: 0 });
+        if (closed) {
+          resolve({ code: GrpcStatus.CANCELLED, bytes: 0 });
           return;
         }
+        if (session.closed || session.destroyed) session = open();
         const headers: Record<string, string> = {
           [constants.HTTP2_HEADER_METHOD]: "POST",
           [constants.HTTP2_HEADER_PATH]: PATH,
@@ -79,7 +91,6 @@ export function createGetFeedCaller(o: GetFeedCallerOptions): GetFeedCaller {
             if (done) return;
             done = true;
             pending.delete(p);
-            if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
             resolve({ code, bytes });
           },
         };
@@ -111,9 +122,10 @@ export function createGetFeedCaller(o: GetFeedCallerOptions): GetFeedCaller {
       });
     },
     close() {
+      closed = true;
       clearInterval(sweep);
       for (const p of pending) p.finish(GrpcStatus.CANCELLED);
-      session.close();
+      session.destroy();
     },
   };
 }
