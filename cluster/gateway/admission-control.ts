@@ -79,7 +79,17 @@ export class AdmissionControl {
 
   private refuse(reason: ShedReason, what: string): never {
     this.shedCounts[reason]++;
-    throw new OverloadedError(what);
+    // A refusal is expected control flow at thousands per second: its stack trace (captured through the async
+    // gateway frames) was the largest single cost of shedding a request, and nobody reads it.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    let e: OverloadedError;
+    try {
+      e = new OverloadedError(what);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    throw e;
   }
 }
 
