@@ -87,6 +87,7 @@ export type { FeedLogData, FeedLogOptions } from "./feed/feed-log.ts";
 export { trainFeedRanker, readFeedRanker, FEED_RANKER_NAME } from "./feed/train-feed-ranker.ts";
 export type { FeedRankerTrainOptions, FeedRankerTrainResult, FeedRankerParent, FeedRankerFiles } from "./feed/train-feed-ranker.ts";
 export { createFeedRanker } from "./feed/feed-ranker-factory.ts";
+export { seedScore as feedSeedScore } from "./feed/ranker.ts";
 export type { FeedPipelineDeps, ScoredCandidate, ServedItem, Selector, Bandit } from "./feed/feed-pipeline.ts";
 // policy and integrity
 export { SeenWindow, FeedPolicy, cosine, SessionSignals, detectBotSession, detectFarms, detectLoop } from "./policy/index.ts";
