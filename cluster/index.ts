@@ -54,3 +54,7 @@ export { ModelSyncAgent, SyncedFeedRanker, modelSyncService, modelsDirTrainer } 
 export type { ModelSwapTarget, ModelSyncEvent, ModelSyncService, ModelTrainer } from "./node/model-sync.ts";
 export { KvUploadCatalog } from "./catalog/kv-uploads.ts";
 export type { UploadRecord } from "./catalog/kv-uploads.ts";
+export { LmdbDurability } from "./durability/lmdb-event-log.ts";
+export type { StoredUpload } from "./durability/lmdb-event-log.ts";
+export { startDurableEmbedded } from "./node/durable-embedded.ts";
+export type { DurableEmbedded } from "./node/durable-embedded.ts";

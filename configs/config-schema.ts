@@ -54,6 +54,12 @@ export const configSchema = obj({
     /** Folder for LMDB files (state store, catalog, event log). */
     dir: str({ minLength: 1 }),
     stateStore: oneOf("memory", "lmdb"),
+    /**
+     * `fyp serve`: "lmdb" commits interactions and uploads to an event log in `dir` before acknowledging
+     * them, with shard checkpoints and replay on restart (the cluster's guarantee); "none": state only.
+     * Off whenever stateStore is "memory" (a scratch run persists nothing).
+     */
+    eventLog: oneOf("none", "lmdb"),
   }),
   log: obj({
     level: oneOf("trace", "debug", "info", "warn", "error", "fatal", "silent"),

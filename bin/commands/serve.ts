@@ -1,6 +1,7 @@
 import { hash32, InvalidArgumentError } from "../../protocols/index.ts";
 import { WallClock } from "../../actors/index.ts";
-import { ActorFeedBackend, createFeedNode, startFeedService } from "../../cluster/index.ts";
+import { join } from "node:path";
+import { ActorFeedBackend, createFeedNode, startDurableEmbedded, startFeedService, type DurableEmbedded } from "../../cluster/index.ts";
 import type { Command } from "../cli.ts";
 
 export const serveCommand: Command = {
@@ -16,7 +17,10 @@ export const serveCommand: Command = {
   A non-loopback --host needs TLS (or --set grpc.allowInsecureRemote=true).
   Tail latency on a small machine shared with other work: run node with --single-threaded-gc
   (node --single-threaded-gc --import tsx bin/fyp.ts serve ...): V8's parallel GC waits for helper threads that a
-  busy machine does not schedule (scavenges of 24-79 ms instead of 3-10 ms at 1,000 req/s on two shared cores).`,
+  busy machine does not schedule (scavenges of 24-79 ms instead of 3-10 ms at 1,000 req/s on two shared cores).
+  Durability (storage.eventLog=lmdb with stateStore=lmdb, the default): interactions and uploads are committed to an LMDB event
+  log in storage.dir/events before they are acknowledged; shards are checkpointed (cluster.checkpointMs) and
+  a restart over the same folder replays the log after the checkpoints, also after kill -9.`,
   options: {
     host: { type: "string" },
     port: { type: "string" },
@@ -39,16 +43,22 @@ export const serveCommand: Command = {
     const config = ctx.config(overrides);
     const log = ctx.logger(config);
     const nodeId = config.node.id === "auto" ? `serve-${process.pid}` : config.node.id;
-    const node = createFeedNode({ config, clock: new WallClock(), log, nodeId });
+    // storage.stateStore=memory is a scratch run: nothing is persisted, no event log either
+    const durableLog = config.storage.eventLog === "lmdb" && config.storage.stateStore === "lmdb";
+    // durable: the checkpoints are the state of record, passivated state goes to a scratch store
+    const node = createFeedNode({ config, clock: new WallClock(), log, nodeId, storage: durableLog ? "ephemeral" : "config" });
     const categories = node.feed.catalog.numCategories;
-    const backend = new ActorFeedBackend(node.system, nodeId, (msg) => {
-      if (msg.category >= categories) throw new InvalidArgumentError("category", `must be below ${categories} (this catalog's categories)`, msg.category);
-      return "v" + node.upload({ category: msg.category, durationMs: msg.durationMs, authorId: hash32(msg.authorId) & 0x7fffffff });
-    });
+    let durable: DurableEmbedded | undefined;
     let service;
     try {
-      service = await startFeedService({ grpc: config.grpc, backend, log, cluster: config.node.cluster });
+      if (durableLog) durable = await startDurableEmbedded({ feed: node, dir: join(config.storage.dir, "events"), nodeId, settings: config.cluster, log });
+      const backend = durable?.backend ?? new ActorFeedBackend(node.system, nodeId, (msg) => {
+        if (msg.category >= categories) throw new InvalidArgumentError("category", `must be below ${categories} (this catalog's categories)`, msg.category);
+        return "v" + node.upload({ category: msg.category, durationMs: msg.durationMs, authorId: hash32(msg.authorId) & 0x7fffffff });
+      });
+      service = await startFeedService({ grpc: config.grpc, backend, sink: durable?.node.sink, log, cluster: config.node.cluster });
     } catch (e) {
+      await durable?.close();
       await node.close();
       throw e;
     }
@@ -69,6 +79,7 @@ export const serveCommand: Command = {
     });
     log.info({ signal }, "shutting down");
     await service.close(5000);
+    await durable?.close();
     await node.close();
     return 0;
   },

@@ -76,6 +76,8 @@ export class ShardManager implements ShardOwnership {
   private controlSub: Subscription | null = null;
   private checkpointTimer: NodeJS.Timeout | null = null;
   private checkpointing = false;
+  /** The checkpoint round in progress (stop and checkpointNow wait for it). */
+  private round: Promise<void> = Promise.resolve();
   private slots = MOVE_CONCURRENCY;
   private readonly slotWaiters: (() => void)[] = [];
   private stopped = false;
@@ -162,6 +164,7 @@ export class ShardManager implements ShardOwnership {
 
   /** Checkpoints every owned shard now (graceful stop, tests). */
   async checkpointNow(): Promise<void> {
+    await this.round;
     await this.checkpointAll(true);
   }
 
@@ -173,6 +176,7 @@ export class ShardManager implements ShardOwnership {
     this.controlSub?.unsubscribe();
     await this.follower?.stop();
     this.wakeNoticeWaiters();
+    await this.round; // a round in progress finishes its writes before the stores close
   }
 
   // ---- views and moves --------------------------------------------------------------------------
@@ -430,9 +434,14 @@ export class ShardManager implements ShardOwnership {
     return { seq, by: this.o.nodeId, at: Date.now(), actors };
   }
 
-  private async checkpointAll(force = false): Promise<void> {
-    if (this.checkpointing || this.stopped) return;
+  private checkpointAll(force = false): Promise<void> {
+    if (this.checkpointing || this.stopped) return this.round;
     this.checkpointing = true;
+    this.round = this.checkpointRound(force);
+    return this.round;
+  }
+
+  private async checkpointRound(force: boolean): Promise<void> {
     try {
       for (let s = 0; s < this.numShards; s++) {
         if (this.st[s] !== CODE.owned || this.running.has(s)) continue;
