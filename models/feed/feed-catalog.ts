@@ -37,7 +37,12 @@ export class SyntheticFeedCatalog implements FeedCatalog {
   readonly numCategories: number;
   private readonly videos: FeedVideo[] = [];
   private readonly byCategory: number[][];
-  private readonly q = new Map<number, number>();
+  // Quality estimates by video id: a flat array (refreshTop reads every video's estimate, and a Map lookup
+  // per video made that a 17 ms block of the serving loop at 100k videos); `known` marks the ones set.
+  private q = new Float64Array(0);
+  private known = new Uint8Array(0);
+  private readonly qOther = new Map<number, number>();
+  private jitter = new Float64Array(0);
   private top: number[][];
   private readonly centroids: Float32Array[];
   private readonly noise: number;
@@ -82,11 +87,26 @@ export class SyntheticFeedCatalog implements FeedCatalog {
   }
 
   quality(id: number): number {
-    return this.q.get(id) ?? 0.5;
+    if (id >= 0 && id < this.known.length && Number.isInteger(id)) return this.known[id] === 1 ? this.q[id]! : 0.5;
+    return this.qOther.get(id) ?? 0.5;
   }
 
   setQuality(id: number, q: number): void {
-    this.q.set(id, q);
+    if (!(Number.isInteger(id) && id >= 0 && id < 0x7fffffff)) {
+      this.qOther.set(id, q);
+      return;
+    }
+    if (id >= this.known.length) {
+      const cap = Math.max(id + 1, this.videos.length, this.known.length * 2, 1024);
+      const nq = new Float64Array(cap);
+      nq.set(this.q);
+      const nk = new Uint8Array(cap);
+      nk.set(this.known);
+      this.q = nq;
+      this.known = nk;
+    }
+    this.q[id] = q;
+    this.known[id] = 1;
   }
 
   refreshTop(perCategory: number): void {
@@ -95,10 +115,12 @@ export class SyntheticFeedCatalog implements FeedCatalog {
     // Unknown videos (quality 0.5) interleave with proven ones, so exploration keeps finding new items.
     const hs = new Float64Array(perCategory);
     const hi = new Int32Array(perCategory);
+    const jitter = this.tieBreaks();
+    const q = this.q, known = this.known;
     this.top = this.byCategory.map((ids) => {
       let size = 0;
       for (const id of ids) {
-        const score = this.quality(id) + ((id * 2654435761) % 1000) / 1e6;
+        const score = (id < known.length && known[id] === 1 ? q[id]! : this.quality(id)) + (id < jitter.length ? jitter[id]! : tieBreak(id));
         if (size === perCategory && score <= hs[0]!) continue;
         let i: number;
         if (size < perCategory) {
@@ -130,9 +152,26 @@ export class SyntheticFeedCatalog implements FeedCatalog {
     });
   }
 
+  /** Per-id tie-break offsets of refreshTop, computed once per id (a double modulo per video per refresh was a third of it). */
+  private tieBreaks(): Float64Array {
+    const n = this.videos.length;
+    if (this.jitter.length < n) {
+      const j = new Float64Array(Math.max(n, this.jitter.length * 2));
+      j.set(this.jitter);
+      for (let id = this.jitter.length; id < j.length; id++) j[id] = tieBreak(id);
+      this.jitter = j;
+    }
+    return this.jitter;
+  }
+
   topItems(category: number, limit: number): readonly number[] {
     return (this.top[category] ?? []).slice(0, limit);
   }
+}
+
+/** A fixed pseudo-random offset below 0.001 per id, so equal quality estimates interleave rather than sort by id. */
+function tieBreak(id: number): number {
+  return ((id * 2654435761) % 1000) / 1e6;
 }
 
 export function unit(v: Float32Array): Float32Array {
