@@ -15,6 +15,7 @@ import {
   type fypv1,
 } from "../../protocols/index.ts";
 import { toCallStatus } from "./error-status.ts";
+import { encodeGetFeedResponse } from "./feed-wire.ts";
 import type { CallInfo, FeedGateway, PartialAccept } from "./feed-gateway.ts";
 import { RpcError, parseTarget, type CallOptions, type FeedClient, type FeedClientOptions } from "./feed-client.ts";
 
@@ -58,8 +59,11 @@ function feedServiceDefinition(): grpc.ServiceDefinition {
   const svc = feedPackage()[FEED_SERVICE_NAME] as grpc.ServiceDefinition;
   const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const [name, m] of Object.entries(svc)) {
+    const generic = m.responseSerialize;
     out[name] = {
       ...m,
+      // GetFeed answers are the serving path's one hot message: encoded by hand (feed-wire.ts)
+      responseSerialize: name === "GetFeed" ? (res: unknown): Buffer => encodeGetFeedResponse(res as fypv1.GetFeedResponse) ?? generic(res) : generic,
       requestDeserialize: (buf: Buffer): unknown => {
         try {
           return m.requestDeserialize(buf);
