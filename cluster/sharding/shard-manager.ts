@@ -67,6 +67,8 @@ export class ShardManager implements ShardOwnership {
   private readonly actorsOf = new Map<number, Set<ActorId>>();
   private readonly releasedNotices = new Map<number, { by: string; seq: number }>();
   private readonly acquiringNotices = new Map<number, Set<string>>();
+  /** Per shard, each other node's latest notice about it ("acquiring" holds until that node's "released"). */
+  private readonly lastNotice = new Map<number, Map<string, "acquiring" | "released">>();
   private readonly noticeWaiters = new Set<() => void>();
   private readonly running = new Map<number, Promise<void>>();
   private readonly recheck = new Set<number>();
@@ -265,11 +267,31 @@ export class ShardManager implements ShardOwnership {
     // previous view) the owner among the others. Any release notice for the shard will do: during
     // concurrent joins the shard may pass through a node this one never saw own it.
     const from = this.prevOwner[s] ?? ownerOf(s, this.view.filter((m) => m !== this.o.nodeId));
-    let waited = false;
-    if (from !== undefined && from !== this.o.nodeId && this.o.membership.isMember(from)) {
-      waited = true;
-      const ok = await this.waitFor(() => this.releasedNotices.has(s) || !this.o.membership.isMember(from) || !this.claimedBy(from, s));
-      if (!ok) this.log.warn({ shard: s, from }, "no release notice within the hand-off timeout; taking over from the last checkpoint");
+    // Wait until no other node holds the shard. Waiting for `from` alone (or for any release notice) let a
+    // shard passing a -> b -> c during concurrent joins be owned by b and c at once: c took a's release
+    // to b as its own go-ahead (test/cluster/sharding/double-ownership.int.test.ts).
+    const waited = this.heldElsewhere(s) !== undefined;
+    if (waited) {
+      const ok = await this.waitFor(() => this.heldElsewhere(s) === undefined);
+      if (!ok) this.log.warn({ shard: s, from, holder: this.heldElsewhere(s) }, "no release notice within the hand-off timeout; taking over from the last checkpoint");
+    }
+    const next = ownerOf(s, this.view);
+    if (next !== this.o.nodeId && !this.stopped) {
+      // The view moved on while this node waited: it does not take the shard (a pass-through owner would
+      // overlap with the next one); held messages go on to the next owner once it listens.
+      this.pendingEvents.delete(s);
+      if (next !== undefined && this.o.membership.isMember(next)) {
+        await this.waitFor(() => {
+          const owner = ownerOf(s, this.view);
+          return owner === undefined || owner === this.o.nodeId || this.acquiringNotices.get(s)?.has(owner) === true || !this.o.membership.isMember(owner);
+        });
+      }
+      const held = this.o.router.releaseHeld(s);
+      this.o.router.forward(s, held);
+      this.transitionToState(s, ["acquiring"], "unowned");
+      this.publishControl({ type: "released", shard: s, by: this.o.nodeId, seq: this.applied[s]! });
+      this.releasedNotices.delete(s);
+      return;
     }
     this.releasedNotices.delete(s);
     const cp = await this.o.checkpoints.load(s);
@@ -489,6 +511,9 @@ export class ShardManager implements ShardOwnership {
       return;
     }
     if (m.by === this.o.nodeId) return;
+    let per = this.lastNotice.get(m.shard);
+    if (per === undefined) this.lastNotice.set(m.shard, (per = new Map()));
+    per.set(m.by, m.type);
     if (m.type === "released") {
       this.releasedNotices.set(m.shard, { by: m.by, seq: m.seq });
       this.acquiringNotices.get(m.shard)?.delete(m.by); // it no longer listens on the shard's subject
@@ -531,6 +556,29 @@ export class ShardManager implements ShardOwnership {
     const bits = new Uint8Array(Math.ceil(this.numShards / 8));
     for (let s = 0; s < this.numShards; s++) if (this.st[s] !== CODE.unowned) bits[s >> 3]! |= 1 << (s & 7);
     return Buffer.from(bits).toString("base64");
+  }
+
+  /**
+   * Another live member that holds shard `s` as far as this node knows: its latest notice is "acquiring"
+   * (acquiring or owning until it says "released"), or, without any notice seen from it, its lease claims
+   * it. A node acquiring the shard that the current view gives to it is not waited for: this node is a
+   * pass-through on its way (it acquires, then hands over) and that node waits for this one.
+   */
+  private heldElsewhere(s: number): string | undefined {
+    const notices = this.lastNotice.get(s);
+    const next = ownerOf(s, this.view);
+    for (const r of this.o.membership.records()) {
+      const m = r.nodeId;
+      if (m === this.o.nodeId) continue;
+      const n = notices?.get(m);
+      if (n === "released") continue;
+      if (n === "acquiring") {
+        if (m === next && next !== this.o.nodeId) continue;
+        return m;
+      }
+      if (this.claimedBy(m, s)) return m;
+    }
+    return undefined;
   }
 
   private claimedBy(nodeId: string, s: number): boolean {

@@ -54,7 +54,7 @@ t.test("cluster over NATS - a batch re-sent after a lost acknowledgement is coun
   const got: Record<string, { plays: number; likes: number }> = {};
   for (const u of USERS) {
     let s = await state(u);
-    for (let round = 0; s.likes < 1 && round < 200; round++) {
+    for (let round = 0; s.likes < 1 && round < 5000; round++) {
       await probe.transport.flush();
       s = await state(u);
     }
