@@ -1,9 +1,11 @@
 /**
  * One big simulation in a process of its own (so its peak RSS is its own): prints one JSON line with the
- * summary, the peak RSS, the RSS before the first arrival (catalog, index, models: the fixed part) and the
- * bytes per concurrent session above it.
+ * summary, the peak RSS, the RSS before the first arrival (catalog, index, models: the fixed part), the
+ * bytes per concurrent session above it, and the live heap (after a full collection) per concurrent session.
  * Args: SESSIONS VIDEOS UNTIL_MS (0 = run to the end) [PROFILE] [ARRIVAL_WINDOW_MS]
  */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { silentLogger } from "../cluster/index.ts";
 import { loadConfig } from "../configs/index.ts";
 import { runSimulation, type SimulationObserver } from "../loadtest/index.ts";
@@ -16,11 +18,23 @@ const config = loadConfig({
     ...(windowMs !== undefined ? { "simulate.arrivalWindowMs": Number(windowMs) } : {}),
   },
 });
-let baseRssBytes = 0;
-// only to read the RSS once the node is built and before anyone arrives; it changes nothing in the run
+// A collector for two measurements only (before the first arrival, at the horizon); not global.gc, which
+// would make runSimulation collect at every new peak of active actors.
+setFlagsFromString("--expose-gc");
+const collect = runInNewContext("gc") as () => void;
+let baseRssBytes = 0, baseHeapBytes = 0, liveHeapBytes = 0;
+// reads memory once the node is built and before anyone arrives, and at the horizon; changes nothing in the run
 const observer: SimulationObserver = {
-  attach: () => void (baseRssBytes = process.memoryUsage().rss),
-  trace: () => undefined, item: () => undefined, feed: () => undefined, session: () => undefined, finish: () => undefined,
+  attach: () => {
+    baseRssBytes = process.memoryUsage().rss;
+    collect();
+    baseHeapBytes = process.memoryUsage().heapUsed;
+  },
+  trace: () => undefined, item: () => undefined, feed: () => undefined, session: () => undefined,
+  finish: () => {
+    collect();
+    liveHeapBytes = process.memoryUsage().heapUsed;
+  },
 };
 const t0 = performance.now();
 const res = await runSimulation(config, silentLogger(), untilMs > 0 ? { untilMs, observer } : { observer });
@@ -32,6 +46,7 @@ process.stdout.write(
     summary: res.summary, maxRssBytes, baseRssBytes, arrivedUsers: Math.round(arrived * sessions),
     peakConcurrentSessions: res.summary.peakConcurrentSessions,
     bytesPerConcurrentSession: Math.round((maxRssBytes - baseRssBytes) / concurrent),
+    baseHeapBytes, liveHeapBytes, liveHeapBytesPerSession: Math.round((liveHeapBytes - baseHeapBytes) / concurrent),
     bytesPerSession: Math.round(maxRssBytes / sessions), wallMs: Math.round(performance.now() - t0),
   }) + "\n",
 );
