@@ -12,8 +12,14 @@ function rerunWithBigHeap(): Promise<number> {
   return new Promise((resolve, reject) => {
     const args = [...process.execArgv.filter((a) => !a.startsWith("--max-old-space-size")), `--max-old-space-size=${BIG_HEAP_MB}`, ...process.argv.slice(1)];
     const child = spawn(process.execPath, args, { stdio: "inherit" });
+    // a signal to this process is meant for the run: pass it on (Ctrl-C on a terminal reaches both anyway)
+    const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
+    process.on("SIGTERM", forward).on("SIGINT", forward);
     child.once("error", reject);
-    child.once("exit", (code, signal) => resolve(code ?? (signal !== null ? 1 : 0)));
+    child.once("exit", (code, signal) => {
+      process.off("SIGTERM", forward).off("SIGINT", forward);
+      resolve(code ?? (signal !== null ? 1 : 0));
+    });
   });
 }
 
