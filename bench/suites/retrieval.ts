@@ -11,9 +11,11 @@ const DIM = 32;
 const N = Number(process.env["FYP_BENCH_ANN_N"] ?? 1_000_000);
 const QUERIES = Number(process.env["FYP_BENCH_ANN_QUERIES"] ?? 200);
 const K = 100;
+/** Runs of each query (latency rows use every run; recall the first). */
+const REPEATS = Number(process.env["FYP_BENCH_ANN_REPEATS"] ?? 5);
 const M = Number(process.env["FYP_BENCH_ANN_M"] ?? 24);
-const EF_CONSTRUCTION = Number(process.env["FYP_BENCH_ANN_EFC"] ?? 200);
-const SWEEP = (process.env["FYP_BENCH_ANN_SWEEP"] ?? "128,256,384,512").split(",").map(Number);
+const EF_CONSTRUCTION = Number(process.env["FYP_BENCH_ANN_EFC"] ?? 128);
+const SWEEP = (process.env["FYP_BENCH_ANN_SWEEP"] ?? "128,192,256,384").split(",").map(Number);
 /** Built indexes are cached here, keyed by data and parameters (git-ignored); FYP_BENCH_CACHE moves it. */
 const CACHE = resolve(process.env["FYP_BENCH_CACHE"] ?? ".fyp/bench-cache");
 const WORLD_SEED = 42;
@@ -64,8 +66,8 @@ function cachedIndex(key: string, vectors: (i: number) => Float32Array, n: numbe
 }
 
 /**
- * Recall@K of `index` against brute force on `queries` (ground truth computed once), query p50/p99 and
- * throughput per efSearch of the sweep: one row set per efSearch.
+ * Recall@K of `index` against brute force on `queries` (ground truth computed once), query p50/p99 over
+ * every run, p99 of each query's best run, and throughput per efSearch of the sweep: one row set per efSearch.
  */
 function sweep(emit: Emit, index: HnswIndex, exact: BruteForceIndex, queries: Float32Array[], config: Record<string, unknown>, self?: number[]): void {
   const keep = (i: number) => (self === undefined ? undefined : (id: number) => id !== self[i]);
@@ -75,18 +77,29 @@ function sweep(emit: Emit, index: HnswIndex, exact: BruteForceIndex, queries: Fl
     const cfg = { ...config, efSearch: ef };
     queries.slice(0, 20).forEach((q, i) => index.search(q, K, keep(i))); // warm-up
     const lat: number[] = [];
+    const best: number[] = [];
     let hits = 0;
     queries.forEach((q, i) => {
-      const t0 = performance.now();
-      const got = index.search(q, K, keep(i));
-      lat.push(performance.now() - t0);
-      hits += got.filter((n) => truths[i]!.has(n.id)).length;
+      let fastest = Infinity;
+      for (let r = 0; r < REPEATS; r++) {
+        const t0 = performance.now();
+        const got = index.search(q, K, keep(i));
+        const ms = performance.now() - t0;
+        lat.push(ms);
+        fastest = Math.min(fastest, ms);
+        if (r === 0) hits += got.filter((n) => truths[i]!.has(n.id)).length;
+      }
+      best.push(fastest);
     });
     lat.sort((a, b) => a - b);
+    best.sort((a, b) => a - b);
     const meanMs = lat.reduce((a, b) => a + b, 0) / lat.length;
     emit({ name: `retrieval.hnsw.recall@${K}`, value: round(hits / (queries.length * K), 4), unit: "ratio", config: cfg });
     emit({ name: "retrieval.hnsw.query_p50_ms", value: round(quantile(lat, 0.5), 3), unit: "ms", config: cfg });
     emit({ name: "retrieval.hnsw.query_p99_ms", value: round(quantile(lat, 0.99), 3), unit: "ms", config: cfg });
+    // each query's fastest of REPEATS runs: on a machine shared by many processes the wall p99 above mostly
+    // measures scheduler preemption (a 1 ms query descheduled for tens of ms); this is the index's own tail
+    emit({ name: "retrieval.hnsw.query_best_p99_ms", value: round(quantile(best, 0.99), 3), unit: "ms", config: { ...cfg, repeats: REPEATS } });
     emit({ name: "retrieval.hnsw.qps", value: round(1000 / meanMs, 0), unit: "queries/s", config: cfg });
   }
 }
@@ -123,7 +136,8 @@ async function synthetic(emit: Emit): Promise<void> {
  * stored vectors themselves (item-to-item lookups), the query's own id excluded from hits and truth.
  */
 async function realCatalogs(emit: Emit): Promise<void> {
-  const config = loadConfig({});
+  // FYP_BENCH_* knobs are this suite's, not config overrides
+  const config = loadConfig({ env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("FYP_BENCH_"))) });
   const dir = join(resolve(process.env["FYP_BENCH_ANN_STORAGE"] ?? config.storage.dir), "vectors");
   if (!existsSync(dir)) {
     process.stderr.write(`bench: no stored content vectors at ${dir} (fyp data import + fyp embed); real-catalog rows skipped\n`);
