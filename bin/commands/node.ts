@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { hash32, InvalidArgumentError } from "../../protocols/index.ts";
-import { SyntheticFeedCatalog, createRng } from "../../models/index.ts";
+import { SyntheticFeedCatalog, createRng, readFeedRanker } from "../../models/index.ts";
 import { WallClock } from "../../actors/index.ts";
 import {
   ClusterFeedBackend, JetStreamModelStore, KvUploadCatalog, ModelSyncAgent, NatsTransport, SyncedFeedRanker, connectClusterNode, createFeedNode, modelSyncService,
@@ -78,6 +78,11 @@ export const nodeCommand: Command = {
       return "v" + r.id;
     });
     models = cluster.models;
+    // A trained feed ranker named in config (feed.ranker) seeds the cluster's model when none was published yet.
+    if (config.feed.ranker !== "prior" && (await cluster.models.current(ms.model)) === undefined) {
+      const f = readFeedRanker(config.feed.ranker);
+      await cluster.models.publish({ model: ms.model, version: f.card.version, parent: f.card.parent, kind: "seed", by: nodeId, metrics: {} }, f.onnx);
+    }
     const agent = new ModelSyncAgent({ store: cluster.models, model: ms.model, target: ranker, log, onSwapped: () => cluster.node.membership.renewNow() });
     await agent.start();
     const service = await startFeedService({ grpc: config.grpc, backend, sink: cluster.node.sink, log, cluster: config.node.cluster });

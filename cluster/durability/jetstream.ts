@@ -86,10 +86,12 @@ export class JetStreamEventLog implements EventLog {
     let next = Math.max(1, fromSeq);
     let stopped = false;
     let current = null as { stop(): void; done: Promise<void> } | null;
+    let reopening = false;
     const open = async (): Promise<void> => {
       const consumer = await this.js.consumers.get(this.stream, { opt_start_seq: next, filter_subjects: subjects.allEvents(this.cluster) });
       const messages = await consumer.consume({ expires: FOLLOW_EXPIRES_MS });
-      const done = (async () => {
+      const self = { stop: () => messages.stop(), done: Promise.resolve() };
+      self.done = (async () => {
         try {
           for await (const m of messages) {
             if (m.seq < next) continue;
@@ -97,31 +99,51 @@ export class JetStreamEventLog implements EventLog {
             onEvent({ seq: m.seq, shard: shardOfSubject(m.subject), data: m.data });
           }
         } catch (e) {
-          if (!stopped) this.log.error({ err: errorMessage(e), next }, "event follower stopped");
+          if (!stopped) this.log.warn({ err: errorMessage(e), next }, "event follower's consumer failed");
         }
+        // Ended on its own (consumer lost, e.g. its server of a NATS cluster died): open a new one.
+        if (!stopped && current === self) void reopen("consumer ended");
       })();
-      current = { stop: () => messages.stop(), done };
+      // A consumer whose server went away (NATS cluster) stays silent without ending: missed heartbeats say so.
+      void (async () => {
+        for await (const s of messages.status()) {
+          if (s.type === "heartbeats_missed" && s.count >= 2 && !stopped && current === self) {
+            void reopen("heartbeats missed");
+            break;
+          }
+        }
+      })().catch(() => undefined);
+      current = self;
+    };
+    /** Replaces the consumer with one from the next sequence not yet delivered; bounded retries. */
+    const reopen = async (why: string): Promise<void> => {
+      if (reopening || stopped) return;
+      reopening = true;
+      try {
+        const old = current;
+        current = null;
+        old?.stop();
+        await old?.done;
+        // JetStream may need a moment after a server restart or a leader change; retry (bounded).
+        for (let attempt = 1; !stopped && current === null && attempt <= REOPEN_ATTEMPTS; attempt++) {
+          try {
+            await open();
+            this.log.info({ next, attempt, why }, why === "reconnect" ? "event follower resumed after reconnect" : "event follower resumed");
+          } catch (e) {
+            if (attempt === REOPEN_ATTEMPTS) this.log.error({ err: errorMessage(e), next, why }, "event follower could not resume");
+            else await new Promise((r) => setTimeout(r, REOPEN_WAIT_MS));
+          }
+        }
+      } finally {
+        reopening = false;
+      }
     };
     await open();
     const status = this.nc.status() as AsyncIterable<{ type: string }> & { stop?: () => void };
     const watching = (async () => {
       for await (const s of status) {
         if (stopped) break;
-        if (s.type !== "reconnect") continue;
-        const old = current;
-        current = null;
-        old?.stop();
-        await old?.done;
-        // JetStream may need a moment after a server restart; retry (bounded) until the consumer exists.
-        for (let attempt = 1; !stopped && current === null && attempt <= REOPEN_ATTEMPTS; attempt++) {
-          try {
-            await open();
-            this.log.info({ next, attempt }, "event follower resumed after reconnect");
-          } catch (e) {
-            if (attempt === REOPEN_ATTEMPTS) this.log.error({ err: errorMessage(e), next }, "event follower could not resume");
-            else await new Promise((r) => setTimeout(r, REOPEN_WAIT_MS));
-          }
-        }
+        if (s.type === "reconnect") await reopen("reconnect");
       }
     })();
     const f: LogFollower = {
