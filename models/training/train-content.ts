@@ -44,7 +44,7 @@ export async function trainContent(catalogs: readonly Catalog[], s: TrainContent
   corpus.groups = corpus.groups.filter((g) => g.train.length / 2 >= s.train.batchSize * 4);
   onProgress?.({ phase: "corpus", items: corpus.items.length, groups: Object.fromEntries(corpus.groups.map((g) => [g.name, g.train.length / 2])) });
   const features = contentFeatures(corpus.items, s.features);
-  const { model, text } = buildContentModel({ ...s.features, ...s.shape });
+  const { model, text } = buildContentModel({ ...s.features, ...s.shape }, s.train.seed);
   const report = await trainContentModel(model, corpus, features, s.features, { ...s.train, onProgress: (p) => onProgress?.({ phase: "train", ...p }) });
   const content = exportLayersModel(model, { name: "content_model", docString: `fyp content model ${version}` });
   const textBytes = exportLayersModel(text, { name: "text_encoder", docString: `fyp text encoder ${version}` });

@@ -9,6 +9,8 @@ export interface AttentionPoolingArgs {
   keyDim: number;
   /** Output width after the output projection. */
   units: number;
+  /** Seeds the weight initialisers (reproducible training); unseeded when absent. */
+  seed?: number;
 }
 
 /** Added to the scores of masked-out items: softmax then gives them (numerically) zero weight. */
@@ -24,6 +26,7 @@ export class AttentionPooling extends tfl.layers.Layer {
   readonly numHeads: number;
   readonly keyDim: number;
   readonly units: number;
+  readonly seed: number | undefined;
   private w: Record<"key" | "value" | "query" | "out" | "outBias", tfl.LayerVariable> | undefined;
 
   constructor(args: AttentionPoolingArgs) {
@@ -31,6 +34,7 @@ export class AttentionPooling extends tfl.layers.Layer {
     this.numHeads = args.numHeads;
     this.keyDim = args.keyDim;
     this.units = args.units;
+    this.seed = args.seed;
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
@@ -38,13 +42,14 @@ export class AttentionPooling extends tfl.layers.Layer {
     const d = shapes[0]?.[2];
     if (typeof d !== "number") throw new ModelError(this.name, "build", "items need a fixed last dimension");
     const hk = this.numHeads * this.keyDim;
-    const glorot = tfl.initializers.glorotUniform({});
+    const seed = (k: number) => (this.seed === undefined ? {} : { seed: this.seed + k });
+    const glorot = (k: number) => tfl.initializers.glorotUniform(seed(k));
     const q = shapes[2]?.[1];
     this.w = {
-      key: this.addWeight("key", [d, hk], "float32", glorot),
-      value: this.addWeight("value", [d, hk], "float32", glorot),
-      query: this.addWeight("query", typeof q === "number" ? [q, hk] : [hk], "float32", typeof q === "number" ? glorot : tfl.initializers.randomNormal({ stddev: 0.5 })),
-      out: this.addWeight("out", [hk, this.units], "float32", glorot),
+      key: this.addWeight("key", [d, hk], "float32", glorot(0)),
+      value: this.addWeight("value", [d, hk], "float32", glorot(1)),
+      query: this.addWeight("query", typeof q === "number" ? [q, hk] : [hk], "float32", typeof q === "number" ? glorot(2) : tfl.initializers.randomNormal({ stddev: 0.5, ...seed(2) })),
+      out: this.addWeight("out", [hk, this.units], "float32", glorot(3)),
       outBias: this.addWeight("out_bias", [this.units], "float32", tfl.initializers.zeros()),
     };
     this.built = true;

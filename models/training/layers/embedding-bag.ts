@@ -9,6 +9,8 @@ export interface EmbeddingBagArgs {
   vocabSize: number;
   dim: number;
   mode?: "mean" | "sum";
+  /** Seeds the table's initialiser (reproducible training); unseeded when absent. */
+  seed?: number;
 }
 
 /**
@@ -20,6 +22,7 @@ export class EmbeddingBag extends tfl.layers.Layer {
   readonly vocabSize: number;
   readonly dim: number;
   readonly mode: "mean" | "sum";
+  readonly seed: number | undefined;
   private table: tfl.LayerVariable | undefined;
 
   constructor(args: EmbeddingBagArgs) {
@@ -27,10 +30,11 @@ export class EmbeddingBag extends tfl.layers.Layer {
     this.vocabSize = args.vocabSize;
     this.dim = args.dim;
     this.mode = args.mode ?? "mean";
+    this.seed = args.seed;
   }
 
   override build(): void {
-    const init = tfl.initializers.randomUniform({ minval: -0.05, maxval: 0.05 });
+    const init = tfl.initializers.randomUniform({ minval: -0.05, maxval: 0.05, ...(this.seed === undefined ? {} : { seed: this.seed }) });
     this.table = this.addWeight("embeddings", [this.vocabSize, this.dim], "float32", init);
     this.built = true;
   }
