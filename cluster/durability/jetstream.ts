@@ -1,8 +1,10 @@
-// The one file that uses JetStream streams and the checkpoint KV bucket (the NATS socket comes from
-// NatsTransport.connection). Only features of nats-server 2.9 are used: one filter subject per consumer,
-// ordered (ephemeral pull) consumers, last-by-subject message lookups, KV with history 1.
+// The one file that uses JetStream streams, KV buckets and the object store (the NATS socket comes from
+// NatsTransport.connection): the event stream, checkpoints, model versions, uploaded videos. Only features of
+// nats-server 2.9 are used: one filter subject per consumer, ordered (ephemeral pull) consumers,
+// last-by-subject message lookups, KV, object store (since 2.6).
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
+import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { Logger } from "pino";
 import { StateStoreError, TransportError, createCodec, errorMessage, subjects, type Codec } from "../../protocols/index.ts";
 import type { NatsTransport } from "../transport/nats-transport.ts";
@@ -253,4 +255,202 @@ export class KvCheckpointStore implements CheckpointStore {
   }
 
   async close(): Promise<void> {}
+}
+
+// ---- model versions (coord/model-sync): object store + current-version KV bucket -----------------------
+
+/** One stored model version, as the pointer bucket and `versions()` describe it. */
+export interface ModelVersionInfo {
+  model: string;
+  version: string;
+  /** The version it was trained from, if any. */
+  parent: string | null;
+  /** "sparse" or "dense" for scheduled rounds; "push" for an operator's push. */
+  kind: string;
+  /** Epoch ms it was published. */
+  at: number;
+  /** Node (or tool) that published it. */
+  by: string;
+  bytes: number;
+  metrics: Record<string, number>;
+}
+
+/**
+ * Model versions of a cluster: the ONNX bytes in the object store `fyp_<cluster>_models` (object
+ * `<model>/<version>`, chunked by the store), and the current version of each model in the KV bucket
+ * `fyp_<cluster>_model_latest` (key `<model>`), which every node watches to hot-swap its session.
+ * The bytes are stored before the pointer moves, so a node never sees a version it cannot fetch.
+ */
+export class JetStreamModelStore {
+  private readonly codec: Codec = createCodec();
+  private constructor(
+    private readonly os: ObjectStore,
+    private readonly kv: KV,
+  ) {}
+
+  static async open(nc: Connection, cluster: string, replicas = 1): Promise<JetStreamModelStore> {
+    try {
+      const [os, kv] = await Promise.all([
+        new Objm(nc).create(subjects.modelStore(cluster), { replicas }),
+        new Kvm(nc).create(subjects.modelBucket(cluster), { history: 5, replicas }),
+      ]);
+      return new JetStreamModelStore(os, kv);
+    } catch (e) {
+      throw new StateStoreError(`cannot open the model store of cluster ${cluster}: ${errorMessage(e)}`, e);
+    }
+  }
+
+  /** Stores the version's bytes, then makes it the model's current version (nodes swap to it). */
+  async publish(info: Omit<ModelVersionInfo, "bytes" | "at"> & { at?: number }, bytes: Uint8Array): Promise<ModelVersionInfo> {
+    const full: ModelVersionInfo = { ...info, at: info.at ?? Date.now(), bytes: bytes.length };
+    await this.os.putBlob({ name: `${info.model}/${info.version}`, description: JSON.stringify(full) }, bytes);
+    await this.kv.put(info.model, this.codec.encode(full));
+    return full;
+  }
+
+  /** The model's current version, if one was published. */
+  async current(model: string): Promise<ModelVersionInfo | undefined> {
+    const e = await this.kv.get(model);
+    if (e === null || e.operation !== "PUT" || e.value.length === 0) return undefined;
+    return this.codec.decode<ModelVersionInfo>(e.value);
+  }
+
+  async fetch(model: string, version: string): Promise<Uint8Array> {
+    const b = await this.os.getBlob(`${model}/${version}`);
+    if (b === null) throw new StateStoreError(`model ${model} version ${version} is not in the model store`);
+    return b;
+  }
+
+  /** Every stored version of `model`, oldest first. */
+  async versions(model: string): Promise<ModelVersionInfo[]> {
+    const out: ModelVersionInfo[] = [];
+    for (const o of await this.os.list()) {
+      if (!o.name.startsWith(model + "/") || o.deleted) continue;
+      try {
+        out.push(JSON.parse(o.description ?? "") as ModelVersionInfo);
+      } catch {
+        // not one of ours
+      }
+    }
+    return out.sort((a, b) => a.at - b.at);
+  }
+
+  /**
+   * Calls `onVersion` with the model's current version (if any), then with every new one, until `stop`.
+   * Delivery is in publish order; the watcher survives reconnects (the KV client re-subscribes).
+   */
+  async watch(model: string, onVersion: (v: ModelVersionInfo) => void): Promise<{ stop(): void }> {
+    const it = await this.kv.watch({ key: model });
+    void (async () => {
+      for await (const e of it) {
+        if (e.operation !== "PUT" || e.value.length === 0) continue;
+        onVersion(this.codec.decode<ModelVersionInfo>(e.value));
+      }
+    })();
+    return { stop: () => it.stop() };
+  }
+}
+
+// ---- uploaded videos, replicated into every node's catalog --------------------------------------------
+
+/** An uploaded video as every node's catalog and content index need it. */
+export interface UploadRecord {
+  id: number;
+  category: number;
+  authorId: number;
+  durationMs: number;
+  /** The content vector (stored, so every node indexes exactly the same one). */
+  vector: Float32Array;
+  at: number;
+  by: string;
+}
+
+const PREFIX = "v.";
+const MAX_CLAIM_ATTEMPTS = 1000;
+
+/**
+ * The cluster's uploaded videos in the KV bucket `fyp_<cluster>_uploads` (key `v.<id>`): a node handling an
+ * upload claims the next free catalog id with a create (fails if another node took it; it tries the next),
+ * so ids are unique cluster-wide; every node watches the bucket - all existing records first, then new
+ * ones - and adds each video to its catalog replica and ANN index. A node joining later gets every upload.
+ */
+export class KvUploadCatalog {
+  private readonly codec: Codec = createCodec();
+  private nextId = 0;
+  private watcher: { stop(): void } | undefined;
+  /** Told about records that could not be applied (the node logs them). */
+  onError: ((msg: string) => void) | undefined;
+
+  private constructor(private readonly kv: KV) {}
+
+  static async open(nc: Connection, cluster: string, replicas = 1): Promise<KvUploadCatalog> {
+    try {
+      return new KvUploadCatalog(await new Kvm(nc).create(subjects.uploadsBucket(cluster), { history: 1, replicas }));
+    } catch (e) {
+      throw new StateStoreError(`cannot open the uploads bucket of cluster ${cluster}: ${errorMessage(e)}`, e);
+    }
+  }
+
+  /**
+   * Stores a new video under the lowest id >= `minId` not taken yet (and above every id seen); resolves
+   * with the record as stored once JetStream has it.
+   */
+  async claim(minId: number, rec: Omit<UploadRecord, "id">): Promise<UploadRecord> {
+    let id = Math.max(minId, this.nextId);
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++, id++) {
+      const full: UploadRecord = { ...rec, id };
+      try {
+        await this.kv.create(PREFIX + id, this.encode(full));
+        this.nextId = Math.max(this.nextId, id + 1);
+        return full;
+      } catch (e) {
+        // taken by another node (wrong last sequence): try the next id; anything else is a failure
+        if (!/wrong last sequence|exists/i.test(errorMessage(e))) throw new StateStoreError(`upload ${id} not stored: ${errorMessage(e)}`, e);
+      }
+    }
+    throw new StateStoreError(`no free video id found from ${minId} in ${MAX_CLAIM_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * Calls `onUpload` for every stored upload, then for each new one; resolves once the existing ones were
+   * delivered (a node serves only after it has the whole catalog).
+   */
+  async watch(onUpload: (r: UploadRecord) => void): Promise<void> {
+    const existing = (await this.kv.status()).values;
+    const it = await this.kv.watch({ key: PREFIX + ">", ignoreDeletes: true });
+    let caughtUp!: () => void;
+    const done = new Promise<void>((r) => (caughtUp = r));
+    if (existing === 0) caughtUp();
+    void (async () => {
+      for await (const e of it) {
+        if (e.operation === "PUT" && e.value.length > 0) {
+          try {
+            const r = this.decode(e.value);
+            this.nextId = Math.max(this.nextId, r.id + 1);
+            onUpload(r);
+          } catch (err) {
+            this.onError?.(`upload ${e.key} not applied: ${errorMessage(err)}`);
+          }
+        }
+        if (e.delta === 0) caughtUp();
+      }
+    })();
+    this.watcher = { stop: () => it.stop() };
+    await done;
+  }
+
+  stop(): void {
+    this.watcher?.stop();
+  }
+
+  private encode(r: UploadRecord): Uint8Array {
+    return this.codec.encode({ ...r, vector: new Uint8Array(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength) });
+  }
+
+  private decode(b: Uint8Array): UploadRecord {
+    const r = this.codec.decode<Omit<UploadRecord, "vector"> & { vector: Uint8Array }>(b);
+    // a copy into a fresh, aligned buffer (the decoded bytes may be a view at any offset)
+    const v = new Uint8Array(r.vector);
+    return { ...r, vector: new Float32Array(v.buffer, 0, v.byteLength / 4) };
+  }
 }
