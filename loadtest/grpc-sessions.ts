@@ -22,6 +22,11 @@ export interface ClosedLoopOptions {
   userPrefix: string;
   /** Sessions start spread over this many ms (ramp-up), so they do not all ask at once. */
   rampMs?: number;
+  /**
+   * The run goes on past `durationMs` until at least this many GetFeed calls were answered (default 0):
+   * a run that must see a given amount of traffic (a test on a starved machine) waits for it, not for a time.
+   */
+  minGetFeedCalls?: number;
 }
 
 export interface RpcReport {
@@ -72,7 +77,9 @@ export async function runClosedLoop(client: FeedClient, o: ClosedLoopOptions): P
   const ac = new AbortController();
   // every waiting session listens for the end of the run
   setMaxListeners(0, ac.signal);
-  const stopTimer = setTimeout(() => ac.abort(), o.durationMs);
+  const minCalls = o.minGetFeedCalls ?? 0;
+  const finished = (): boolean => performance.now() >= end && feedH.count >= minCalls;
+  const stopTimer = setTimeout(() => feedH.count >= minCalls && ac.abort(), o.durationMs);
   let nextUser = 0;
   let started = 0, left = 0, active = 0, peakActive = 0, items = 0, events = 0, watchMs = 0, skips = 0, completions = 0, unknown = 0;
   const count = (codes: Record<string, number>, e: unknown): void => {
@@ -81,7 +88,7 @@ export async function runClosedLoop(client: FeedClient, o: ClosedLoopOptions): P
   };
   const wait = async (ms: number): Promise<boolean> => {
     const scaled = ms / o.speed;
-    if (performance.now() + scaled >= end) return false;
+    if (performance.now() + scaled >= end && feedH.count >= minCalls) return false;
     if (scaled >= 1) {
       try {
         await sleep(scaled, undefined, { signal: ac.signal });
@@ -110,7 +117,7 @@ export async function runClosedLoop(client: FeedClient, o: ClosedLoopOptions): P
   };
 
   const session = async (): Promise<void> => {
-    while (performance.now() < end) {
+    while (!finished()) {
       const userIndex = nextUser++;
       const userId = o.userPrefix + userIndex;
       // the world's users are finite; wrap so any number of sessions maps onto real tastes
@@ -118,7 +125,7 @@ export async function runClosedLoop(client: FeedClient, o: ClosedLoopOptions): P
       started++;
       let counter = 0, boredom = 0, lastCategory = -1, sessionItems = 0;
       let leftByModel = false;
-      while (performance.now() < end && !leftByModel) {
+      while (!finished() && !leftByModel) {
         active++;
         peakActive = Math.max(peakActive, active);
         const t = performance.now();
@@ -132,6 +139,7 @@ export async function runClosedLoop(client: FeedClient, o: ClosedLoopOptions): P
         }
         feedH.recordMs(performance.now() - t);
         active--;
+        if (finished()) ac.abort();
         if (served.length === 0) {
           // refused or empty: back off for a think time instead of hammering (still closed-loop)
           if (!(await wait(thinkTime(o.params, userIndex, counter++)))) return;

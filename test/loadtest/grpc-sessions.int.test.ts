@@ -17,6 +17,8 @@ t.test("closed loop - behavioural sessions watch what they are served and report
   const world = new SyntheticWorld(worldParamsFor(""), 42, 1000, 1000);
   const report = await runClosedLoop(client, {
     sessions: 20, durationMs: 1500, count: 5, deadlineMs: 20_000, speed: 2000, world, params: { ...config.simulate }, userPrefix: "cl-", rampMs: 100,
+    // a starved CI machine answers fewer calls in 1.5 s: the run waits for the traffic the assertions need
+    minGetFeedCalls: 21,
   });
   t.ok(report.started >= 20, `${report.started} sessions started (a seat is refilled when a viewer leaves)`);
   t.ok(report.getFeed.calls > 20 && report.getFeed.codes.OK === report.getFeed.calls, `${report.getFeed.calls} GetFeed, all OK`);
