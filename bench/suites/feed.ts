@@ -47,7 +47,7 @@ async function simulateEvents(emit: Emit): Promise<void> {
   const config = loadConfig({ env: {}, overrides: { "simulate.sessions": 1000, "simulate.progress": false, "storage.stateStore": "memory" } });
   const { summary } = await runSimulation(config, silentLogger());
   const cfg = { users: summary.users, videos: summary.videos, items: summary.items, virtualS: Math.round(summary.virtualMs / 1000) };
-  emit({ name: "simulate.events_per_s", value: summary.eventsPerSec, unit: "msg/s", config: cfg });
+  emit({ name: "simulate.events_per_s", value: summary.eventsPerSec, unit: "interactions/s", config: cfg });
   emit({ name: "simulate.real_time_factor", value: summary.realTimeFactor, unit: "x", config: cfg });
 }
 
