@@ -1,4 +1,5 @@
 import type { Candidate, CandidateRequest, CandidateSource } from "./candidate-source.ts";
+import { selectTop } from "./co-engagement.ts";
 
 /**
  * Time-decayed engagement per cohort. A weight w at time t is stored as w * 2^((t - t0) / halfLife): the
@@ -8,8 +9,9 @@ import type { Candidate, CandidateRequest, CandidateSource } from "./candidate-s
 export class TrendingCounter {
   private readonly byCohort = new Map<string, Map<number, number>>();
   private t0: number | undefined;
-  private readonly topCache = new Map<string, { at: number; ids: number[] }>();
+  private readonly topCache = new Map<string, TopCache>();
 
+  /** `refreshMs`: clock time a cohort's top list is served for before it is brought up to date. */
   constructor(private readonly halfLifeMs: number, private readonly refreshMs = 1000) {}
 
   record(cohort: string, item: number, weight: number, nowMs: number): void {
@@ -22,6 +24,11 @@ export class TrendingCounter {
     let m = this.byCohort.get(cohort);
     if (m === undefined) this.byCohort.set(cohort, (m = new Map()));
     m.set(item, (m.get(item) ?? 0) + weight * 2 ** exp);
+    const cache = this.topCache.get(cohort);
+    if (cache !== undefined) {
+      if (weight < 0) cache.valid = false;
+      else cache.touched.add(item);
+    }
   }
 
   /** Decayed score as of `nowMs`. */
@@ -30,21 +37,77 @@ export class TrendingCounter {
     return this.t0 === undefined ? 0 : v * 2 ** (-(nowMs - this.t0) / this.halfLifeMs);
   }
 
-  /** Cohort items by decayed score, best first (recomputed at most every `refreshMs` of clock time). */
+  /**
+   * Cohort items by decayed score, best first (ties by lower id). The list is cached per cohort and brought
+   * up to date at most every `refreshMs` of clock time. Stored values never decay (see above) and only grow
+   * with non-negative weights, so an item outside the cached top N that was not recorded since cannot enter
+   * it: the update re-ranks only the cached top N plus the items recorded since, and gives exactly the list
+   * a full sort would. A negative weight, or a request for more than the cached N, forces a full sort.
+   */
   top(cohort: string, nowMs: number, limit: number): number[] {
-    const cached = this.topCache.get(cohort);
-    if (cached !== undefined && nowMs - cached.at < this.refreshMs && cached.ids.length >= limit) return cached.ids.slice(0, limit);
     const m = this.byCohort.get(cohort);
-    const ids = m === undefined ? [] : [...m].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, Math.max(limit, 1000)).map(([id]) => id);
-    this.topCache.set(cohort, { at: nowMs, ids });
-    return ids.slice(0, limit);
+    if (m === undefined) return [];
+    let cache = this.topCache.get(cohort);
+    const enough = (c: TopCache) => c.complete || c.ids.length >= limit;
+    if (cache !== undefined && cache.valid && enough(cache) && nowMs - cache.at < this.refreshMs) return cache.ids.slice(0, limit);
+    if (cache !== undefined && cache.valid && enough(cache)) {
+      if (cache.touched.size > 0) {
+        const pool = new Set(cache.ids);
+        for (const id of cache.touched) pool.add(id);
+        cache.ids = rank(pool, m, cache.size);
+        cache.complete = cache.ids.length === m.size;
+        cache.touched.clear();
+      }
+      cache.at = nowMs;
+    } else {
+      const size = Math.max(limit, cache?.size ?? 0, 1000);
+      cache = { at: nowMs, size, ids: rank(m.keys(), m, size), complete: false, valid: true, touched: new Set() };
+      cache.complete = cache.ids.length === m.size;
+      this.topCache.set(cohort, cache);
+    }
+    return cache.ids.slice(0, limit);
   }
 
   private rebase(nowMs: number): void {
+    // one common factor: every cohort's order, and so every cached top list, stays as it is
     const f = 2 ** (-(nowMs - this.t0!) / this.halfLifeMs);
     for (const m of this.byCohort.values()) for (const [k, v] of m) m.set(k, v * f);
     this.t0 = nowMs;
   }
+}
+
+interface TopCache {
+  at: number;
+  /** How many ids the list keeps (>= any limit asked so far, at least 1000). */
+  size: number;
+  ids: number[];
+  /** The list holds every item of the cohort. */
+  complete: boolean;
+  /** False after a negative weight: the next read sorts the whole cohort. */
+  valid: boolean;
+  /** Items recorded since the list was last brought up to date. */
+  touched: Set<number>;
+}
+
+/** The best `size` of `ids` by stored value, descending, ties by lower id (a top-k selection, not a full sort). */
+function rank(ids: Iterable<number>, values: Map<number, number>, size: number): number[] {
+  let idArr = new Float64Array(256);
+  let valArr = new Float64Array(256);
+  let n = 0;
+  for (const id of ids) {
+    if (n === idArr.length) {
+      const a = new Float64Array(n * 2);
+      a.set(idArr);
+      idArr = a;
+      const b = new Float64Array(n * 2);
+      b.set(valArr);
+      valArr = b;
+    }
+    idArr[n] = id;
+    valArr[n] = values.get(id) ?? 0;
+    n++;
+  }
+  return selectTop(idArr, valArr, n, size).map((k) => idArr[k]!);
 }
 
 /** Popular/trending in the user's cohort, falling back to the global cohort for small cohorts. */
