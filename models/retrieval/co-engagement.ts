@@ -11,8 +11,10 @@ export interface CoEngagementOptions {
    */
   maxPairs?: number;
   /**
-   * Clock time (the `nowMs` passed to `neighbors`) a rebuilt neighbour list is served for even if new
-   * engagements touched the item since (default 0: a touched item's list is rebuilt on its next read).
+   * Clock time (the `nowMs` passed to `neighbors`, as CollaborativeSource does) a rebuilt neighbour list
+   * is served for even if new engagements touched the item since: at most one rebuild per item per
+   * interval (default 1000 ms, like the trending refresh). Reads without `nowMs`, and the first read after
+   * an `addSequence`, always see an up-to-date list.
    */
   refreshMs?: number;
 }
@@ -49,7 +51,7 @@ export class CoEngagementIndex {
 
   constructor(private readonly opts: CoEngagementOptions) {
     this.maxPairs = Math.max(2 * opts.maxNeighbors, opts.maxPairs ?? Math.max(64, 4 * opts.maxNeighbors));
-    this.refreshMs = opts.refreshMs ?? 0;
+    this.refreshMs = opts.refreshMs ?? 1000;
   }
 
   /** One user's positively engaged items in time order. */

@@ -48,28 +48,25 @@ export class TrendingCounter {
     const m = this.byCohort.get(cohort);
     if (m === undefined) return [];
     let cache = this.topCache.get(cohort);
-    const enough = (c: TopCache) => c.complete || c.ids.length >= limit;
-    if (cache !== undefined && cache.valid && enough(cache) && nowMs - cache.at < this.refreshMs) return cache.ids.slice(0, limit);
-    if (cache !== undefined && cache.valid && enough(cache)) {
+    if (cache !== undefined && cache.valid && cache.size >= limit && nowMs - cache.at < this.refreshMs) return cache.ids.slice(0, limit);
+    if (cache !== undefined && cache.valid && cache.size >= limit) {
       if (cache.touched.size > 0) {
-        const pool = new Set(cache.ids);
-        for (const id of cache.touched) pool.add(id);
-        cache.ids = rank(pool, m, cache.size);
-        cache.complete = cache.ids.length === m.size;
+        merge(cache, m);
         cache.touched.clear();
       }
       cache.at = nowMs;
     } else {
       const size = Math.max(limit, cache?.size ?? 0, 1000);
-      cache = { at: nowMs, size, ids: rank(m.keys(), m, size), complete: false, valid: true, touched: new Set() };
-      cache.complete = cache.ids.length === m.size;
+      const ids = rank(m.keys(), m, size);
+      cache = { at: nowMs, size, ids, vals: ids.map((id) => m.get(id)!), valid: true, touched: new Set() };
       this.topCache.set(cohort, cache);
     }
     return cache.ids.slice(0, limit);
   }
 
   private rebase(nowMs: number): void {
-    // one common factor: every cohort's order, and so every cached top list, stays as it is
+    // one common factor keeps every order, but the cached values are now on the old scale
+    for (const c of this.topCache.values()) c.valid = false;
     const f = 2 ** (-(nowMs - this.t0!) / this.halfLifeMs);
     for (const m of this.byCohort.values()) for (const [k, v] of m) m.set(k, v * f);
     this.t0 = nowMs;
@@ -80,13 +77,41 @@ interface TopCache {
   at: number;
   /** How many ids the list keeps (>= any limit asked so far, at least 1000). */
   size: number;
+  /** The cohort's best min(size, cohort size) items. */
   ids: number[];
-  /** The list holds every item of the cohort. */
-  complete: boolean;
+  /** Stored values of `ids` (unchanged for items not in `touched`). */
+  vals: number[];
   /** False after a negative weight: the next read sorts the whole cohort. */
   valid: boolean;
   /** Items recorded since the list was last brought up to date. */
   touched: Set<number>;
+}
+
+/**
+ * Brings a cached list up to date: the untouched ids keep their values and so their order; the touched ids
+ * are ranked by their new values and merged in; the first `size` are kept.
+ */
+function merge(cache: TopCache, values: Map<number, number>): void {
+  const t = [...cache.touched].map((id): [number, number] => [id, values.get(id)!]).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  const ids: number[] = [];
+  const vals: number[] = [];
+  let i = 0;
+  let k = 0;
+  const n = cache.ids.length;
+  while (ids.length < cache.size) {
+    while (i < n && cache.touched.has(cache.ids[i]!)) i++;
+    if (i < n && (k >= t.length || cache.vals[i]! > t[k]![1] || (cache.vals[i] === t[k]![1] && cache.ids[i]! < t[k]![0]))) {
+      ids.push(cache.ids[i]!);
+      vals.push(cache.vals[i]!);
+      i++;
+    } else if (k < t.length) {
+      ids.push(t[k]![0]);
+      vals.push(t[k]![1]);
+      k++;
+    } else break;
+  }
+  cache.ids = ids;
+  cache.vals = vals;
 }
 
 /** The best `size` of `ids` by stored value, descending, ties by lower id (a top-k selection, not a full sort). */

@@ -159,6 +159,8 @@ t.test("co-engagement - with refreshMs a touched list is rebuilt at most once pe
   const fresh = co.neighbors(1, 1000);
   t.equal(fresh[0]![0], 9, "after the interval the new partner leads");
   t.same(co.neighbors(1), fresh, "a read without a clock sees the same up-to-date list");
+  co.addSequence([1, 7, 1, 7, 1, 7, 1, 7, 1, 7, 1, 7]); // c(1, 7) = 20, n(7) = 6: 20 / sqrt(6) > 5 / sqrt(1)
+  t.equal(co.neighbors(1, 1001)[0]![0], 7, "a batch load is seen on the next read even within the interval");
   t.same(co.neighbors(42, 0), [], "unknown item");
 });
 
