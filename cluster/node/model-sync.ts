@@ -61,6 +61,10 @@ export class ModelSyncAgent {
   private applied: string | undefined;
   private wanted: ModelVersionInfo | undefined;
   private busy = false;
+  private stopped = false;
+  /** Failed attempts at the wanted version (retried with backoff: a fetch may time out under load). */
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
   private watcher: { stop(): void } | undefined;
   private readonly log: Logger;
 
@@ -81,6 +85,8 @@ export class ModelSyncAgent {
   }
 
   stop(): void {
+    this.stopped = true;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.watcher?.stop();
   }
 
@@ -95,14 +101,23 @@ export class ModelSyncAgent {
           const bytes = await this.o.store.fetch(v.model, v.version);
           await this.o.target.swap(bytes, v.version);
           this.applied = v.version;
+          this.failures = 0;
           const ms = performance.now() - t0;
           this.log.info({ version: v.version, kind: v.kind, bytes: bytes.length, ms: Math.round(ms) }, "model swapped");
           this.o.onSwapped?.(v.version);
           if (this.events.active) this.events.emit({ type: "swapped", version: v.version, ms });
         } catch (e) {
-          this.log.error({ version: v.version, err: errorMessage(e) }, "model version not applied; the previous one keeps serving");
+          this.failures++;
+          const retryMs = Math.min(10_000, 250 * 2 ** Math.min(this.failures, 6));
+          this.log.error({ version: v.version, err: errorMessage(e), attempt: this.failures, retryMs }, "model version not applied; the previous one keeps serving, retrying");
           if (this.events.active) this.events.emit({ type: "swap-failed", version: v.version, error: errorMessage(e) });
-          if (this.wanted === v) break;
+          if (this.wanted === v) {
+            if (!this.stopped) {
+              this.retryTimer = setTimeout(() => void this.apply(), retryMs);
+              this.retryTimer.unref?.();
+            }
+            break;
+          }
         }
       }
     } finally {

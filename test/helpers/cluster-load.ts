@@ -125,10 +125,19 @@ export class FeedLoad {
     this.loops.push(this.loop(client, offset));
   }
 
-  /** Resolves once `check` holds after some call (checked after every call). */
-  until(check: () => boolean): Promise<void> {
+  /**
+   * Resolves once `check` holds after some call (checked after every call); rejects after `timeoutMs` with
+   * the versions seen and the failures so far (a test fails with a reason instead of hanging).
+   */
+  until(check: () => boolean, timeoutMs = 90_000): Promise<void> {
     if (check()) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ check, resolve }));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const versions = JSON.stringify(Object.fromEntries(this.versionOf));
+        reject(new Error(`feed load: condition not met within ${timeoutMs} ms (${this.ok} served, ${this.failedCalls} failed: ${JSON.stringify([...this.failures])}; versions ${versions})`));
+      }, timeoutMs);
+      this.waiters.push({ check, resolve: () => (clearTimeout(timer), resolve()) });
+    });
   }
 
   async stop(): Promise<void> {
