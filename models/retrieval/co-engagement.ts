@@ -109,7 +109,7 @@ export class CoEngagementIndex {
     for (let r = 0; r < order.length; r++) list[r] = [this.scratchIds[order[r]!]!, this.scratchScores[order[r]!]!];
     row.list = list;
     row.dirty = false;
-    row.builtAt = nowMs ?? 0;
+    row.builtAt = nowMs ?? -Infinity; // a clock-less build does not start an interval
     row.epoch = this.epoch;
     return list;
   }
