@@ -52,6 +52,8 @@ export { JetStreamModelStore } from "./durability/model-store.ts";
 export type { ModelVersionInfo } from "./durability/model-store.ts";
 export { ModelSyncAgent, SyncedFeedRanker, modelSyncService, modelsDirTrainer } from "./node/model-sync.ts";
 export type { ModelSwapTarget, ModelSyncEvent, ModelSyncService, ModelTrainer } from "./node/model-sync.ts";
+export { NodeFeedLog, incrementalFeedTrainer } from "./node/feed-trainer.ts";
+export type { NodeFeedLogOptions, IncrementalFeedTrainerOptions } from "./node/feed-trainer.ts";
 export { KvUploadCatalog } from "./catalog/kv-uploads.ts";
 export type { UploadRecord } from "./catalog/kv-uploads.ts";
 export { LmdbDurability } from "./durability/lmdb-event-log.ts";

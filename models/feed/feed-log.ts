@@ -30,6 +30,8 @@ export interface FeedLogOptions {
 
 interface Pending {
   row: number;
+  /** The item's video (a later rewatch of it marks the row). */
+  video: number;
   /** The next item of the same session decides `continue`. */
   user: number;
 }
@@ -118,7 +120,18 @@ export class FeedLogRecorder {
     y[3]![r] = 0; // until the session's next item
     y[4]![r] = skipped && watchMs < this.o.skipFastMs ? 1 : 0;
     y[5]![r] = !skipped && watchRatio >= 0.5 ? 1 : 0;
-    this.last.set(user, { row: r, user });
+    this.last.set(user, { row: r, user, video: videoId });
+  }
+
+  /** The viewer rewatched the item it last reacted to (outcomes that arrive as their own event, cluster nodes). */
+  rewatch(user: number, videoId: number): void {
+    const p = this.last.get(user);
+    if (p !== undefined && p.video === videoId) this.y[2]![p.row] = 1;
+  }
+
+  /** Rows logged so far. */
+  get logged(): number {
+    return this.rows;
   }
 
   session(user: number): void {
