@@ -36,6 +36,20 @@ export const configSchema = obj({
       sparseIntervalMs: int(100, 30 * 86_400_000),
       /** Dense (full network) update round interval, daily in Monolith (ms). */
       denseIntervalMs: int(100, 365 * 86_400_000),
+      /**
+       * Rounds train in process (cluster/node/feed-trainer.ts): the node hosting coord/model-sync trains a child
+       * of the served version on the rows it recorded (served items' features + their ReportEvents outcomes).
+       * Off, or with fewer than `minRows` rows, a round publishes `ranking.modelsDir/<model>/LATEST` instead.
+       */
+      train: bool(),
+      /** The shipped feed ranker (with tfjs weights): the parent when the served version's weights are not on this node. */
+      baseModel: str({ minLength: 1, maxLength: 4096 }),
+      /** Rows a round needs to train. */
+      minRows: int(20, 10_000_000),
+      /** Rows buffered at most between rounds (later outcomes are not recorded until the next round). */
+      maxRows: int(20, 10_000_000),
+      /** A user with no request or event for this long is dropped with its unanswered candidates (ms). */
+      rowTimeoutMs: int(1_000, 86_400_000),
     }),
   }),
   actors: obj({

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { hash32, InvalidArgumentError } from "../../protocols/index.ts";
-import { SyntheticFeedCatalog, createRng, readFeedRanker } from "../../models/index.ts";
+import { SyntheticFeedCatalog, createRng, openOnnxSession, readFeedRanker } from "../../models/index.ts";
 import { WallClock } from "../../actors/index.ts";
 import {
   ClusterFeedBackend, JetStreamModelStore, KvUploadCatalog, ModelSyncAgent, NatsTransport, SyncedFeedRanker, connectClusterNode, createFeedNode, modelSyncService,
-  modelsDirTrainer, readClusterMembers, startFeedService,
+  modelsDirTrainer, readClusterMembers, startFeedService, NodeFeedLog, incrementalFeedTrainer,
 } from "../../cluster/index.ts";
 import type { Command } from "../cli.ts";
 
@@ -21,7 +21,10 @@ export const nodeCommand: Command = {
   Model sync: the node serves the cluster's current version of cluster.modelSync.model from the object
   store fyp_<NAME>_models (the prior ranker until one is pushed) and hot-swaps to every new one. With
   cluster.modelSync.schedule, coord/model-sync runs sparse/dense rounds (sparseIntervalMs, denseIntervalMs)
-  that publish the newest version trained into ranking.modelsDir/<model>/.`,
+  that publish the newest version trained into ranking.modelsDir/<model>/. With cluster.modelSync.train,
+  the node records its served items' features with their ReportEvents outcomes, and a round with at least
+  minRows rows trains a child of the served version in process (parent weights: a version this node
+  trained, ranking.modelsDir/<model>/<served>/, or cluster.modelSync.baseModel) and publishes it.`,
   options: {
     nats: { type: "string" },
     cluster: { type: "string" },
@@ -47,12 +50,30 @@ export const nodeCommand: Command = {
     const ms = config.cluster.modelSync;
     const ranker = new SyncedFeedRanker({ dims: config.dims.content, watchRatioCap: config.ranking.watchRatioCap, log });
     let models: JetStreamModelStore | undefined;
+    const latest = modelsDirTrainer(config.ranking.modelsDir, ms.model);
+    // In-process incremental training: every node records (it may host coord/model-sync later); the host trains.
+    const feedLog = ms.train
+      ? new NodeFeedLog({
+        dims: config.dims.content, watchRatioCap: config.ranking.watchRatioCap, skipFastMs: 3000, completeRatio: 0.9, maxRows: ms.maxRows,
+        idleTimeoutMs: ms.rowTimeoutMs, durationOf: (id) => feedNode.feed.catalog.get(id)?.durationMs,
+      })
+      : undefined;
+    const trainer = (() => {
+      if (feedLog === undefined) return latest;
+      const base = readFeedRanker(ms.baseModel);
+      return incrementalFeedTrainer({
+        log: feedLog, minRows: ms.minRows, base: { card: base.card, tfjs: base.tfjs }, modelsDir: config.ranking.modelsDir,
+        fit: { holdoutShare: 0.2, epochs: config.ranking.incrementalEpochs, batchSize: Math.min(config.ranking.batchSize, 256), learningRate: config.ranking.learningRate / 2, seed: config.ranking.seed },
+        openSession: openOnnxSession, fallback: latest, logger: log, nodeId,
+      });
+    })();
     const modelSync = modelSyncService({
-      system: () => feedNode.system, store: () => models, trainer: modelsDirTrainer(config.ranking.modelsDir, ms.model), model: ms.model,
+      system: () => feedNode.system, store: () => models, trainer, model: ms.model,
       sparseIntervalMs: ms.sparseIntervalMs, denseIntervalMs: ms.denseIntervalMs, nodeId, log,
     });
     const feedNode = createFeedNode({
-      config, clock: new WallClock(), log, nodeId, storage: "ephemeral", ranker: ranker.ranker, extraServices: ms.schedule ? { modelSync } : {},
+      config, clock: new WallClock(), log, nodeId, storage: "ephemeral", ranker: feedLog?.wrap(ranker.ranker) ?? ranker.ranker, extraServices: ms.schedule ? { modelSync } : {},
+      ...(feedLog !== undefined ? { trace: feedLog.trace } : {}),
     });
     const cluster = await connectClusterNode({
       servers: v.nats, cluster: config.node.cluster, nodeId, settings: config.cluster, system: feedNode.system, readModels: feedNode.feed.readModels, log,
