@@ -35,8 +35,10 @@ t.test("model sync over NATS - a version pushed mid-load is served by every node
   });
   // Admission sheds on event-loop delay; a CI machine running several node processes per test file would shed
   // for reasons unrelated to swaps, so the limit is lifted here: every request must be served.
+  // 3,000 videos: 30 users under a closed loop exhaust a 300-video catalog (no repeats within the seen window:
+  // empty feeds after ~1,250 calls) before the third version lands on a quiet machine.
   const extra = [
-    ...FAST_CLUSTER, "--set", "grpc.maxEventLoopDelayMs=5000", "--set", "cluster.modelSync.schedule=true", "--set", "cluster.modelSync.sparseIntervalMs=500", "--set", `ranking.modelsDir=${modelsDir}`,
+    ...FAST_CLUSTER, "--videos", "3000", "--set", "grpc.maxEventLoopDelayMs=5000", "--set", "cluster.modelSync.schedule=true", "--set", "cluster.modelSync.sparseIntervalMs=500", "--set", `ranking.modelsDir=${modelsDir}`,
   ];
   for (const id of NODES) nodes.push(await startNode(server.url, CLUSTER, id, extra));
   // every node must own some of the users, or "served by all nodes" proves nothing
