@@ -178,11 +178,21 @@ export function modelSyncService(o: {
 }): ModelSyncService {
   const log = o.log.child({ module: "model-sync", model: o.model });
   const coord = "coord/model-sync";
+  // One round at a time on this node: the coordinator presumes a round lost after one interval and starts
+  // another, and a training round can outlast a short interval on a busy machine; two rounds training at once
+  // would both start from the same parent (siblings, the first one's rows lost to the lineage).
+  let busy = false;
   return {
     model: o.model,
     sparseIntervalMs: o.sparseIntervalMs,
     denseIntervalMs: o.denseIntervalMs,
     train(kind, parent) {
+      if (busy) {
+        log.info({ kind }, "model round skipped: the previous round is still training");
+        o.system().tell(coord, { type: "model-sync.idle", kind });
+        return;
+      }
+      busy = true;
       void (async () => {
         try {
           const store = o.store();
@@ -200,6 +210,8 @@ export function modelSyncService(o: {
         } catch (e) {
           log.error({ kind, err: errorMessage(e) }, "model round failed");
           o.system().tell(coord, { type: "model-sync.failed", kind, error: errorMessage(e) });
+        } finally {
+          busy = false;
         }
       })();
     },
