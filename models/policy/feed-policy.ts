@@ -64,8 +64,7 @@ export class FeedPolicy {
   rerank(items: readonly PolicyItem[], k: number, ctx: PolicyContext = {}): PolicyItem[] {
     const n = items.length;
     this.ensure(n);
-    const { order, adjusted, used } = this;
-    const heap = this.heap;
+    const { adjusted, used, heap } = this;
     for (let i = 0; i < n; i++) {
       const a = this.demoted(items[i]!, ctx);
       adjusted[i] = Number.isNaN(a) ? -Infinity : a;
@@ -78,8 +77,35 @@ export class FeedPolicy {
     this.heapLen = n;
     this.sortedLen = 0;
     for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
-    const view = order;
+    return this.greedy(items, k, ctx);
+  }
 
+  /**
+   * `rerank` for a list that is already in priority order (strictly best first, no integrity flags to apply):
+   * the same greedy rules over the list as given (an identity order, no heap), so a caller that built the
+   * order itself pays nothing for ordering. The scores are not read.
+   */
+  rerankOrdered(items: readonly PolicyItem[], k: number, ctx: Pick<PolicyContext, "seen" | "previous"> = {}): PolicyItem[] {
+    const n = items.length;
+    this.ensure(n);
+    const { order, used } = this;
+    for (let i = 0; i < n; i++) {
+      order[i] = i;
+      used[i] = 0;
+    }
+    this.heapLen = 0;
+    this.sortedLen = n;
+    return this.greedy(items, k, ctx);
+  }
+
+  /**
+   * The greedy pass shared by both entry points: walks `order` (extended lazily from the heap while it is
+   * shorter than the position reached), each slot taking the first candidate that keeps every hard rule.
+   */
+  private greedy(items: readonly PolicyItem[], k: number, ctx: Pick<PolicyContext, "seen" | "previous">): PolicyItem[] {
+    const n = items.length;
+    const view = this.order;
+    const used = this.used;
     const cfg = this.config;
     const shareMax = Math.max(1, Math.floor(cfg.categoryShareCap * k));
     this.authorCounts.clear();
@@ -117,60 +143,6 @@ export class FeedPolicy {
       used[pick] = 1;
       // skip the already-consumed prefix next time
       while (start < this.sortedLen && used[view[start]!]) start++;
-      const it = items[pick]!;
-      out.push(it);
-      run = it.category === prevCat ? run + 1 : 1;
-      prevCat = it.category;
-      prevVec = it.vector;
-      this.authorCounts.set(it.author, (this.authorCounts.get(it.author) ?? 0) + 1);
-      this.categoryCounts.set(it.category, (this.categoryCounts.get(it.category) ?? 0) + 1);
-    }
-    return out;
-  }
-
-  /**
-   * `rerank` for a list that is already in priority order (strictly best first, no integrity flags to apply):
-   * the same greedy rules, scanning the list as given instead of heap-ordering it, so a caller that built
-   * the order itself pays nothing for the part of the list that is never reached. The scores are not read.
-   */
-  rerankOrdered(items: readonly PolicyItem[], k: number, ctx: Pick<PolicyContext, "seen" | "previous"> = {}): PolicyItem[] {
-    const n = items.length;
-    this.ensure(n);
-    const used = this.used;
-    used.fill(0, 0, n);
-    const cfg = this.config;
-    const shareMax = Math.max(1, Math.floor(cfg.categoryShareCap * k));
-    this.authorCounts.clear();
-    this.categoryCounts.clear();
-    const out: PolicyItem[] = [];
-    let prevCat = ctx.previous?.category ?? Number.NaN;
-    let run = ctx.previous?.run ?? 0;
-    let prevVec = ctx.previous?.vector;
-    let start = 0;
-    while (out.length < k) {
-      let pick = -1;
-      let fallback = -1;
-      for (let i = start; i < n; i++) {
-        if (used[i]) continue;
-        const it = items[i]!;
-        if (ctx.seen?.has(it.id) || includesId(out, it.id)) {
-          used[i] = 1;
-          continue;
-        }
-        if (it.category === prevCat && run >= cfg.maxCategoryRun) continue;
-        if ((this.authorCounts.get(it.author) ?? 0) >= cfg.authorCap) continue;
-        if ((this.categoryCounts.get(it.category) ?? 0) >= shareMax) continue;
-        if (prevVec && it.vector && cosine(prevVec, it.vector) > cfg.adjacentSimilarityMax) {
-          if (fallback < 0) fallback = i;
-          continue;
-        }
-        pick = i;
-        break;
-      }
-      if (pick < 0) pick = fallback;
-      if (pick < 0) break;
-      used[pick] = 1;
-      while (start < n && used[start]) start++;
       const it = items[pick]!;
       out.push(it);
       run = it.category === prevCat ? run + 1 : 1;
