@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { WallClock } from "../../actors/index.ts";
 import { ActorFeedBackend, createFeedClient, createFeedNode, createGetFeedCaller, silentLogger, type FeedClient, type GetFeedCaller } from "../../cluster/index.ts";
 import { loadConfig } from "../../configs/index.ts";
 import { LatencyHistogram, runGrpcLoad, type GrpcLoadReport } from "../../loadtest/index.ts";
 import { round, type Emit } from "../row.ts";
+import { startServe, stopServe } from "../serve-process.ts";
 
 /**
  * gRPC serving: `fyp serve` in its own process (the real feed node, 100k-video synthetic catalog, small
@@ -14,7 +12,6 @@ import { round, type Emit } from "../row.ts";
  * the load runs: the in-process twin for the overhead ratio is built afterwards. Each rate runs a few
  * seconds; the max-rate search stops at the first rate whose p99 exceeds 50 ms or that sheds.
  */
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const VIDEOS = 100_000;
 const PROFILE = "small";
 const RUN_MS = 3000;
@@ -28,30 +25,6 @@ const LOAD = { users: 20_000, count: 10, deadlineMs: 1000 };
  */
 const SERVE_NODE_FLAGS = ["--single-threaded-gc"];
 const SERVE_ARGS = ["--profile", PROFILE, "--port", "0", "--no-metrics", "--videos", String(VIDEOS), "--log-level", "warn", "--set", "storage.stateStore=memory"];
-
-function startServer(): Promise<{ child: ChildProcess; address: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, "--import", "tsx", "bin/fyp.ts", "serve", ...SERVE_ARGS], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const line = out.split("\n")[0];
-      if (out.includes("\n") && line) resolve({ child, address: (JSON.parse(line) as { grpc: string }).grpc });
-    });
-    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-    child.once("exit", (code) => reject(new Error(`fyp serve exited (${code}) before listening: ${err.slice(-2000)}`)));
-  });
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  child.kill("SIGTERM");
-  const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(t);
-}
 
 function rows(emit: Emit, r: GrpcLoadReport, extra: Record<string, unknown>): void {
   // max_schedule_lag_ms well above a few ms means this process (the generator) was starved, not the server.
@@ -77,7 +50,7 @@ async function sequential(n: number, call: (i: number) => Promise<unknown>): Pro
 }
 
 export async function run(emit: Emit): Promise<void> {
-  const { child, address } = await startServer();
+  const { child, address } = await startServe(SERVE_ARGS, SERVE_NODE_FLAGS);
   let client: FeedClient | undefined;
   let caller: GetFeedCaller | undefined;
   let node: ReturnType<typeof createFeedNode> | undefined;
@@ -132,7 +105,7 @@ export async function run(emit: Emit): Promise<void> {
   } finally {
     caller?.close();
     client?.close();
-    await stopServer(child);
+    await stopServe(child);
     await node?.close();
   }
 }

@@ -6,6 +6,7 @@ import { loadConfig } from "../../configs/index.ts";
 import { SyntheticWorld, worldParamsFor } from "../../models/index.ts";
 import { runClosedLoop, type ClosedLoopReport } from "../../loadtest/index.ts";
 import type { Emit } from "../row.ts";
+import { startServe, stopServe } from "../serve-process.ts";
 
 /**
  * `fyp simulate` at scale, `small` profile, each run in its own process (bench/simulate-child.ts):
@@ -52,29 +53,7 @@ function child(sessions: number, untilMs: number): Promise<ChildOut> {
 }
 
 function startServer(videos: number): Promise<{ child: ChildProcess; address: string }> {
-  const args = ["--profile", "small", "--port", "0", "--no-metrics", "--videos", String(videos), "--log-level", "warn", "--set", "storage.stateStore=memory"];
-  return new Promise((resolve, reject) => {
-    // the CLI reads FYP_* variables as config: the bench's own knobs are not config fields
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("FYP_BENCH_")));
-    const child = spawn(process.execPath, ["--import", "tsx", "bin/fyp.ts", "serve", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "", err = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const line = out.split("\n")[0];
-      if (out.includes("\n") && line) resolve({ child, address: (JSON.parse(line) as { grpc: string }).grpc });
-    });
-    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-    child.once("exit", (code) => reject(new Error(`fyp serve exited (${code}) before listening: ${err.slice(-2000)}`)));
-  });
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  child.kill("SIGTERM");
-  const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(t);
+  return startServe(["--profile", "small", "--port", "0", "--no-metrics", "--videos", String(videos), "--log-level", "warn", "--set", "storage.stateStore=memory"]);
 }
 
 const holds = (r: ClosedLoopReport): boolean =>
@@ -111,7 +90,7 @@ async function closedLoop(emit: Emit): Promise<void> {
     }
   } finally {
     client?.close();
-    await stopServer(server);
+    await stopServe(server);
   }
   const brief = (r: ClosedLoopReport | undefined) => r === undefined ? null : {
     sessions: r.sessions, getFeedP99: r.getFeed.latency.p99, reportEventsP99: r.reportEvents.latency.p99, getFeedPerSec: r.getFeed.perSec,
