@@ -83,7 +83,8 @@ function dbl(buf: Buffer, o: number, tag: number, v: number): number {
   return o + 8;
 }
 
-function varintSize(n: number): number {
+/** Bytes of `n` as a protobuf varint (non-negative integers up to 2^53). */
+export function varintSize(n: number): number {
   let s = 1;
   while (n >= 0x80) {
     n = Math.floor(n / 128);
@@ -92,7 +93,8 @@ function varintSize(n: number): number {
   return s;
 }
 
-function varint(buf: Buffer, o: number, n: number): number {
+/** Writes `n` as a protobuf varint at `o`; returns the next offset (arithmetic, not bit ops: exact past 2^31). */
+export function varint(buf: Buffer, o: number, n: number): number {
   while (n >= 0x80) {
     buf[o++] = (n % 128) | 0x80;
     n = Math.floor(n / 128);

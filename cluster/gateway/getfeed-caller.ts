@@ -1,6 +1,7 @@
 import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
 import { parseTarget } from "./feed-client.ts";
 import { GrpcStatus } from "./status-codes.ts";
+import { varint, varintSize } from "./feed-wire.ts";
 
 /** How one GetFeed call ended, as the load generator counts it. */
 export interface GetFeedOutcome {
@@ -141,30 +142,12 @@ export function encodeGetFeedRequest(userId: string, count: number): Buffer {
   out.writeUInt32BE(msgLen, 1);
   let i = 5;
   out[i++] = 0x0a; // field 1, length-delimited
-  i = writeVarint(out, i, id.length);
+  i = varint(out, i, id.length);
   id.copy(out, i);
   i += id.length;
   if (count > 0) {
     out[i++] = 0x10; // field 2, varint
-    i = writeVarint(out, i, count);
+    i = varint(out, i, count);
   }
   return out;
-}
-
-function varintSize(n: number): number {
-  let s = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    s++;
-  }
-  return s;
-}
-
-function writeVarint(buf: Buffer, i: number, n: number): number {
-  while (n >= 0x80) {
-    buf[i++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[i++] = n;
-  return i;
 }
