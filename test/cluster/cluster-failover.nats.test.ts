@@ -1,8 +1,7 @@
 import t from "tap";
 import { shardOf } from "../../protocols/index.ts";
 import { KvLeaseTable, ownerOf } from "../../cluster/index.ts";
-import { startNatsServer } from "../helpers/nats-server.ts";
-import { startNode, type NodeProcess } from "../helpers/cluster-nodes.ts";
+import { startTestCluster, type NodeProcess } from "../helpers/cluster-nodes.ts";
 import { EventLoad, clusterProbe } from "../helpers/cluster-load.ts";
 
 const CLUSTER = "fo";
@@ -11,13 +10,7 @@ const USERS = Array.from({ length: 40 }, (_, i) => `u${i}`);
 const LEASE_MS = 1000;
 
 t.test("cluster over NATS - kill -9 of a node under steady load: every acknowledged event is counted, its shards are owned again within the lease", async (t) => {
-  const server = await startNatsServer();
-  t.teardown(() => server.stop());
-  const nodes: NodeProcess[] = [];
-  t.teardown(async () => {
-    for (const n of nodes) await n.kill9();
-  });
-  for (const id of ["a", "b", "c"]) nodes.push(await startNode(server.url, CLUSTER, id));
+  const { server, nodes } = await startTestCluster(t, CLUSTER, ["a", "b", "c"]);
   const [a, b, c] = nodes as [NodeProcess, NodeProcess, NodeProcess];
   const p = await clusterProbe(server.url, CLUSTER, SHARDS);
   t.teardown(() => p.close());

@@ -1,8 +1,7 @@
 import t from "tap";
 import { shardOf } from "../../protocols/index.ts";
 import { KvLeaseTable, ownerOf } from "../../cluster/index.ts";
-import { startNatsServer } from "../helpers/nats-server.ts";
-import { startNode, type NodeProcess } from "../helpers/cluster-nodes.ts";
+import { startTestCluster, startNode, type NodeProcess } from "../helpers/cluster-nodes.ts";
 import { EventLoad, clusterProbe } from "../helpers/cluster-load.ts";
 
 const CLUSTER = "rb";
@@ -10,13 +9,7 @@ const SHARDS = 64;
 const USERS = Array.from({ length: 40 }, (_, i) => `u${i}`);
 
 t.test("cluster over NATS - graceful leave and join of fyp node processes under load: no event lost, none applied twice", async (t) => {
-  const server = await startNatsServer();
-  t.teardown(() => server.stop());
-  const nodes: NodeProcess[] = [];
-  t.teardown(async () => {
-    for (const n of nodes) await n.kill9();
-  });
-  for (const id of ["a", "b", "c"]) nodes.push(await startNode(server.url, CLUSTER, id));
+  const { server, nodes } = await startTestCluster(t, CLUSTER, ["a", "b", "c"]);
   const [a, b, c] = nodes as [NodeProcess, NodeProcess, NodeProcess];
   const probe = await clusterProbe(server.url, CLUSTER, SHARDS);
   t.teardown(() => probe.close());

@@ -1,7 +1,6 @@
 import t from "tap";
 import { createFeedClient, JetStreamEventLog, silentLogger } from "../../cluster/index.ts";
-import { startNatsServer } from "../helpers/nats-server.ts";
-import { startNode, type NodeProcess } from "../helpers/cluster-nodes.ts";
+import { startTestCluster, type NodeProcess } from "../helpers/cluster-nodes.ts";
 import { clusterProbe } from "../helpers/cluster-load.ts";
 
 const CLUSTER = "dd";
@@ -9,13 +8,7 @@ const SHARDS = 64;
 const USERS = ["u1", "u2", "u3", "u4", "u5"];
 
 t.test("cluster over NATS - a batch re-sent after a lost acknowledgement is counted once (event ids + JetStream duplicate window)", async (t) => {
-  const server = await startNatsServer();
-  t.teardown(() => server.stop());
-  const nodes: NodeProcess[] = [];
-  t.teardown(async () => {
-    for (const n of nodes) await n.kill9();
-  });
-  for (const id of ["a", "b"]) nodes.push(await startNode(server.url, CLUSTER, id));
+  const { server, nodes } = await startTestCluster(t, CLUSTER, ["a", "b"]);
   const [a, b] = nodes as [NodeProcess, NodeProcess];
   const probe = await clusterProbe(server.url, CLUSTER, SHARDS);
   t.teardown(() => probe.close());

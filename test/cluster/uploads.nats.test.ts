@@ -1,7 +1,6 @@
 import t from "tap";
 import { KvLeaseTable, createFeedClient, type MemberRecord } from "../../cluster/index.ts";
-import { startNatsServer } from "../helpers/nats-server.ts";
-import { startNode, type NodeProcess } from "../helpers/cluster-nodes.ts";
+import { startTestCluster, startNode, type NodeProcess } from "../helpers/cluster-nodes.ts";
 import { clusterProbe } from "../helpers/cluster-load.ts";
 
 const CLUSTER = "up";
@@ -11,13 +10,7 @@ const BASE = 300;
 const UPLOADS = 12;
 
 t.test("cluster over NATS - an upload handled by one node reaches every node's catalog and content index, also a node joining later", async (t) => {
-  const server = await startNatsServer();
-  t.teardown(() => server.stop());
-  const nodes: NodeProcess[] = [];
-  t.teardown(async () => {
-    for (const n of nodes) await n.kill9();
-  });
-  for (const id of ["a", "b"]) nodes.push(await startNode(server.url, CLUSTER, id));
+  const { server, nodes } = await startTestCluster(t, CLUSTER, ["a", "b"]);
   const [a, b] = nodes as [NodeProcess, NodeProcess];
   const probe = await clusterProbe(server.url, CLUSTER, SHARDS);
   t.teardown(() => probe.close());

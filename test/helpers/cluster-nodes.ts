@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startNatsServer, type NatsServer } from "./nats-server.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -95,4 +96,24 @@ export function startNode(natsUrl: string, cluster: string, id: string, extra: s
     });
     child.once("exit", (code) => reject(new Error(`fyp node ${id} exited (${code}) before it was ready: ${err}`)));
   });
+}
+
+/**
+ * A nats-server on a random port and `fyp node` processes `ids` (in order) for one test, torn down with it:
+ * every node in `nodes` (tests may push later joiners) is killed, and the server stopped.
+ */
+export async function startTestCluster(t: TestTeardown, cluster: string, ids: readonly string[], extra?: string[]): Promise<{ server: NatsServer; nodes: NodeProcess[] }> {
+  const server = await startNatsServer();
+  t.teardown(() => server.stop());
+  const nodes: NodeProcess[] = [];
+  t.teardown(async () => {
+    for (const n of nodes) await n.kill9();
+  });
+  for (const id of ids) nodes.push(await startNode(server.url, cluster, id, extra));
+  return { server, nodes };
+}
+
+/** The part of a tap test the helper uses. */
+interface TestTeardown {
+  teardown(fn: () => unknown): void;
 }
