@@ -20,12 +20,16 @@ export interface CoEngagementOptions {
 }
 
 /**
- * One item's pair counts (partner -> count, small integers so V8 keeps them unboxed) and its cached top
- * list: partner ids and scores in two typed arrays (`len` of them; -1 before the first build), and the
+ * One item's pair counts and its cached top list. The counts are `np` partners in flat arrays (`pid`,
+ * `pc`), found by `slot` (partner -> position): a rebuild reads the arrays, not a map's entries. The list
+ * is partner ids and scores in two typed arrays (`len` of them; -1 before the first build), and the
  * `[id, score]` pairs `neighbors` hands out, made from them on the first such read after a build.
  */
 interface Row {
-  pairs: Map<number, number>;
+  slot: Map<number, number>;
+  pid: Float64Array;
+  pc: Float64Array;
+  np: number;
   ids: Float64Array;
   scores: Float64Array;
   len: number;
@@ -101,7 +105,7 @@ export class CoEngagementIndex {
 
   /** Partners with a stored pair count for `item` (at most `maxPairs`). */
   pairCount(item: number): number {
-    return this.rows.get(item)?.pairs.size ?? 0;
+    return this.rows.get(item)?.np ?? 0;
   }
 
   /**
@@ -137,7 +141,7 @@ export class CoEngagementIndex {
       if (nowMs !== undefined && nowMs - row.builtAt < this.refreshMs) return row;
     }
     const ni = this.count(item);
-    const n = this.fillScratch(row.pairs, ni);
+    const n = this.fillScratch(row, ni);
     const k = selectTopInto(this.scratchIds, this.scratchScores, n, this.opts.maxNeighbors, this.order());
     if (row.ids.length < k) {
       row.ids = new Float64Array(this.opts.maxNeighbors);
@@ -181,15 +185,30 @@ export class CoEngagementIndex {
 
   private bump(a: number, b: number): void {
     let row = this.rows.get(a);
-    if (row === undefined) this.rows.set(a, (row = { pairs: new Map(), ids: NO_IDS, scores: NO_IDS, len: -1, list: undefined, dirty: true, builtAt: 0, epoch: this.epoch }));
+    if (row === undefined) {
+      row = { slot: new Map(), pid: new Float64Array(8), pc: new Float64Array(8), np: 0, ids: NO_IDS, scores: NO_IDS, len: -1, list: undefined, dirty: true, builtAt: 0, epoch: this.epoch };
+      this.rows.set(a, row);
+    }
     row.dirty = true;
-    const c = row.pairs.get(b);
-    if (c !== undefined) {
-      row.pairs.set(b, c + 1);
+    const at = row.slot.get(b);
+    if (at !== undefined) {
+      row.pc[at]!++;
       return;
     }
-    if (row.pairs.size >= this.maxPairs) this.prune(a, row);
-    row.pairs.set(b, 1);
+    if (row.np >= this.maxPairs) this.prune(a, row);
+    if (row.np === row.pid.length) {
+      const cap = Math.min(this.maxPairs, row.np * 2);
+      const pid = new Float64Array(cap);
+      pid.set(row.pid);
+      const pc = new Float64Array(cap);
+      pc.set(row.pc);
+      row.pid = pid;
+      row.pc = pc;
+    }
+    row.slot.set(b, row.np);
+    row.pid[row.np] = b;
+    row.pc[row.np] = 1;
+    row.np++;
   }
 
   /**
@@ -202,38 +221,45 @@ export class CoEngagementIndex {
    * O(log maxPairs) amortised per new partner.
    */
   private prune(a: number, row: Row): void {
-    const n = this.fillScratch(row.pairs, this.count(a));
+    const n = this.fillScratch(row, this.count(a));
     const ids = this.scratchIds;
     const key = this.scratchScores;
     const list = selectTop(ids, key, n, this.opts.maxNeighbors);
-    for (let i = 0; i < n; i++) key[i] = row.pairs.get(ids[i]!)!;
+    for (let i = 0; i < n; i++) key[i] = row.pc[i]!; // fillScratch keeps the slot order
     for (const i of list) key[i] = Infinity;
-    const kept = new Map<number, number>();
-    for (const i of selectTop(ids, key, n, this.maxPairs >> 1)) {
-      const j = ids[i]!;
-      kept.set(j, row.pairs.get(j)!);
+    const keep = selectTop(ids, key, n, this.maxPairs >> 1);
+    const pid = new Float64Array(row.pid.length);
+    const pc = new Float64Array(row.pc.length);
+    row.slot.clear();
+    for (let r = 0; r < keep.length; r++) {
+      const i = keep[r]!;
+      pid[r] = ids[i]!;
+      pc[r] = row.pc[i]!;
+      row.slot.set(ids[i]!, r);
     }
-    row.pairs = kept;
+    row.pid = pid;
+    row.pc = pc;
+    row.np = keep.length;
   }
 
   /** Partner ids and c / sqrt(ni nj) scores into the scratch arrays; returns how many. */
-  private fillScratch(pairs: Map<number, number>, ni: number): number {
-    if (this.scratchIds.length < pairs.size) {
-      this.scratchIds = new Float64Array(pairs.size * 2);
-      this.scratchScores = new Float64Array(pairs.size * 2);
+  private fillScratch(row: Row, ni: number): number {
+    if (this.scratchIds.length < row.np) {
+      this.scratchIds = new Float64Array(row.np * 2);
+      this.scratchScores = new Float64Array(row.np * 2);
     }
     const ids = this.scratchIds;
     const scores = this.scratchScores;
     const counts = this.counts;
-    let k = 0;
-    for (const [j, c] of pairs) {
+    const pid = row.pid, pc = row.pc, np = row.np;
+    for (let k = 0; k < np; k++) {
+      const j = pid[k]!;
       ids[k] = j;
       // a partner never engaged itself counts as 1 (counts of engaged items are >= 1)
       const nj = j >= 0 && j < counts.length && Number.isInteger(j) ? counts[j]! || 1 : (this.countOther.get(j) ?? 1);
-      scores[k] = c / Math.sqrt(ni * nj);
-      k++;
+      scores[k] = pc[k]! / Math.sqrt(ni * nj);
     }
-    return k;
+    return np;
   }
 }
 
