@@ -90,13 +90,14 @@ export class CoEngagementIndex {
    * One new engagement of `item` after `previous` (most recent first): the incremental form of
    * addSequence for live sessions. Only the touched items' neighbour lists are marked dirty.
    */
-  addEngagement(item: number, previous: readonly number[]): void {
+  addEngagement(item: number, previous: readonly number[], from = 0): void {
     this.countUp(item);
     const row = this.rows.get(item);
     if (row !== undefined) row.dirty = true;
-    const n = Math.min(previous.length, this.opts.window);
+    // `previous` from index `from` on (the session passes its recent list past the item itself, uncopied)
+    const n = Math.min(previous.length - from, this.opts.window);
     for (let i = 0; i < n; i++) {
-      const p = previous[i]!;
+      const p = previous[from + i]!;
       if (p === item) continue;
       this.bump(item, p);
       this.bump(p, item);
