@@ -152,8 +152,7 @@ export class SyntheticFeedCatalog implements FeedCatalog {
         hs[i] = score;
         hi[i] = id;
       }
-      const order = Array.from({ length: size }, (_, k) => k).sort((x, y) => hs[y]! - hs[x]! || hi[x]! - hi[y]!);
-      return order.map((k) => hi[k]!);
+      return bestFirst(hs, hi, size);
     });
   }
 
@@ -172,6 +171,39 @@ export class SyntheticFeedCatalog implements FeedCatalog {
   topItems(category: number, limit: number): readonly number[] {
     return (this.top[category] ?? []).slice(0, limit);
   }
+}
+
+/**
+ * The ids of the heap's `size` entries by score descending, ties by lower id: the order a sort with that
+ * comparator gives (ids are distinct, so the order is total), by heapsort in place: no index array and
+ * no comparator closure per category and refresh.
+ */
+function bestFirst(hs: Float64Array, hi: Int32Array, size: number): number[] {
+  // "below" = comes later in the result: lower score, or the same score and a higher id
+  const below = (a: number, b: number): boolean => hs[a]! < hs[b]! || (hs[a] === hs[b] && hi[a]! > hi[b]!);
+  const sift = (i: number, n: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) return;
+      const m = l + 1 < n && below(l + 1, l) ? l + 1 : l;
+      if (!below(m, i)) return;
+      const ts = hs[i]!, ti = hi[i]!;
+      hs[i] = hs[m]!;
+      hi[i] = hi[m]!;
+      hs[m] = ts;
+      hi[m] = ti;
+      i = m;
+    }
+  };
+  for (let i = (size >> 1) - 1; i >= 0; i--) sift(i, size);
+  const out: number[] = new Array(size);
+  for (let n = size; n > 0; n--) {
+    out[n - 1] = hi[0]!;
+    hs[0] = hs[n - 1]!;
+    hi[0] = hi[n - 1]!;
+    sift(0, n - 1);
+  }
+  return out;
 }
 
 /** A fixed pseudo-random offset below 0.001 per id, so equal quality estimates interleave rather than sort by id. */
