@@ -28,7 +28,7 @@ export interface CoEngagementOptions {
 interface Row {
   slot: Map<number, number>;
   pid: Float64Array;
-  pc: Float64Array;
+  pc: Int32Array;
   np: number;
   ids: Float64Array;
   scores: Float64Array;
@@ -145,8 +145,10 @@ export class CoEngagementIndex {
     const n = this.fillScratch(row, ni);
     const k = selectTopInto(this.scratchIds, this.scratchScores, n, this.opts.maxNeighbors, this.order());
     if (row.ids.length < k) {
-      row.ids = new Float64Array(this.opts.maxNeighbors);
-      row.scores = new Float64Array(this.opts.maxNeighbors);
+      // most items have a few partners: size the list to them, growing by doubling up to maxNeighbors
+      const cap = Math.min(this.opts.maxNeighbors, Math.max(8, k, 2 * row.ids.length));
+      row.ids = new Float64Array(cap);
+      row.scores = new Float64Array(cap);
     }
     const order = this.orderScratch;
     for (let r = 0; r < k; r++) {
@@ -187,7 +189,7 @@ export class CoEngagementIndex {
   private bump(a: number, b: number): void {
     let row = this.rows.get(a);
     if (row === undefined) {
-      row = { slot: new Map(), pid: new Float64Array(8), pc: new Float64Array(8), np: 0, ids: NO_IDS, scores: NO_IDS, len: -1, list: undefined, dirty: true, builtAt: 0, epoch: this.epoch };
+      row = { slot: new Map(), pid: new Float64Array(8), pc: new Int32Array(8), np: 0, ids: NO_IDS, scores: NO_IDS, len: -1, list: undefined, dirty: true, builtAt: 0, epoch: this.epoch };
       this.rows.set(a, row);
     }
     row.dirty = true;
@@ -201,7 +203,7 @@ export class CoEngagementIndex {
       const cap = Math.min(this.maxPairs, row.np * 2);
       const pid = new Float64Array(cap);
       pid.set(row.pid);
-      const pc = new Float64Array(cap);
+      const pc = new Int32Array(cap);
       pc.set(row.pc);
       row.pid = pid;
       row.pc = pc;
@@ -230,7 +232,7 @@ export class CoEngagementIndex {
     for (const i of list) key[i] = Infinity;
     const keep = selectTop(ids, key, n, this.maxPairs >> 1);
     const pid = new Float64Array(row.pid.length);
-    const pc = new Float64Array(row.pc.length);
+    const pc = new Int32Array(row.pc.length);
     row.slot.clear();
     for (let r = 0; r < keep.length; r++) {
       const i = keep[r]!;
