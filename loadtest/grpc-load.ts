@@ -42,6 +42,8 @@ export interface GrpcLoadReport {
   okFromSend: LatencySummary;
   /** The generator's own longest GC pause during the run (ms): answers that arrived meanwhile are timed late by it. */
   generatorGcMaxMs: number;
+  /** CPU the generator process used, as a share of one core over the run: near 1, it (not the server) set the pace. */
+  generatorCpuShare: number;
 }
 
 /** A FeedClient as a GetFeedCaller (for TLS targets, which the lean caller does not speak). */
@@ -88,6 +90,7 @@ export async function runGrpcLoad(client: FeedClient | GetFeedCaller, o: GrpcLoa
     for (const e of list.getEntries()) gcMax = Math.max(gcMax, e.duration);
   });
   gc.observe({ entryTypes: ["gc"] });
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   let finish!: () => void;
   const done = new Promise<void>((r) => (finish = r));
@@ -133,6 +136,7 @@ export async function runGrpcLoad(client: FeedClient | GetFeedCaller, o: GrpcLoa
   await done;
   gc.disconnect();
   const elapsed = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
   const shed = codes[grpcStatusName(GrpcStatus.RESOURCE_EXHAUSTED)] ?? 0;
   return {
     rate: o.rate,
@@ -147,5 +151,6 @@ export async function runGrpcLoad(client: FeedClient | GetFeedCaller, o: GrpcLoa
     sendLag: sendLag.summary(),
     okFromSend: okFromSend.summary(),
     generatorGcMaxMs: Math.round(gcMax * 100) / 100,
+    generatorCpuShare: Math.round(((cpu.user + cpu.system) / 1000 / elapsed) * 100) / 100,
   };
 }

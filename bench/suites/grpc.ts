@@ -46,7 +46,8 @@ function rows(emit: Emit, rounds: readonly GrpcLoadReport[], extra: Record<strin
     rate: r.rate, duration_ms: r.durationMs, rounds: rounds.length, statistic: `median of ${rounds.length} rounds`, videos: VIDEOS, profile: PROFILE, ...LOAD,
     codes, achieved_rps: round(sum((x) => x.achievedRps) / rounds.length, 1),
     p50_rounds_ms: rounds.map((x) => x.ok.p50), p99_rounds_ms: rounds.map((x) => x.ok.p99), p999_rounds_ms: rounds.map((x) => x.ok.p999),
-    max_schedule_lag_ms: Math.max(...rounds.map((x) => x.maxScheduleLagMs)), generator_gc_max_ms: Math.max(...rounds.map((x) => x.generatorGcMaxMs)), send_lag_p99_ms: median(rounds.map((x) => x.sendLag.p99)),
+    max_schedule_lag_ms: Math.max(...rounds.map((x) => x.maxScheduleLagMs)), generator_gc_max_ms: Math.max(...rounds.map((x) => x.generatorGcMaxMs)),
+    generator_cpu_share: Math.max(...rounds.map((x) => x.generatorCpuShare)), send_lag_p99_ms: median(rounds.map((x) => x.sendLag.p99)),
     p99_from_send_ms: median(rounds.map((x) => x.okFromSend.p99)), node_flags: SERVE_NODE_FLAGS, ...extra,
   };
   emit({ name: "grpc.getfeed.p50_ms", value: median(rounds.map((x) => x.ok.p50)), unit: "ms", config });
@@ -102,7 +103,7 @@ export async function run(emit: Emit): Promise<void> {
     const oc = {
       rate: overloadRate, duration_ms: RUN_MS, codes: o.codes, admitted: o.ok.count, admitted_p50_ms: o.ok.p50, admitted_p999_ms: o.ok.p999,
       other_share: round(other / Math.max(1, o.sent), 4), achieved_rps: o.achievedRps, videos: VIDEOS, profile: PROFILE,
-      max_schedule_lag_ms: o.maxScheduleLagMs, generator_gc_max_ms: o.generatorGcMaxMs, send_lag_p99_ms: o.sendLag.p99, p99_from_send_ms: o.okFromSend.p99, node_flags: SERVE_NODE_FLAGS,
+      max_schedule_lag_ms: o.maxScheduleLagMs, generator_gc_max_ms: o.generatorGcMaxMs, generator_cpu_share: o.generatorCpuShare, send_lag_p99_ms: o.sendLag.p99, p99_from_send_ms: o.okFromSend.p99, node_flags: SERVE_NODE_FLAGS,
     };
     emit({ name: "grpc.overload.p99_ms", value: o.ok.p99, unit: "ms", config: oc });
     emit({ name: "grpc.overload.shed_share", value: o.shedShare, unit: "share", config: oc });
