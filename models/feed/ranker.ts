@@ -105,10 +105,13 @@ export function rankRows(ids: readonly number[], lookup: (id: number) => FeedVid
 
 let shortScratch = new Float64Array(0);
 
-/** `dot(a, b)` for the one pair of array kinds rankRows reads (same order of additions). */
+/** `dot(a, b)` for the one pair of array kinds rankRows reads: unrolled, the additions in index order (the same sum). */
 function dotF32(a: Float64Array, b: Float32Array): number {
   let s = 0;
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) s += a[i]! * b[i]!;
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) s = s + a[i]! * b[i]! + a[i + 1]! * b[i + 1]! + a[i + 2]! * b[i + 2]! + a[i + 3]! * b[i + 3]!;
+  for (; i < n; i++) s += a[i]! * b[i]!;
   return s;
 }
