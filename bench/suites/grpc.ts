@@ -1,15 +1,16 @@
 import { WallClock } from "../../actors/index.ts";
-import { ActorFeedBackend, createFeedClient, createFeedNode, createGetFeedCaller, silentLogger, type FeedClient, type GetFeedCaller } from "../../cluster/index.ts";
+import { ActorFeedBackend, createFeedClient, createFeedNode, silentLogger, type FeedClient } from "../../cluster/index.ts";
 import { loadConfig } from "../../configs/index.ts";
-import { LatencyHistogram, runGrpcLoad, type GrpcLoadReport } from "../../loadtest/index.ts";
+import { LatencyHistogram, type GrpcLoadReport } from "../../loadtest/index.ts";
+import { startGrpcGenerator, type GrpcGenerator } from "../grpc-generator.ts";
 import { round, type Emit } from "../row.ts";
 import { startServe, stopServe } from "../serve-process.ts";
 
 /**
  * gRPC serving: `fyp serve` in its own process (the real feed node, 100k-video synthetic catalog, small
- * profile dims) driven open-loop from this process with the lean HTTP/2 GetFeed caller (the grpc-js client
- * cost as much CPU per call as the server, on the same two cores). Nothing else runs in this process while
- * the load runs: the in-process twin for the overhead ratio is built afterwards. The 500 and 1,000 req/s rows
+ * profile dims) driven open-loop by a generator process (bench/grpc-generator.ts) with the lean HTTP/2 GetFeed
+ * caller (the grpc-js client cost as much CPU per call as the server, on the same two cores). Both run with
+ * NODE_FLAGS. The in-process twin for the overhead ratio is built after the load runs. The 500 and 1,000 req/s rows
  * are the median of ROUNDS rounds of RUN_MS each (every round's p99 is in the row's config); the max-rate
  * search steps 2 s rounds and stops at the first rate whose p99 exceeds 50 ms or that sheds; the overload
  * row offers twice that rate and counts every answer by status.
@@ -26,6 +27,8 @@ const LOAD = { users: 20_000, count: 10, deadlineMs: 1000 };
  * semi-spaces gave 22-33 ms scavenges, 4 MB ones more frequent old-space collections.)
  */
 const SERVE_NODE_FLAGS = ["--single-threaded-gc"];
+/** The generator's GC pauses count as latency of every answer arriving meanwhile: the same flag there. */
+const GENERATOR_NODE_FLAGS = ["--single-threaded-gc"];
 const SERVE_ARGS = ["--profile", PROFILE, "--port", "0", "--no-metrics", "--videos", String(VIDEOS), "--log-level", "warn", "--set", "storage.stateStore=memory"];
 
 /** Rounds per rate for the p50/p99 rows: one round's p99 rests on its worst 30 answers, and one stall moves it. */
@@ -48,7 +51,7 @@ function rows(emit: Emit, rounds: readonly GrpcLoadReport[], extra: Record<strin
     p50_rounds_ms: rounds.map((x) => x.ok.p50), p99_rounds_ms: rounds.map((x) => x.ok.p99), p999_rounds_ms: rounds.map((x) => x.ok.p999),
     max_schedule_lag_ms: Math.max(...rounds.map((x) => x.maxScheduleLagMs)), generator_gc_max_ms: Math.max(...rounds.map((x) => x.generatorGcMaxMs)),
     generator_cpu_share: Math.max(...rounds.map((x) => x.generatorCpuShare)), send_lag_p99_ms: median(rounds.map((x) => x.sendLag.p99)),
-    p99_from_send_ms: median(rounds.map((x) => x.okFromSend.p99)), node_flags: SERVE_NODE_FLAGS, ...extra,
+    p99_from_send_ms: median(rounds.map((x) => x.okFromSend.p99)), node_flags: SERVE_NODE_FLAGS, generator_node_flags: GENERATOR_NODE_FLAGS, ...extra,
   };
   emit({ name: "grpc.getfeed.p50_ms", value: median(rounds.map((x) => x.ok.p50)), unit: "ms", config });
   emit({ name: "grpc.getfeed.p99_ms", value: median(rounds.map((x) => x.ok.p99)), unit: "ms", config });
@@ -70,24 +73,24 @@ async function sequential(n: number, call: (i: number) => Promise<unknown>): Pro
 export async function run(emit: Emit): Promise<void> {
   const { child, address } = await startServe(SERVE_ARGS, SERVE_NODE_FLAGS);
   let client: FeedClient | undefined;
-  let caller: GetFeedCaller | undefined;
+  let gen: GrpcGenerator | undefined;
   let node: ReturnType<typeof createFeedNode> | undefined;
   try {
-    caller = createGetFeedCaller({ target: `grpc://${address}` });
-    await caller.waitReady(30_000);
-    await runGrpcLoad(caller, { rate: 200, durationMs: 1500, ...LOAD, seed: 1 }); // warm-up (JIT, first sessions)
+    gen = await startGrpcGenerator(`grpc://${address}`, GENERATOR_NODE_FLAGS);
+    const g = gen;
+    await g.run({ rate: 200, durationMs: 1500, ...LOAD, seed: 1 }); // warm-up (JIT, first sessions)
 
     let maxRps = 0;
     for (const rate of [500, 1000]) {
       const rounds: GrpcLoadReport[] = [];
-      for (let i = 0; i < ROUNDS; i++) rounds.push(await runGrpcLoad(caller, { rate, durationMs: RUN_MS, ...LOAD, seed: rate + i }));
+      for (let i = 0; i < ROUNDS; i++) rounds.push(await g.run({ rate, durationMs: RUN_MS, ...LOAD, seed: rate + i }));
       rows(emit, rounds, { shed_share: median(rounds.map((x) => x.shedShare)) });
       // the rate is sustained when the median round passes (as the figure reported is the median)
       if (rounds.filter(passes).length * 2 > rounds.length) maxRps = rate;
     }
     if (maxRps === 1000) {
       for (const rate of [1500, 2000, 2500, 3000, 4000, 5000, 6000]) {
-        const r = await runGrpcLoad(caller, { rate, durationMs: 2000, ...LOAD, seed: rate });
+        const r = await g.run({ rate, durationMs: 2000, ...LOAD, seed: rate });
         process.stderr.write(`bench grpc: ${rate} req/s -> p99 ${r.ok.p99} ms, shed ${r.shedShare}, achieved ${r.achievedRps}\n`);
         if (!passes(r)) break;
         maxRps = rate;
@@ -98,7 +101,7 @@ export async function run(emit: Emit): Promise<void> {
     const overloadRate = Math.max(1000, 2 * maxRps);
     // Every answer is counted by status: admitted (OK) latency, the share shed (RESOURCE_EXHAUSTED), and any
     // other outcome (DEADLINE_EXCEEDED, UNAVAILABLE, client_overflow...) stays visible in `codes`.
-    const o = await runGrpcLoad(caller, { rate: overloadRate, durationMs: RUN_MS, ...LOAD, seed: 99 });
+    const o = await g.run({ rate: overloadRate, durationMs: RUN_MS, ...LOAD, seed: 99 });
     const other = Object.entries(o.codes).filter(([k]) => k !== "OK" && k !== "RESOURCE_EXHAUSTED").reduce((a, [, n]) => a + n, 0);
     const oc = {
       rate: overloadRate, duration_ms: RUN_MS, codes: o.codes, admitted: o.ok.count, admitted_p50_ms: o.ok.p50, admitted_p999_ms: o.ok.p999,
@@ -127,7 +130,7 @@ export async function run(emit: Emit): Promise<void> {
       config: { grpc_p50_ms: over, inproc_p50_ms: inproc, requests: n, note: "gRPC p50 / in-process p50, sequential" },
     });
   } finally {
-    caller?.close();
+    await gen?.close();
     client?.close();
     await stopServe(child);
     await node?.close();
