@@ -141,7 +141,9 @@ export class CoEngagementIndex {
       if (!row.dirty) return row;
       if (nowMs !== undefined && nowMs - row.builtAt < this.refreshMs) return row;
     }
-    const k = this.selectNeighbors(row, this.count(item), this.order());
+    const ni = this.count(item);
+    const n = this.fillScratch(row, ni);
+    const k = selectTopInto(this.scratchIds, this.scratchScores, n, this.opts.maxNeighbors, this.order());
     if (row.ids.length < k) {
       // most items have a few partners: size the list to them, growing by doubling up to maxNeighbors
       const cap = Math.min(this.opts.maxNeighbors, Math.max(8, k, 2 * row.ids.length));
@@ -241,67 +243,6 @@ export class CoEngagementIndex {
     row.pid = pid;
     row.pc = pc;
     row.np = keep.length;
-  }
-
-  /**
-   * `selectTopInto(scratch, fillScratch(row, ni), maxNeighbors, out)` without scoring the partners that
-   * cannot enter: once the heap is full, a partner whose bound c / sqrt(ni) is below the heap's worst
-   * score is skipped. The bound is exact in floating point (n(j) >= 1, so sqrt(ni nj) >= sqrt(ni), and a
-   * correctly rounded sqrt and division keep that order), and a skipped partner is one the full scan would
-   * not have inserted either, so the heap goes through the same states and the list is the same. Scratch
-   * positions then count scored partners only.
-   */
-  private selectNeighbors(row: Row, ni: number, out: Int32Array): number {
-    const np = row.np;
-    if (this.scratchIds.length < np) {
-      this.scratchIds = new Float64Array(np * 2);
-      this.scratchScores = new Float64Array(np * 2);
-    }
-    const ids = this.scratchIds;
-    const scores = this.scratchScores;
-    const counts = this.counts;
-    const k = Math.min(this.opts.maxNeighbors, np);
-    if (k <= 0) return 0;
-    if (heapScratch.length < k) heapScratch = new Int32Array(k * 2);
-    const heap = heapScratch;
-    const sqrtNi = Math.sqrt(ni);
-    const pid = row.pid, pc = row.pc;
-    let size = 0;
-    let n = 0;
-    for (let p = 0; p < np; p++) {
-      const c = pc[p]!;
-      if (size === k && c / sqrtNi < scores[heap[0]!]!) continue;
-      const j = pid[p]!;
-      const nj = j >= 0 && j < counts.length && Number.isInteger(j) ? counts[j]! || 1 : (this.countOther.get(j) ?? 1);
-      const x = n++;
-      ids[x] = j;
-      scores[x] = c / Math.sqrt(ni * nj);
-      if (size < k) {
-        heap[size++] = x;
-        let i = size - 1;
-        while (i > 0) {
-          const q = (i - 1) >> 1;
-          if (!worse(ids, scores, heap[i]!, heap[q]!)) break;
-          const t = heap[i]!;
-          heap[i] = heap[q]!;
-          heap[q] = t;
-          i = q;
-        }
-      } else if (worse(ids, scores, heap[0]!, x)) {
-        heap[0] = x;
-        siftDown(heap, size, ids, scores);
-      }
-    }
-    const m = size;
-    for (let r = m - 1; r >= 0; r--) {
-      out[r] = heap[0]!;
-      const last = heap[--size]!;
-      if (size > 0) {
-        heap[0] = last;
-        siftDown(heap, size, ids, scores);
-      }
-    }
-    return m;
   }
 
   /** Partner ids and c / sqrt(ni nj) scores into the scratch arrays; returns how many. */
