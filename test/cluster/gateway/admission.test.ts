@@ -158,6 +158,19 @@ t.test("admission - GetFeed served at the front door answers as grpc-js would, o
   t.equal(tooBig.headers["grpc-status"], String(Status.RESOURCE_EXHAUSTED));
   t.match(decodeURI(String(tooBig.headers["grpc-message"])), /^Received message larger than max \(\d+ vs 1024\)$/);
 
+  // A body that never ends: answered DEADLINE_EXCEEDED at the deadline (as grpc-js's per-call timer did).
+  const stalled = await new Promise<IncomingHttpHeaders>((resolve, reject) => {
+    const s = h2.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", "grpc-timeout": "150m" });
+    s.on("response", (h) => {
+      resolve(h);
+      s.close();
+    });
+    s.on("error", reject);
+    s.write(one.subarray(0, 3)); // part of the message, and no end of stream
+  });
+  t.equal(stalled["grpc-status"], String(Status.DEADLINE_EXCEEDED));
+  t.equal(decodeURI(String(stalled["grpc-message"])), "Deadline exceeded");
+
   const badTimeout = await h2Call(h2, { ":path": path, "grpc-timeout": "soon" }, one);
   t.equal(badTimeout.headers["grpc-status"] ?? badTimeout.trailers["grpc-status"], String(Status.INTERNAL), "an unparsable grpc-timeout goes to grpc-js, which refuses it");
 
