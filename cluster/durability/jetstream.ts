@@ -32,6 +32,8 @@ const CREATE_ATTEMPTS = 30;
 /** Timeout of a direct get, and the follower bridge's wait when the stream has nothing newer. */
 const DIRECT_TIMEOUT_MS = 300;
 const BRIDGE_POLL_MS = 25;
+/** Direct gets in a row without an answer after which a bridge beside a consumer leaves it to the watchdog. */
+const BRIDGE_FAILURES = 3;
 /** A follower that delivered nothing for this long looks for newer events by direct get (see `follow`). */
 const STALL_MS = 1_000;
 /** Timeout of the check that the follower's consumer outlived a reconnect. */
@@ -183,7 +185,8 @@ export class JetStreamEventLog implements EventLog {
   async follow(fromSeq: number, onEvent: (e: LoggedEvent) => void): Promise<LogFollower> {
     let next = Math.max(1, fromSeq);
     let stopped = false;
-    type Current = { consumer: Consumer; stop(): void; done: Promise<void>; ended: boolean };
+    /** `lastMsg`: when the consumer last yielded a message (delivered or skipped: either way it is alive). */
+    type Current = { consumer: Consumer; stop(): void; done: Promise<void>; ended: boolean; lastMsg: number };
     let current = null as Current | null;
     let reopening = false;
     /** A replacement asked for while one was being made (the new consumer failed at once): make another. */
@@ -205,28 +208,44 @@ export class JetStreamEventLog implements EventLog {
     const bridge = async (): Promise<void> => {
       if (bridging || !this.directAllowed) return;
       bridging = true;
+      const beside = current;
+      const startedAt = performance.now();
       let n = 0;
+      let failures = 0;
+      let unanswered = 0;
       try {
         while (!stopped) {
           let m: Awaited<ReturnType<JetStreamManager["direct"]["getMessage"]>> = null;
+          let failed = false;
           try {
             m = await this.direct.getMessage(this.stream, { seq: next, next_by_subj: filter });
           } catch {
-            // no replica answered in time
+            failed = true; // no replica answered in time (that waited DIRECT_TIMEOUT_MS already)
           }
           if (m !== null) {
+            failures = 0;
             if (!stopped && m.seq >= next) {
               deliver(m.seq, m.subject, m.data);
               n++;
             }
             continue;
           }
-          if (current !== null) break; // caught up (or no answer): the consumer goes on; the watchdog looks again
-          await new Promise((r) => setTimeout(r, BRIDGE_POLL_MS));
+          // Caught up, or no answer a few times in a row: the consumer goes on; the watchdog looks again.
+          if (failed) unanswered++;
+          if (current !== null && (!failed || ++failures >= BRIDGE_FAILURES)) break;
+          if (!failed) await new Promise((r) => setTimeout(r, BRIDGE_POLL_MS));
         }
       } finally {
         bridging = false;
-        if (n > 0) this.log.info({ events: n, next, consumer: current !== null }, "event follower bridged by direct gets");
+        if (n > 0 || unanswered > 0) this.log.info({ events: n, unanswered, next, consumer: current !== null }, "event follower bridged by direct gets");
+        // The consumer beside it was silent while there were events. A live one yields them (as duplicates)
+        // soon; one that yields nothing for STALL_MS more is stuck (seen after reconnects: the client
+        // re-checks it with backoff, pulling nothing meanwhile): replace it.
+        if (n > 0 && beside !== null && current === beside && !stopped) {
+          setTimeout(() => {
+            if (!stopped && current === beside && beside.lastMsg < startedAt) void reopen("consumer stalled");
+          }, STALL_MS).unref?.();
+        }
       }
     };
     // A consumer can stall without ending or missing heartbeats for a while (after a reconnect the client
@@ -242,10 +261,13 @@ export class JetStreamEventLog implements EventLog {
         messages.stop();
         return;
       }
-      const self: Current = { consumer, stop: () => messages.stop(), done: Promise.resolve(), ended: false };
+      const self: Current = { consumer, stop: () => messages.stop(), done: Promise.resolve(), ended: false, lastMsg: performance.now() };
       self.done = (async () => {
         try {
-          for await (const m of messages) deliver(m.seq, m.subject, m.data);
+          for await (const m of messages) {
+            self.lastMsg = performance.now();
+            deliver(m.seq, m.subject, m.data);
+          }
         } catch (e) {
           if (!stopped) this.log.warn({ err: errorMessage(e), next }, "event follower's consumer failed");
         }
