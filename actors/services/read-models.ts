@@ -6,6 +6,9 @@ export interface ReadModelsOptions {
   noveltyRate: number;
   maxCategoryShare: number;
   maxCategoryRun: number;
+  exposurePenalty: number;
+  /** Half-life of the recent-exposure counter the exposure penalty reads (clock ms). */
+  exposureHalfLifeMs: number;
 }
 
 /**
@@ -24,6 +27,13 @@ export class ReadModels {
   noveltyRate: number;
   maxCategoryShare: number;
   maxCategoryRun: number;
+  /** Weight of the exposure-aware ranking penalty (0 = off). */
+  exposurePenalty: number;
+  /** This node's recent impressions per video (cohort "*"), decayed; read by the exposure penalty. */
+  readonly exposure: TrendingCounter;
+  private exposureTotal = 0;
+  private exposureTotalAt = -1;
+  private readonly exposureHalfLifeMs: number;
   applied = 0;
   private publisher: (u: ReadModelUpdate) => void = (u) => this.apply(u);
 
@@ -32,6 +42,28 @@ export class ReadModels {
     this.noveltyRate = o.noveltyRate;
     this.maxCategoryShare = o.maxCategoryShare;
     this.maxCategoryRun = o.maxCategoryRun;
+    this.exposurePenalty = o.exposurePenalty;
+    this.exposureHalfLifeMs = o.exposureHalfLifeMs;
+    this.exposure = new TrendingCounter(o.exposureHalfLifeMs);
+  }
+
+  /** Counts an impression on this node (the exposure penalty's input). */
+  recordExposure(videoId: number, nowMs: number): void {
+    this.exposure.record("*", videoId, 1, nowMs);
+    this.exposureTotal = this.decayedTotal(nowMs) + 1;
+    this.exposureTotalAt = nowMs;
+  }
+
+  /** Recent impressions of one video relative to the catalog mean (0 when nothing was served yet). */
+  relativeExposure(videoId: number, catalogSize: number, nowMs: number): number {
+    const total = this.decayedTotal(nowMs);
+    if (total <= 0 || catalogSize <= 0) return 0;
+    return this.exposure.score("*", videoId, nowMs) / (total / catalogSize);
+  }
+
+  private decayedTotal(nowMs: number): number {
+    if (this.exposureTotalAt < 0) return 0;
+    return this.exposureTotal * Math.pow(0.5, Math.max(0, nowMs - this.exposureTotalAt) / this.exposureHalfLifeMs);
   }
 
   /** Routes published updates (the cluster layer broadcasts them to every node's `apply`). */
@@ -66,6 +98,7 @@ export class ReadModels {
         this.noveltyRate = u.rate;
         this.maxCategoryShare = u.maxCategoryShare;
         this.maxCategoryRun = u.maxCategoryRun;
+        this.exposurePenalty = u.exposurePenalty;
         return;
       default:
         assertNever(u, "read-model update");

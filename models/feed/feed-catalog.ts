@@ -21,11 +21,15 @@ export interface FeedCatalog extends CategoryCatalog {
   get(id: number): FeedVideo | undefined;
   /** Registers a new upload (cold start). */
   add(v: FeedVideo): void;
-  /** Quality estimate in [0, 1] (smoothed completion/engagement), 0.5 when unknown. */
+  /** Quality estimate in [0, 1] (smoothed completion/engagement); the prior (`setPrior`, 0.5 at first) when unknown. */
   quality(id: number): number;
   setQuality(id: number, q: number): void;
+  /** The estimate of a video with no data yet: the catalog-wide mean (empirical Bayes), not an optimistic constant. */
+  setPrior(q: number): void;
   /** Recomputes each category's best-first list from the quality estimates (called on a tick). */
   refreshTop(perCategory: number): void;
+  /** A category's best-first list as of the last `refreshTop`. */
+  topItems(category: number, limit: number): readonly number[];
 }
 
 /**
@@ -42,6 +46,7 @@ export class SyntheticFeedCatalog implements FeedCatalog {
   private q = new Float64Array(0);
   private known = new Uint8Array(0);
   private readonly qOther = new Map<number, number>();
+  private prior = 0.5;
   private jitter = new Float64Array(0);
   private top: number[][];
   private readonly centroids: Float32Array[];
@@ -86,9 +91,17 @@ export class SyntheticFeedCatalog implements FeedCatalog {
     return this.byCategory.map((_, k) => k);
   }
 
+  categoryItems(category: number): readonly number[] {
+    return this.byCategory[category] ?? [];
+  }
+
   quality(id: number): number {
-    if (id >= 0 && id < this.known.length && Number.isInteger(id)) return this.known[id] === 1 ? this.q[id]! : 0.5;
-    return this.qOther.get(id) ?? 0.5;
+    if (id >= 0 && id < this.known.length && Number.isInteger(id)) return this.known[id] === 1 ? this.q[id]! : this.prior;
+    return this.qOther.get(id) ?? this.prior;
+  }
+
+  setPrior(q: number): void {
+    this.prior = q;
   }
 
   setQuality(id: number, q: number): void {
@@ -112,7 +125,7 @@ export class SyntheticFeedCatalog implements FeedCatalog {
   refreshTop(perCategory: number): void {
     // A bounded min-heap per category (no per-video allocation, O(n log k)): this runs on the serving node's
     // event loop, where a full sort of a large catalog shows up as tail latency.
-    // Unknown videos (quality 0.5) interleave with proven ones, so exploration keeps finding new items.
+    // Unknown videos (the prior quality) interleave with proven ones, so exploration keeps finding new items.
     const hs = new Float64Array(perCategory);
     const hi = new Int32Array(perCategory);
     const jitter = this.tieBreaks();

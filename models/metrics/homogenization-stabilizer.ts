@@ -20,6 +20,8 @@ export interface StabilizerConfig {
   categoryShareCapTight: number;
   maxCategoryRunLoose: number;
   maxCategoryRunTight: number;
+  exposurePenaltyLoose: number;
+  exposurePenaltyTight: number;
 }
 
 export interface HomogenizationMetrics {
@@ -33,6 +35,8 @@ export interface StabilizerSettings {
   noveltyRate: number;
   categoryShareCap: number;
   maxCategoryRun: number;
+  /** Weight of the exposure-aware ranking penalty (policy.exposurePenalty). */
+  exposurePenalty: number;
   /** What the last step did and why, for the coordinator's log and the run report. */
   direction: "raise" | "lower" | "hold";
 }
@@ -95,6 +99,7 @@ export class HomogenizationStabilizer {
       noveltyRate: this.rate,
       categoryShareCap: c.categoryShareCapLoose + t * (c.categoryShareCapTight - c.categoryShareCapLoose),
       maxCategoryRun: Math.max(1, Math.round(c.maxCategoryRunLoose + t * (c.maxCategoryRunTight - c.maxCategoryRunLoose))),
+      exposurePenalty: c.exposurePenaltyLoose + t * (c.exposurePenaltyTight - c.exposurePenaltyLoose),
       direction,
     };
   }

@@ -4,6 +4,7 @@ import { createRng, HomogenizationStabilizer, type StabilizerConfig } from "../.
 const cfg: StabilizerConfig = {
   enabled: true, giniMax: 0.6, coverageMin: 0.2, entropyMin: 0.5, hysteresis: 0.05, noveltyMin: 0.05, noveltyMax: 0.4, step: 0.02, calmSteps: 3,
   categoryShareCapLoose: 0.5, categoryShareCapTight: 0.25, maxCategoryRunLoose: 4, maxCategoryRunTight: 2,
+  exposurePenaltyLoose: 0, exposurePenaltyTight: 0.5,
 };
 const ok = { coverage: 0.5, entropy: 0.8 };
 
@@ -16,6 +17,7 @@ t.test("stabilizer - raises novelty while Gini exceeds its bound, never past the
   const top = s.settings();
   t.equal(top.noveltyRate, cfg.noveltyMax, "clamped at max");
   t.ok(close(top.categoryShareCap, cfg.categoryShareCapTight) && top.maxCategoryRun === 2, "diversity rules at their tightest");
+  t.ok(close(top.exposurePenalty, cfg.exposurePenaltyTight), "exposure penalty at its tightest");
 });
 
 t.test("stabilizer - lowers novelty when Gini is well below, after a calm streak, never under the minimum", async (t) => {
@@ -26,6 +28,7 @@ t.test("stabilizer - lowers novelty when Gini is well below, after a calm streak
   for (let i = 0; i < 300; i++) s.update({ gini: 0.3, ...ok });
   t.equal(s.noveltyRate, cfg.noveltyMin);
   t.equal(s.settings().maxCategoryRun, 4, "loosest run limit");
+  t.equal(s.settings().exposurePenalty, 0, "no exposure penalty at the loose end");
 });
 
 t.test("stabilizer - holds inside the dead band; coverage or entropy alone also raise", async (t) => {
