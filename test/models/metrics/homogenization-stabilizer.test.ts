@@ -10,9 +10,12 @@ const ok = { coverage: 0.5, entropy: 0.8 };
 
 t.test("stabilizer - raises novelty while Gini exceeds its bound, never past the maximum", async (t) => {
   const s = new HomogenizationStabilizer(cfg, 0.15);
-  const first = s.update({ gini: 0.7, ...ok });
+  const first = s.update({ gini: 0.62, ...ok });
   t.equal(first.direction, "raise");
-  t.ok(close(first.noveltyRate, 0.17));
+  t.ok(close(first.noveltyRate, 0.17), "just past the bound: one step");
+  // one step plus one per whole hysteresis width past the bound, at most five
+  t.ok(close(s.update({ gini: 0.72, ...ok }).noveltyRate, 0.23), "2.4 hysteresis widths past: three steps");
+  t.ok(close(s.update({ gini: 0.99, ...ok }).noveltyRate, 0.33), "far past: five steps, no more");
   for (let i = 0; i < 100; i++) s.update({ gini: 0.9, ...ok });
   const top = s.settings();
   t.equal(top.noveltyRate, cfg.noveltyMax, "clamped at max");
