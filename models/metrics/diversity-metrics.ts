@@ -65,6 +65,14 @@ export function excessGini(gini: number, volume: number, n: number): number {
   return g0 >= 1 ? 0 : Math.max(0, (gini - g0) / (1 - g0));
 }
 
+/**
+ * The catalog coverage uniform random exposure reaches with `volume` impressions over `n` items, 1 − e^(−volume/n):
+ * the most a window of that volume can cover by chance (9% at 0.1 impressions per item).
+ */
+export function uniformCoverage(volume: number, n: number): number {
+  return n > 0 && volume > 0 ? 1 - Math.exp(-volume / n) : 0;
+}
+
 /** Share of the catalog with at least one impression. */
 export function catalogCoverage(exposures: ArrayLike<number>, catalogSize = exposures.length): number {
   if (catalogSize <= 0) return 0;

@@ -1,5 +1,5 @@
 import t from "tap";
-import { catalogCoverage, categoryEntropy, coldStartScore, createRng, excessGini, filterBubbleIndex, gini, intraListDiversity, sparseGini, uniformGiniFloor, jensenShannon, viralDecision, type ColdStartConfig, type ViralLadder } from "../../../models/index.ts";
+import { catalogCoverage, categoryEntropy, coldStartScore, createRng, excessGini, uniformCoverage, filterBubbleIndex, gini, intraListDiversity, sparseGini, uniformGiniFloor, jensenShannon, viralDecision, type ColdStartConfig, type ViralLadder } from "../../../models/index.ts";
 
 const close = (a: number, b: number, eps = 1e-4) => Math.abs(a - b) < eps;
 
@@ -64,4 +64,17 @@ t.test("uniformGiniFloor - the Gini uniform random exposure leaves, against samp
   const one = sparseGini([1000], 1000);
   t.ok(excessGini(one, 1000, 1000) > 0.99, "all on one item is all excess");
   t.ok(Math.abs(excessGini(0.76, 1300, 1000) - (0.76 - uniformGiniFloor(1300, 1000)) / (1 - uniformGiniFloor(1300, 1000))) < 1e-12, "the definition");
+});
+
+t.test("uniformCoverage - the coverage uniform random exposure reaches, against sampled allocations", async (t) => {
+  const n = 5000;
+  const rng = createRng(5);
+  for (const perItem of [0.05, 0.5, 2]) {
+    const hit = new Uint8Array(n);
+    for (let i = 0; i < perItem * n; i++) hit[rng.int(n)] = 1;
+    const sampled = hit.reduce((a, b) => a + b, 0) / n;
+    t.ok(Math.abs(sampled - uniformCoverage(perItem * n, n)) < 0.01, `${perItem}/item: ${uniformCoverage(perItem * n, n).toFixed(4)} vs sampled ${sampled.toFixed(4)}`);
+  }
+  t.equal(uniformCoverage(0, n), 0);
+  t.equal(uniformCoverage(10, 0), 0);
 });
