@@ -23,15 +23,20 @@ const config = loadConfig({
 setFlagsFromString("--expose-gc");
 const collect = runInNewContext("gc") as () => void;
 let baseRssBytes = 0, baseHeapBytes = 0, liveHeapBytes = 0;
+// CPU time of the run (all threads of the process, GC included): on a shared machine the wall-time rate
+// says how much CPU the run got as much as how fast it is; the CPU-time rate is steadier
+let cpuStart = process.cpuUsage(), cpuRun = { user: 0, system: 0 };
 // reads memory once the node is built and before anyone arrives, and at the horizon; changes nothing in the run
 const observer: SimulationObserver = {
   attach: () => {
+    cpuStart = process.cpuUsage();
     baseRssBytes = process.memoryUsage().rss;
     collect();
     baseHeapBytes = process.memoryUsage().heapUsed;
   },
   trace: () => undefined, item: () => undefined, feed: () => undefined, session: () => undefined,
   finish: () => {
+    cpuRun = process.cpuUsage(cpuStart);
     collect();
     liveHeapBytes = process.memoryUsage().heapUsed;
   },
@@ -48,5 +53,7 @@ process.stdout.write(
     bytesPerConcurrentSession: Math.round((maxRssBytes - baseRssBytes) / concurrent),
     baseHeapBytes, liveHeapBytes, liveHeapBytesPerSession: Math.round((liveHeapBytes - baseHeapBytes) / concurrent),
     bytesPerSession: Math.round(maxRssBytes / sessions), wallMs: Math.round(performance.now() - t0),
+    cpuMs: Math.round((cpuRun.user + cpuRun.system) / 1000),
+    eventsPerCpuSec: Math.round(res.summary.items / Math.max(1e-3, (cpuRun.user + cpuRun.system) / 1e6)),
   }) + "\n",
 );

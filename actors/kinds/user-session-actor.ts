@@ -199,7 +199,7 @@ function onWatch(ctx: ActorContext<UserSessionState, SessionMsg>, f: FeedService
       ctx.tell("coord/integrity", { type: "integrity.signal", subject: ctx.id, signal: verdict.signals.join("+"), weight: 1, at: now });
     }
   }
-  if (weight > 0) f.coEngagement.addEngagement(v.id, s.model.recent.slice(1));
+  if (weight > 0) f.coEngagement.addEngagement(v.id, s.model.recent, 1);
   if (s.explored.length > 0 && f.bandit !== undefined) {
     const x = takeExplored(s.explored, v.id);
     if (x !== undefined) f.bandit.update(x, Math.min(1, watchRatio));

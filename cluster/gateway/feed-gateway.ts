@@ -4,6 +4,7 @@ import {
   DeadlineExceededError,
   InvalidArgumentError,
   PROTOCOL_VERSION,
+  type OverloadedError,
   UnauthenticatedError,
   UnavailableError,
   fypv1,
@@ -151,6 +152,19 @@ export class FeedGateway {
     }));
   }
 
+  /**
+   * The admission decision for a call the transport has not built yet (only its method and metadata are
+   * known): the refusal it gets, counted like any answered call, or null to go ahead, when the call runs the
+   * full path (which checks admission again). A caller that would fail authentication is let through, so it
+   * learns UNAUTHENTICATED rather than how busy the node is; so is everything once the gateway is closed.
+   */
+  refuseEarly(method: RpcMethod, authorization: string | undefined): OverloadedError | null {
+    if (this.closed || !this.tokenMatches(authorization)) return null;
+    const refused = this.admission.refusal();
+    if (refused !== null) this.metrics.request(method, "RESOURCE_EXHAUSTED", 0);
+    return refused;
+  }
+
   get requiresToken(): boolean {
     return this.token !== null;
   }
@@ -194,9 +208,15 @@ export class FeedGateway {
   private authenticate(header: string | undefined): void {
     if (this.token === null) return;
     if (header === undefined) throw new UnauthenticatedError("missing authorization metadata (expected: Bearer <token>)");
+    if (!this.tokenMatches(header)) throw new UnauthenticatedError("invalid bearer token");
+  }
+
+  private tokenMatches(header: string | undefined): boolean {
+    if (this.token === null) return true;
+    if (header === undefined) return false;
     const got = Buffer.from(header);
     // Constant-time compare; the length check leaks only the length.
-    if (got.length !== this.token.length || !timingSafeEqual(got, this.token)) throw new UnauthenticatedError("invalid bearer token");
+    return got.length === this.token.length && timingSafeEqual(got, this.token);
   }
 }
 

@@ -1,6 +1,7 @@
 // The one module that imports @grpc/grpc-js (and its helpers: proto-loader, reflection, health check).
 // Everything else in the gateway is transport-free and testable without a socket.
 import { readFileSync } from "node:fs";
+import type { EventEmitter } from "node:events";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
@@ -17,6 +18,7 @@ import {
 import { toCallStatus } from "./error-status.ts";
 import { encodeGetFeedResponse } from "./feed-wire.ts";
 import type { CallInfo, FeedGateway, PartialAccept } from "./feed-gateway.ts";
+import { installFrontDoor, type GetFeedCodec } from "./front-door.ts";
 import { RpcError, parseTarget, type CallOptions, type FeedClient, type FeedClientOptions } from "./feed-client.ts";
 
 /** The transport slice of the `grpc` config section. */
@@ -134,6 +136,25 @@ function unary<Req, Res>(
   };
 }
 
+/**
+ * Puts the front door (front-door.ts: admission before grpc-js builds a call, and the GetFeed fast path) on
+ * the `stream` event of grpc-js's HTTP/2 servers. grpc-js has no public hook that early, so this reads a
+ * private field; the gateway tests fail if a grpc-js upgrade moves it.
+ */
+function frontDoor(server: grpc.Server, gateway: FeedGateway, def: grpc.ServiceDefinition, maxMessageBytes: number): void {
+  const h2s = (server as unknown as { http2Servers?: unknown }).http2Servers;
+  if (!(h2s instanceof Map) || h2s.size === 0) throw new Error("@grpc/grpc-js internals changed: Server.http2Servers not found (gRPC front door)");
+  const m = def.GetFeed as grpc.MethodDefinition<unknown, fypv1.GetFeedResponse>;
+  const getFeed: GetFeedCodec = {
+    decode(buf) {
+      const req = m.requestDeserialize(buf);
+      return isMalformed(req) ? { malformed: req[MALFORMED] } : { request: req as fypv1.GetFeedRequest };
+    },
+    encode: (res) => m.responseSerialize(res),
+  };
+  for (const h2 of h2s.keys() as Iterable<EventEmitter>) installFrontDoor(h2, { gateway, getFeed, maxMessageBytes });
+}
+
 /** Starts the FeedService with health and reflection on `host:port`. */
 export async function startGrpcServer(gateway: FeedGateway, cfg: GrpcServerConfig, log: Logger): Promise<GrpcServerHandle> {
   const glog = log.child({ module: "grpc" });
@@ -170,7 +191,8 @@ export async function startGrpcServer(gateway: FeedGateway, cfg: GrpcServerConfi
     GetVideoStats: unary<fypv1.GetVideoStatsRequest, fypv1.VideoStats>((r, c) => gateway.getVideoStats(r, c)),
     GetClusterStatus: unary<fypv1.GetClusterStatusRequest, fypv1.ClusterStatus>((r, c) => gateway.getClusterStatus(r, c)),
   };
-  server.addService(feedServiceDefinition(), impl);
+  const definition = feedServiceDefinition();
+  server.addService(definition, impl);
   const health = new HealthImplementation({ "": "SERVING", [FEED_SERVICE_NAME]: "SERVING" });
   health.addToServer(server);
   new ReflectionService(feedPackage()).addToServer(server);
@@ -179,6 +201,7 @@ export async function startGrpcServer(gateway: FeedGateway, cfg: GrpcServerConfi
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${host}:${cfg.port}`, creds, (err, p) => (err ? reject(err) : resolve(p))),
   );
+  frontDoor(server, gateway, definition, cfg.maxMessageBytes);
   const address = `${host}:${port}`;
   glog.info({ address, tls, auth: gateway.requiresToken }, "gRPC feed service listening");
   let closing: Promise<void> | null = null;

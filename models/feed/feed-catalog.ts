@@ -60,9 +60,14 @@ export class SyntheticFeedCatalog implements FeedCatalog {
     const rng = createRng(world.seed).fork("content-vectors");
     this.centroids = Array.from({ length: K }, () => unit(Float32Array.from({ length: dims }, () => rng.normal())));
     this.noise = opts.noise ?? 0.6;
+    // The world's videos' vectors are views into one block: a feed reads ~200 scattered vectors, and one
+    // allocation each (object, buffer, backing store) made that a chain of cache misses per candidate.
+    const block = new Float32Array(world.videos * dims);
     for (let j = 0; j < world.videos; j++) {
       const v = world.video(j);
-      this.add({ id: j, category: v.categoryIndex, authorId: v.authorId, durationMs: v.durationMs, vector: this.vectorFor(v.categoryIndex, rng.fork(j)) });
+      const vector = block.subarray(j * dims, (j + 1) * dims);
+      vector.set(this.vectorFor(v.categoryIndex, rng.fork(j)));
+      this.add({ id: j, category: v.categoryIndex, authorId: v.authorId, durationMs: v.durationMs, vector });
     }
     this.refreshTop(200);
   }
@@ -160,8 +165,7 @@ export class SyntheticFeedCatalog implements FeedCatalog {
         hs[i] = score;
         hi[i] = id;
       }
-      const order = Array.from({ length: size }, (_, k) => k).sort((x, y) => hs[y]! - hs[x]! || hi[x]! - hi[y]!);
-      return order.map((k) => hi[k]!);
+      return bestFirst(hs, hi, size);
     });
   }
 
@@ -180,6 +184,39 @@ export class SyntheticFeedCatalog implements FeedCatalog {
   topItems(category: number, limit: number): readonly number[] {
     return (this.top[category] ?? []).slice(0, limit);
   }
+}
+
+/**
+ * The ids of the heap's `size` entries by score descending, ties by lower id: the order a sort with that
+ * comparator gives (ids are distinct, so the order is total), by heapsort in place: no index array and
+ * no comparator closure per category and refresh.
+ */
+function bestFirst(hs: Float64Array, hi: Int32Array, size: number): number[] {
+  // "below" = comes later in the result: lower score, or the same score and a higher id
+  const below = (a: number, b: number): boolean => hs[a]! < hs[b]! || (hs[a] === hs[b] && hi[a]! > hi[b]!);
+  const sift = (i: number, n: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) return;
+      const m = l + 1 < n && below(l + 1, l) ? l + 1 : l;
+      if (!below(m, i)) return;
+      const ts = hs[i]!, ti = hi[i]!;
+      hs[i] = hs[m]!;
+      hi[i] = hi[m]!;
+      hs[m] = ts;
+      hi[m] = ti;
+      i = m;
+    }
+  };
+  for (let i = (size >> 1) - 1; i >= 0; i--) sift(i, size);
+  const out: number[] = new Array(size);
+  for (let n = size; n > 0; n--) {
+    out[n - 1] = hi[0]!;
+    hs[0] = hs[n - 1]!;
+    hi[0] = hi[n - 1]!;
+    sift(0, n - 1);
+  }
+  return out;
 }
 
 /** A fixed pseudo-random offset below 0.001 per id, so equal quality estimates interleave rather than sort by id. */

@@ -114,6 +114,7 @@ export class FeedPipeline {
       interests: session.shortWeight > 0 ? [{ vector: session.short, weight: 1 }] : [],
       recent: session.recent,
       seen: (id) => seen.has(id),
+      seenIds: seen,
       seenCategories,
     };
     const cands: Candidate[] = d.generator.generate(creq, d.candidates).filter((c) => !seen.has(c.id));

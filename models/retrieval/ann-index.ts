@@ -22,6 +22,8 @@ export interface AnnIndex {
   has(id: number): boolean;
   /** The `k` nearest live items, best first; `keep` filters ids (e.g. not in the session's seen-set). */
   search(query: ArrayLike<number>, k: number, keep?: (id: number) => boolean): Neighbor[];
+  /** Optional fast path: exactly `search(query, k, (id) => !exclude.has(id))` for an index that can do better. */
+  searchExcluding?(query: ArrayLike<number>, k: number, exclude: ReadonlySet<number>): Neighbor[];
 }
 
 export function assertDim(index: { dim: number }, v: ArrayLike<number>, what: string): void {

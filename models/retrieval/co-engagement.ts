@@ -19,14 +19,29 @@ export interface CoEngagementOptions {
   refreshMs?: number;
 }
 
-/** One item's pair counts (partner -> count, small integers so V8 keeps them unboxed) and its cached top list. */
+/**
+ * One item's pair counts and its cached top list. The counts are `np` partners in flat arrays (`pid`,
+ * `pc`), found by `slot` (partner -> position): a rebuild reads the arrays, not a map's entries. The list
+ * is partner ids and scores in two typed arrays (`len` of them; -1 before the first build), and the
+ * `[id, score]` pairs `neighbors` hands out, made from them on the first such read after a build.
+ */
 interface Row {
-  pairs: Map<number, number>;
+  slot: Map<number, number>;
+  pid: Float64Array;
+  pc: Int32Array;
+  np: number;
+  ids: Float64Array;
+  scores: Float64Array;
+  len: number;
   list: [number, number][] | undefined;
   dirty: boolean;
   builtAt: number;
   epoch: number;
 }
+
+const NO_IDS = new Float64Array(0);
+/** Item ids below this are counted in a flat array (the catalog's dense video numbers); others in a map. */
+const DENSE_IDS = 1 << 24;
 
 const EMPTY: readonly [number, number][] = Object.freeze([]) as readonly [number, number][];
 
@@ -41,7 +56,9 @@ const EMPTY: readonly [number, number][] = Object.freeze([]) as readonly [number
  */
 export class CoEngagementIndex {
   private readonly rows = new Map<number, Row>();
-  private readonly itemCount = new Map<number, number>();
+  /** n(i) per item: a flat array for dense ids (0 = never engaged), a map for the rest. */
+  private counts = new Float64Array(1024);
+  private readonly countOther = new Map<number, number>();
   private readonly maxPairs: number;
   private readonly refreshMs: number;
   /** Bumped by addSequence: a batch load refreshes every list (popularities n(j) moved everywhere). */
@@ -59,7 +76,7 @@ export class CoEngagementIndex {
     this.epoch++;
     for (let i = 0; i < items.length; i++) {
       const a = items[i]!;
-      this.itemCount.set(a, (this.itemCount.get(a) ?? 0) + 1);
+      this.countUp(a);
       for (let j = i + 1; j < Math.min(items.length, i + 1 + this.opts.window); j++) {
         const b = items[j]!;
         if (a === b) continue;
@@ -73,13 +90,14 @@ export class CoEngagementIndex {
    * One new engagement of `item` after `previous` (most recent first): the incremental form of
    * addSequence for live sessions. Only the touched items' neighbour lists are marked dirty.
    */
-  addEngagement(item: number, previous: readonly number[]): void {
-    this.itemCount.set(item, (this.itemCount.get(item) ?? 0) + 1);
+  addEngagement(item: number, previous: readonly number[], from = 0): void {
+    this.countUp(item);
     const row = this.rows.get(item);
     if (row !== undefined) row.dirty = true;
-    const n = Math.min(previous.length, this.opts.window);
+    // `previous` from index `from` on (the session passes its recent list past the item itself, uncopied)
+    const n = Math.min(previous.length - from, this.opts.window);
     for (let i = 0; i < n; i++) {
-      const p = previous[i]!;
+      const p = previous[from + i]!;
       if (p === item) continue;
       this.bump(item, p);
       this.bump(p, item);
@@ -88,7 +106,7 @@ export class CoEngagementIndex {
 
   /** Partners with a stored pair count for `item` (at most `maxPairs`). */
   pairCount(item: number): number {
-    return this.rows.get(item)?.pairs.size ?? 0;
+    return this.rows.get(item)?.np ?? 0;
   }
 
   /**
@@ -96,35 +114,104 @@ export class CoEngagementIndex {
    * a list rebuilt less than `refreshMs` ago is served as is.
    */
   neighbors(item: number, nowMs?: number): readonly [number, number][] {
-    const row = this.rows.get(item);
+    const row = this.built(item, nowMs);
     if (row === undefined) return EMPTY;
-    if (row.list !== undefined && row.epoch === this.epoch) {
-      if (!row.dirty) return row.list;
-      if (nowMs !== undefined && nowMs - row.builtAt < this.refreshMs) return row.list;
+    let list = row.list;
+    if (list === undefined) {
+      list = new Array(row.len);
+      for (let r = 0; r < row.len; r++) list[r] = [row.ids[r]!, row.scores[r]!];
+      row.list = list;
     }
-    const ni = this.itemCount.get(item) ?? 0;
-    const n = this.fillScratch(row.pairs, ni);
-    const order = selectTop(this.scratchIds, this.scratchScores, n, this.opts.maxNeighbors);
-    const list: [number, number][] = new Array(order.length);
-    for (let r = 0; r < order.length; r++) list[r] = [this.scratchIds[order[r]!]!, this.scratchScores[order[r]!]!];
-    row.list = list;
+    return list;
+  }
+
+  /**
+   * The item's row with its neighbour list (`ids`/`scores`, `len` entries, best first) up to date under
+   * the rules of `neighbors`, which reads it; undefined for an item with no pairs. The hot path of
+   * CollaborativeSource: no `[id, score]` pair per neighbour.
+   */
+  current(item: number, nowMs?: number): { readonly ids: Float64Array; readonly scores: Float64Array; readonly len: number } | undefined {
+    return this.built(item, nowMs);
+  }
+
+  private built(item: number, nowMs: number | undefined): Row | undefined {
+    const row = this.rows.get(item);
+    if (row === undefined) return undefined;
+    if (row.len >= 0 && row.epoch === this.epoch) {
+      if (!row.dirty) return row;
+      if (nowMs !== undefined && nowMs - row.builtAt < this.refreshMs) return row;
+    }
+    const ni = this.count(item);
+    const n = this.fillScratch(row, ni);
+    const k = selectTopInto(this.scratchIds, this.scratchScores, n, this.opts.maxNeighbors, this.order());
+    if (row.ids.length < k) {
+      // most items have a few partners: size the list to them, growing by doubling up to maxNeighbors
+      const cap = Math.min(this.opts.maxNeighbors, Math.max(8, k, 2 * row.ids.length));
+      row.ids = new Float64Array(cap);
+      row.scores = new Float64Array(cap);
+    }
+    const order = this.orderScratch;
+    for (let r = 0; r < k; r++) {
+      row.ids[r] = this.scratchIds[order[r]!]!;
+      row.scores[r] = this.scratchScores[order[r]!]!;
+    }
+    row.len = k;
+    row.list = undefined;
     row.dirty = false;
     row.builtAt = nowMs ?? -Infinity; // a clock-less build does not start an interval
     row.epoch = this.epoch;
-    return list;
+    return row;
+  }
+
+  private orderScratch = new Int32Array(0);
+  private order(): Int32Array {
+    if (this.orderScratch.length < this.opts.maxNeighbors) this.orderScratch = new Int32Array(this.opts.maxNeighbors);
+    return this.orderScratch;
+  }
+
+  /** n(item): how many engagements the item had (0 for none). */
+  private count(item: number): number {
+    if (item >= 0 && item < this.counts.length && Number.isInteger(item)) return this.counts[item]!;
+    return this.countOther.get(item) ?? 0;
+  }
+
+  private countUp(item: number): void {
+    if (Number.isInteger(item) && item >= 0 && item < DENSE_IDS) {
+      if (item >= this.counts.length) {
+        const grown = new Float64Array(Math.max(item + 1, this.counts.length * 2));
+        grown.set(this.counts);
+        this.counts = grown;
+      }
+      this.counts[item]!++;
+    } else this.countOther.set(item, (this.countOther.get(item) ?? 0) + 1);
   }
 
   private bump(a: number, b: number): void {
     let row = this.rows.get(a);
-    if (row === undefined) this.rows.set(a, (row = { pairs: new Map(), list: undefined, dirty: true, builtAt: 0, epoch: this.epoch }));
+    if (row === undefined) {
+      row = { slot: new Map(), pid: new Float64Array(8), pc: new Int32Array(8), np: 0, ids: NO_IDS, scores: NO_IDS, len: -1, list: undefined, dirty: true, builtAt: 0, epoch: this.epoch };
+      this.rows.set(a, row);
+    }
     row.dirty = true;
-    const c = row.pairs.get(b);
-    if (c !== undefined) {
-      row.pairs.set(b, c + 1);
+    const at = row.slot.get(b);
+    if (at !== undefined) {
+      row.pc[at]!++;
       return;
     }
-    if (row.pairs.size >= this.maxPairs) this.prune(a, row);
-    row.pairs.set(b, 1);
+    if (row.np >= this.maxPairs) this.prune(a, row);
+    if (row.np === row.pid.length) {
+      const cap = Math.min(this.maxPairs, row.np * 2);
+      const pid = new Float64Array(cap);
+      pid.set(row.pid);
+      const pc = new Int32Array(cap);
+      pc.set(row.pc);
+      row.pid = pid;
+      row.pc = pc;
+    }
+    row.slot.set(b, row.np);
+    row.pid[row.np] = b;
+    row.pc[row.np] = 1;
+    row.np++;
   }
 
   /**
@@ -137,35 +224,45 @@ export class CoEngagementIndex {
    * O(log maxPairs) amortised per new partner.
    */
   private prune(a: number, row: Row): void {
-    const n = this.fillScratch(row.pairs, this.itemCount.get(a) ?? 0);
+    const n = this.fillScratch(row, this.count(a));
     const ids = this.scratchIds;
     const key = this.scratchScores;
     const list = selectTop(ids, key, n, this.opts.maxNeighbors);
-    for (let i = 0; i < n; i++) key[i] = row.pairs.get(ids[i]!)!;
+    for (let i = 0; i < n; i++) key[i] = row.pc[i]!; // fillScratch keeps the slot order
     for (const i of list) key[i] = Infinity;
-    const kept = new Map<number, number>();
-    for (const i of selectTop(ids, key, n, this.maxPairs >> 1)) {
-      const j = ids[i]!;
-      kept.set(j, row.pairs.get(j)!);
+    const keep = selectTop(ids, key, n, this.maxPairs >> 1);
+    const pid = new Float64Array(row.pid.length);
+    const pc = new Int32Array(row.pc.length);
+    row.slot.clear();
+    for (let r = 0; r < keep.length; r++) {
+      const i = keep[r]!;
+      pid[r] = ids[i]!;
+      pc[r] = row.pc[i]!;
+      row.slot.set(ids[i]!, r);
     }
-    row.pairs = kept;
+    row.pid = pid;
+    row.pc = pc;
+    row.np = keep.length;
   }
 
   /** Partner ids and c / sqrt(ni nj) scores into the scratch arrays; returns how many. */
-  private fillScratch(pairs: Map<number, number>, ni: number): number {
-    if (this.scratchIds.length < pairs.size) {
-      this.scratchIds = new Float64Array(pairs.size * 2);
-      this.scratchScores = new Float64Array(pairs.size * 2);
+  private fillScratch(row: Row, ni: number): number {
+    if (this.scratchIds.length < row.np) {
+      this.scratchIds = new Float64Array(row.np * 2);
+      this.scratchScores = new Float64Array(row.np * 2);
     }
     const ids = this.scratchIds;
     const scores = this.scratchScores;
-    let k = 0;
-    for (const [j, c] of pairs) {
+    const counts = this.counts;
+    const pid = row.pid, pc = row.pc, np = row.np;
+    for (let k = 0; k < np; k++) {
+      const j = pid[k]!;
       ids[k] = j;
-      scores[k] = c / Math.sqrt(ni * (this.itemCount.get(j) ?? 1));
-      k++;
+      // a partner never engaged itself counts as 1 (counts of engaged items are >= 1)
+      const nj = j >= 0 && j < counts.length && Number.isInteger(j) ? counts[j]! || 1 : (this.countOther.get(j) ?? 1);
+      scores[k] = pc[k]! / Math.sqrt(ni * nj);
     }
-    return k;
+    return np;
   }
 }
 
@@ -181,26 +278,24 @@ function worse(ids: Float64Array, scores: Float64Array, a: number, b: number): b
  * same result as sorting all n and slicing, via a size-k min-heap (O(n log k)).
  */
 export function selectTop(ids: Float64Array, scores: Float64Array, n: number, k: number): number[] {
+  const out = new Int32Array(Math.max(0, Math.min(k, n)));
+  const m = selectTopInto(ids, scores, n, k, out);
+  return Array.from(out.subarray(0, m));
+}
+
+let heapScratch = new Int32Array(256);
+
+/** selectTop into `out` (length >= min(k, n)); returns how many positions it wrote. */
+export function selectTopInto(ids: Float64Array, scores: Float64Array, n: number, k: number, out: Int32Array): number {
   k = Math.min(k, n);
-  if (k <= 0) return [];
-  const heap: number[] = [];
-  const down = (i: number): void => {
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= heap.length) return;
-      const r = l + 1;
-      const m = r < heap.length && worse(ids, scores, heap[r]!, heap[l]!) ? r : l;
-      if (!worse(ids, scores, heap[m]!, heap[i]!)) return;
-      const t = heap[i]!;
-      heap[i] = heap[m]!;
-      heap[m] = t;
-      i = m;
-    }
-  };
+  if (k <= 0) return 0;
+  if (heapScratch.length < k) heapScratch = new Int32Array(k * 2);
+  const heap = heapScratch;
+  let size = 0;
   for (let x = 0; x < n; x++) {
-    if (heap.length < k) {
-      heap.push(x);
-      let i = heap.length - 1;
+    if (size < k) {
+      heap[size++] = x;
+      let i = size - 1;
       while (i > 0) {
         const p = (i - 1) >> 1;
         if (!worse(ids, scores, heap[i]!, heap[p]!)) break;
@@ -211,19 +306,34 @@ export function selectTop(ids: Float64Array, scores: Float64Array, n: number, k:
       }
     } else if (worse(ids, scores, heap[0]!, x)) {
       heap[0] = x;
-      down(0);
+      siftDown(heap, size, ids, scores);
     }
   }
-  const out: number[] = new Array(heap.length);
-  for (let r = heap.length - 1; r >= 0; r--) {
+  const m = size;
+  for (let r = m - 1; r >= 0; r--) {
     out[r] = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
+    const last = heap[--size]!;
+    if (size > 0) {
       heap[0] = last;
-      down(0);
+      siftDown(heap, size, ids, scores);
     }
   }
-  return out;
+  return m;
+}
+
+function siftDown(heap: Int32Array, size: number, ids: Float64Array, scores: Float64Array): void {
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= size) return;
+    const r = l + 1;
+    const m = r < size && worse(ids, scores, heap[r]!, heap[l]!) ? r : l;
+    if (!worse(ids, scores, heap[m]!, heap[i]!)) return;
+    const t = heap[i]!;
+    heap[i] = heap[m]!;
+    heap[m] = t;
+    i = m;
+  }
 }
 
 /** Collaborative retrieval: neighbours of the user's recent items, recent seeds weighted higher. */
@@ -231,29 +341,77 @@ export class CollaborativeSource implements CandidateSource {
   readonly name = "collaborative" as const;
   private ids = new Float64Array(256);
   private scores = new Float64Array(256);
+  private order = new Int32Array(256);
+  // Scores accumulated per candidate id: a flat array for dense ids (`has` marks the ones touched, listed in
+  // first-touch order in `ids`), a map for the rest; reset after each request.
+  private acc = new Float64Array(1024);
+  private has = new Uint8Array(1024);
+  private readonly other = new Map<number, number>();
 
   constructor(private readonly index: CoEngagementIndex, private readonly seeds = 20, private readonly recencyDecay = 0.9) {}
 
   candidates(req: CandidateRequest, limit: number): Candidate[] {
-    const acc = new Map<number, number>();
     const seeds = Math.min(this.seeds, req.recent.length);
+    let n = 0;
     for (let rank = 0; rank < seeds; rank++) {
       const w = this.recencyDecay ** rank;
-      for (const [j, s] of this.index.neighbors(req.recent[rank]!, req.nowMs)) {
+      const row = this.index.current(req.recent[rank]!, req.nowMs);
+      if (row === undefined) continue;
+      const nIds = row.ids, nScores = row.scores;
+      for (let r = 0; r < row.len; r++) {
+        const j = nIds[r]!;
         if (req.seen(j)) continue;
-        acc.set(j, (acc.get(j) ?? 0) + w * s);
+        if (j >= 0 && j < DENSE_IDS && Number.isInteger(j)) {
+          if (j >= this.acc.length) this.grow(j);
+          if (this.has[j] === 0) {
+            this.has[j] = 1;
+            this.acc[j] = 0;
+            if (n === this.ids.length) this.growIds();
+            this.ids[n++] = j;
+          }
+          this.acc[j] = this.acc[j]! + w * nScores[r]!;
+        } else {
+          const prev = this.other.get(j);
+          if (prev === undefined) {
+            if (n === this.ids.length) this.growIds();
+            this.ids[n++] = j;
+          }
+          this.other.set(j, (prev ?? 0) + w * nScores[r]!);
+        }
       }
     }
-    if (this.ids.length < acc.size) {
-      this.ids = new Float64Array(acc.size * 2);
-      this.scores = new Float64Array(acc.size * 2);
+    for (let i = 0; i < n; i++) {
+      const j = this.ids[i]!;
+      if (j >= 0 && j < this.has.length && this.has[j] === 1) {
+        this.scores[i] = this.acc[j]!;
+        this.has[j] = 0;
+      } else this.scores[i] = this.other.get(j)!;
     }
-    let n = 0;
-    for (const [j, s] of acc) {
-      this.ids[n] = j;
-      this.scores[n] = s;
-      n++;
+    this.other.clear();
+    if (this.order.length < Math.min(limit, n)) this.order = new Int32Array(Math.min(limit, n) * 2);
+    const m = selectTopInto(this.ids, this.scores, n, limit, this.order);
+    const out: Candidate[] = new Array(m);
+    for (let r = 0; r < m; r++) {
+      const i = this.order[r]!;
+      out[r] = { id: this.ids[i]!, score: this.scores[i]!, source: this.name };
     }
-    return selectTop(this.ids, this.scores, n, limit).map((i) => ({ id: this.ids[i]!, score: this.scores[i]!, source: this.name }));
+    return out;
+  }
+
+  private grow(j: number): void {
+    const cap = Math.max(j + 1, this.acc.length * 2);
+    const acc = new Float64Array(cap);
+    acc.set(this.acc);
+    this.acc = acc;
+    const has = new Uint8Array(cap);
+    has.set(this.has);
+    this.has = has;
+  }
+
+  private growIds(): void {
+    const ids = new Float64Array(this.ids.length * 2);
+    ids.set(this.ids);
+    this.ids = ids;
+    this.scores = new Float64Array(this.ids.length);
   }
 }

@@ -17,7 +17,8 @@ export class ContentSource implements CandidateSource {
     for (const interest of req.interests) {
       if (interest.weight <= 0) continue;
       const k = Math.max(1, Math.ceil((limit * interest.weight) / total));
-      for (const n of this.index.search(interest.vector, k, keep)) {
+      const found = req.seenIds !== undefined && this.index.searchExcluding !== undefined ? this.index.searchExcluding(interest.vector, k, req.seenIds) : this.index.search(interest.vector, k, keep);
+      for (const n of found) {
         const s = n.score * (interest.weight / total);
         if (s > (best.get(n.id) ?? -Infinity)) best.set(n.id, s);
       }

@@ -38,6 +38,19 @@ export class TrendingCounter {
   }
 
   /**
+   * `score` for many items of one cohort is `stored value * decayFactor` (0 while undefined: nothing
+   * recorded yet), the factor computed once (the same expression, so the same doubles as `score`).
+   */
+  decayFactor(nowMs: number): number | undefined {
+    return this.t0 === undefined ? undefined : 2 ** (-(nowMs - this.t0) / this.halfLifeMs);
+  }
+
+  /** The stored (undecayed) values of a cohort: score = value * decayFactor. */
+  storedValues(cohort: string): ReadonlyMap<number, number> | undefined {
+    return this.byCohort.get(cohort);
+  }
+
+  /**
    * Cohort items by decayed score, best first (ties by lower id). The list is cached per cohort and brought
    * up to date at most every `refreshMs` of clock time. Stored values never decay (see above) and only grow
    * with non-negative weights, so an item outside the cached top N that was not recorded since cannot enter
@@ -145,11 +158,15 @@ export class TrendingSource implements CandidateSource {
     const taken = new Set<number>();
     for (const cohort of req.cohort === this.globalCohort ? [req.cohort] : [req.cohort, this.globalCohort]) {
       // over-fetch because seen items are dropped after the ranking
-      for (const id of this.counter.top(cohort, req.nowMs, limit * 2 + 50)) {
+      const top = this.counter.top(cohort, req.nowMs, limit * 2 + 50);
+      const values = this.counter.storedValues(cohort);
+      const f = this.counter.decayFactor(req.nowMs);
+      for (const id of top) {
         if (out.length >= limit) return out;
         if (req.seen(id) || taken.has(id)) continue;
         taken.add(id);
-        out.push({ id, score: this.counter.score(cohort, id, req.nowMs), source: this.name });
+        // = counter.score(cohort, id, nowMs)
+        out.push({ id, score: f === undefined ? 0 : (values?.get(id) ?? 0) * f, source: this.name });
       }
     }
     return out;

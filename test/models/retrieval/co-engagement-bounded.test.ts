@@ -181,3 +181,31 @@ t.test("collaborative source - the same candidates as a full sort of the summed 
     t.same(src.candidates(req, 40).map((c) => [c.id, c.score]), want, `query ${q}`);
   }
 });
+
+t.test("collaborative source - ids past the dense range (uploads with large numbers) score as the dense ones do", async (t) => {
+  // items from 40 on get ids above 2^24 (counted and accumulated in maps, the rest in flat arrays): the
+  // candidates must be those of the same stream with the small ids, renamed (monotone, so ties keep their order)
+  const big = (x: number): number => (x >= 40 ? x + 2 ** 25 : x);
+  const small = new CoEngagementIndex({ window: 5, maxNeighbors: 30 });
+  const mixed = new CoEngagementIndex({ window: 5, maxNeighbors: 30 });
+  stream(11, 200, 25, (r) => Math.floor(400 * r.next() ** 3), (item, previous) => {
+    small.addEngagement(item, previous);
+    mixed.addEngagement(big(item), previous.map(big));
+  });
+  const a = new CollaborativeSource(small, 20, 0.9);
+  const b = new CollaborativeSource(mixed, 20, 0.9);
+  const rng = createRng(12);
+  let nonEmpty = 0;
+  for (let q = 0; q < 30; q++) {
+    const recent = Array.from({ length: 25 }, () => Math.floor(400 * rng.next() ** 3));
+    const seen = new Set(Array.from({ length: 20 }, () => rng.int(400)));
+    const req = (map: (x: number) => number): CandidateRequest => {
+      const s = new Set([...seen].map(map));
+      return { cohort: "c", nowMs: 0, interests: [], recent: recent.map(map), seen: (id) => s.has(id), seenCategories: new Set() };
+    };
+    const want = a.candidates(req((x) => x), 40).map((c) => [big(c.id), c.score]);
+    if (want.length > 0) nonEmpty++;
+    t.same(b.candidates(req(big), 40).map((c) => [c.id, c.score]), want, `query ${q}`);
+  }
+  t.ok(nonEmpty > 20, "the queries found candidates");
+});

@@ -1,0 +1,173 @@
+import t from "tap";
+import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
+import { AdmissionControl, LoopGovernor } from "../../../cluster/gateway/admission-control.ts";
+import { encodeGetFeedRequest } from "../../../cluster/index.ts";
+import { gate, grpc, rawClient, startTestFeedServer, statusOf } from "../../helpers/feed-server.ts";
+
+const Status = grpc.status;
+
+/** An AdmissionControl whose event-loop governor runs on a hand-driven clock (no timer). */
+function governed(maxEventLoopDelayMs: number): { ac: AdmissionControl; gov: () => LoopGovernor; clock: { t: number } } {
+  const clock = { t: 1000 };
+  let g: LoopGovernor | undefined;
+  const ac = new AdmissionControl({ maxInFlight: 1000, maxMailboxBacklog: 1_000_000, maxEventLoopDelayMs }, () => 0, (target, underLoad) =>
+    (g = new LoopGovernor(target, underLoad, () => clock.t, false)),
+  );
+  return { ac, gov: () => g!, clock };
+}
+
+/** How many of `n` arrivals the front-door check admits. */
+function arrivals(ac: AdmissionControl, n: number): number {
+  let admitted = 0;
+  for (let i = 0; i < n; i++) if (ac.refusal() === null) admitted++;
+  return admitted;
+}
+
+t.test("admission - the event-loop governor thins arrivals under sustained delay, ignores a single spike, and recovers", async (t) => {
+  const { ac, gov, clock } = governed(30); // target delay 10 ms, hard limit 30 ms
+  const tick = (lateMs: number): void => {
+    clock.t += LoopGovernor.TICK_MS + lateMs;
+    gov().tick();
+  };
+  t.equal(arrivals(ac, 60), 60, "real traffic (60 checks this second), loop on time: all admitted");
+
+  tick(25);
+  t.equal(ac.admitShare, 1, "one late tick (a GC pause) changes nothing");
+  t.equal(arrivals(ac, 8), 8);
+
+  tick(25);
+  t.equal(ac.admitShare, 0.75, "a second late tick in a row: a quarter fewer admitted");
+  t.equal(arrivals(ac, 8), 6, "spread evenly: 6 of the next 8 arrivals");
+  for (let i = 0; i < 4; i++) tick(25);
+  t.ok(Math.abs(ac.admitShare - 0.75 ** 5) < 1e-9, `sustained delay keeps cutting (share ${ac.admitShare.toFixed(3)})`);
+  const admitted = arrivals(ac, 100);
+  t.ok(admitted >= 23 && admitted <= 24, `about a quarter of 100 arrivals admitted (${admitted})`);
+  let message: string | undefined;
+  let tries = 0;
+  while (message === undefined && tries < 5) {
+    tries++;
+    message = ac.refusal()?.message;
+  }
+  t.equal(message, "overloaded: event loop over its 10 ms delay target: admitting 24% of requests");
+
+  clock.t += LoopGovernor.TICK_MS + 31; // the loop is 31 ms into a turn without the timer getting a look in
+  t.match(ac.refusal()?.message, /^overloaded: event loop 31 ms behind \(limit 30\)$/, "past the hard limit everything is refused");
+  t.throws(() => ac.admit(), { message: /event loop 31 ms behind/ }, "also a call that passed the front door earlier");
+
+  gov().tick(); // that tick came 31 ms late, after late ones: one more cut
+  for (let i = 0; i < 20; i++) tick(0);
+  t.equal(ac.admitShare, 1, "on-time ticks raise the share back, 5 points each");
+  t.equal(arrivals(ac, 50), 50);
+  t.equal(ac.shed().event_loop, 8 - 6 + (100 - admitted) + 1 + 2, "every refusal counted as an event-loop shed");
+  ac.close();
+});
+
+t.test("admission - a trickle of requests is never blamed for a late loop", async (t) => {
+  const { ac, gov, clock } = governed(30);
+  t.equal(arrivals(ac, 10), 10);
+  for (let i = 0; i < 5; i++) {
+    clock.t += LoopGovernor.TICK_MS + 100;
+    gov().tick();
+  }
+  t.equal(ac.admitShare, 1, "10 checks a second is start-up or a pause, not load");
+  t.equal(arrivals(ac, 10), 10, "even 100 ms into a turn");
+  ac.close();
+});
+
+function h2Call(session: ClientHttp2Session, headers: Record<string, string>, body: Buffer): Promise<{ headers: IncomingHttpHeaders; trailers: IncomingHttpHeaders; data: number }> {
+  return new Promise((resolve, reject) => {
+    const s = session.request({ ":method": "POST", "content-type": "application/grpc", te: "trailers", ...headers });
+    let h: IncomingHttpHeaders = {};
+    let tr: IncomingHttpHeaders = {};
+    let data = 0;
+    s.on("response", (x) => (h = x));
+    s.on("trailers", (x) => (tr = x));
+    s.on("data", (d: Buffer) => (data += d.length));
+    s.on("error", reject);
+    s.on("close", () => resolve({ headers: h, trailers: tr, data }));
+    s.end(body);
+  });
+}
+
+t.test("admission - the front door refuses before a request is decoded or a call is built", async (t) => {
+  const srv = await startTestFeedServer({ "grpc.maxInFlight": 2 });
+  const c = rawClient(srv.address);
+  const g = gate();
+  srv.services.gate = g;
+  const h2 = connect(`http://${srv.address}`);
+  t.teardown(async () => {
+    g.open();
+    h2.close();
+    c.close();
+    await srv.close();
+  });
+  const active = ["u1", "u2"].map((u) => srv.system.events.next("activated", (e) => e.id === `session/${u}`));
+  const held = ["u1", "u2"].map((u) => c.GetFeed({ userId: u, count: 2 }));
+  await Promise.all(active);
+
+  const garbage = Buffer.from([0, 0, 0, 0, 3, 0xff, 0xff, 0xff]);
+  const r = await h2Call(h2, { ":path": "/fyp.v1.FeedService/GetFeed" }, garbage);
+  t.equal(r.headers["grpc-status"], String(Status.RESOURCE_EXHAUSTED), "undecodable bytes are refused as overload: the body was never read");
+  t.equal(decodeURI(String(r.headers["grpc-message"])), "overloaded: 2 requests in flight (limit 2)");
+  t.equal(r.headers["fyp-error-code"], "FYP_ERR_OVERLOADED");
+  t.equal(r.headers["fyp-retryable"], "true");
+  t.equal(r.data, 0, "trailers-only: no message");
+
+  const ev = await statusOf(c.ReportEvents([{ userId: "u9", type: "EVENT_TYPE_LIKE", videoId: "v1" }]));
+  t.equal(ev.code, Status.RESOURCE_EXHAUSTED, "client streams are refused at the door too");
+  t.equal(ev.metadata.get("fyp-error-code")[0], "FYP_ERR_OVERLOADED");
+  const st = await c.GetClusterStatus({});
+  t.equal(st.nodes[0].shedRequests, 2, "GetClusterStatus is never refused, and counts the sheds");
+  t.equal(srv.service.gateway.admission.shed().in_flight, 2);
+
+  g.open();
+  t.same((await Promise.all(held)).map((x) => x.items.length), [2, 2]);
+  const ok = await h2Call(h2, { ":path": "/fyp.v1.FeedService/GetFeed" }, garbage);
+  t.equal(ok.headers["grpc-status"] ?? ok.trailers["grpc-status"], String(Status.INVALID_ARGUMENT), "once admitted, the same bytes are decoded and refused as invalid");
+});
+
+t.test("admission - GetFeed served at the front door answers as grpc-js would, odd requests go to grpc-js", async (t) => {
+  const srv = await startTestFeedServer({ "grpc.maxMessageBytes": 1024 });
+  const gz = new grpc.Client(srv.address, grpc.credentials.createInsecure(), { "grpc.default_compression_algorithm": 2 });
+  const c = rawClient(srv.address);
+  const h2 = connect(`http://${srv.address}`);
+  t.teardown(async () => {
+    h2.close();
+    gz.close();
+    c.close();
+    await srv.close();
+  });
+  const path = "/fyp.v1.FeedService/GetFeed";
+  const one = encodeGetFeedRequest("fd1", 3);
+
+  const ok = await h2Call(h2, { ":path": path, "grpc-timeout": "5S" }, one);
+  t.equal(ok.headers[":status"], 200);
+  t.equal(ok.headers["content-type"], "application/grpc+proto");
+  t.equal(ok.trailers["grpc-status"], "0", "status in trailers after the message");
+  t.ok(ok.data > 5, "one length-prefixed message");
+
+  const none = await h2Call(h2, { ":path": path }, Buffer.alloc(0));
+  t.equal(none.headers["grpc-status"], String(Status.UNIMPLEMENTED));
+  t.equal(decodeURI(String(none.headers["grpc-message"])), `Received no request message for server streaming method ${path}`);
+  const two = await h2Call(h2, { ":path": path }, Buffer.concat([one, one]));
+  t.equal(two.headers["grpc-status"], String(Status.UNIMPLEMENTED));
+  t.equal(decodeURI(String(two.headers["grpc-message"])), `Received a second request message for server streaming method ${path}`);
+  const big = Buffer.alloc(5 + 2000);
+  big.writeUInt32BE(2000, 1);
+  const tooBig = await h2Call(h2, { ":path": path }, big);
+  t.equal(tooBig.headers["grpc-status"], String(Status.RESOURCE_EXHAUSTED));
+  t.match(decodeURI(String(tooBig.headers["grpc-message"])), /^Received message larger than max \(\d+ vs 1024\)$/);
+
+  const badTimeout = await h2Call(h2, { ":path": path, "grpc-timeout": "soon" }, one);
+  t.equal(badTimeout.headers["grpc-status"] ?? badTimeout.trailers["grpc-status"], String(Status.INTERNAL), "an unparsable grpc-timeout goes to grpc-js, which refuses it");
+
+  // A compressed request (gzip) is left to grpc-js, which decompresses it: the same feed comes back.
+  const res = await new Promise<Buffer>((resolve, reject) =>
+    gz.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, one.subarray(5), new grpc.Metadata(), { deadline: Date.now() + 5000 }, (e, r) =>
+      e ? reject(e) : resolve(r!),
+    ),
+  );
+  t.ok(res.length > 0, "a gzip-compressed GetFeed is served (by grpc-js)");
+  const viaClient = await c.GetFeed({ userId: "fd2", count: 4 }, { deadlineMs: 5000 });
+  t.equal(viaClient.items.length, 4, "the grpc-js client reads the front door's answers");
+});
