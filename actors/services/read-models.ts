@@ -34,6 +34,9 @@ export class ReadModels {
   private exposureTotal = 0;
   private exposureTotalAt = -1;
   private readonly exposureHalfLifeMs: number;
+  private relAt = NaN;
+  private relSize = 0;
+  private relScale = 0;
   applied = 0;
   private publisher: (u: ReadModelUpdate) => void = (u) => this.apply(u);
 
@@ -52,13 +55,23 @@ export class ReadModels {
     this.exposure.record("*", videoId, 1, nowMs);
     this.exposureTotal = this.decayedTotal(nowMs) + 1;
     this.exposureTotalAt = nowMs;
+    this.relAt = NaN;
   }
 
-  /** Recent impressions of one video relative to the catalog mean (0 when nothing was served yet). */
+  /**
+   * Recent impressions of one video relative to the catalog mean (0 when nothing was served yet). A feed asks
+   * this for each of its candidates at one clock time: the scale is computed once per time and catalog size.
+   */
   relativeExposure(videoId: number, catalogSize: number, nowMs: number): number {
-    const total = this.decayedTotal(nowMs);
-    if (total <= 0 || catalogSize <= 0) return 0;
-    return this.exposure.score("*", videoId, nowMs) / (total / catalogSize);
+    if (nowMs !== this.relAt || catalogSize !== this.relSize) {
+      const total = this.decayedTotal(nowMs);
+      const f = this.exposure.decayFactor(nowMs);
+      this.relScale = total > 0 && catalogSize > 0 && f !== undefined ? (f * catalogSize) / total : 0;
+      this.relAt = nowMs;
+      this.relSize = catalogSize;
+    }
+    if (this.relScale === 0) return 0;
+    return (this.exposure.storedValues("*")?.get(videoId) ?? 0) * this.relScale;
   }
 
   private decayedTotal(nowMs: number): number {
