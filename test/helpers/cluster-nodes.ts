@@ -21,10 +21,15 @@ export interface NodeProcess {
   nextLog(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-/** Small, fast settings for fault tests: 64 shards, 100 ms heartbeats, 1 s leases. */
+/**
+ * Small, fast settings for fault tests: 64 shards, 100 ms heartbeats, 1 s leases. Event-loop admission is off:
+ * these tests assert that no call fails while nodes come and go, and on a machine busy with other test files a
+ * node's loop lags past the shedding target (CI saw "FYP_ERR_OVERLOADED: 11" in the rebalance test); in-flight
+ * and mailbox admission stay on. Shedding has its own tests (test/cluster/gateway).
+ */
 export const FAST_CLUSTER = [
   "--set", "cluster.numShards=64", "--set", "cluster.heartbeatMs=100", "--set", "cluster.leaseMs=1000",
-  "--set", "cluster.checkpointMs=300", "--set", "cluster.handoffTimeoutMs=3000",
+  "--set", "cluster.checkpointMs=300", "--set", "cluster.handoffTimeoutMs=3000", "--set", "grpc.maxEventLoopDelayMs=0",
 ];
 
 export function startNode(natsUrl: string, cluster: string, id: string, extra: string[] = FAST_CLUSTER): Promise<NodeProcess> {
