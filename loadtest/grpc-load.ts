@@ -1,3 +1,4 @@
+import { PerformanceObserver } from "node:perf_hooks";
 import { GrpcStatus, RpcError, grpcStatusName, type FeedClient, type GetFeedCaller } from "../cluster/index.ts";
 import { LatencyHistogram, type LatencySummary } from "./latency-histogram.ts";
 
@@ -39,6 +40,10 @@ export interface GrpcLoadReport {
    */
   sendLag: LatencySummary;
   okFromSend: LatencySummary;
+  /** The generator's own longest GC pause during the run (ms): answers that arrived meanwhile are timed late by it. */
+  generatorGcMaxMs: number;
+  /** CPU the generator process used, as a share of one core over the run: near 1, it (not the server) set the pace. */
+  generatorCpuShare: number;
 }
 
 /** A FeedClient as a GetFeedCaller (for TLS targets, which the lean caller does not speak). */
@@ -80,6 +85,12 @@ export async function runGrpcLoad(client: FeedClient | GetFeedCaller, o: GrpcLoa
   const count = (name: string): void => {
     codes[name] = (codes[name] ?? 0) + 1;
   };
+  let gcMax = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcMax = Math.max(gcMax, e.duration);
+  });
+  gc.observe({ entryTypes: ["gc"] });
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   let finish!: () => void;
   const done = new Promise<void>((r) => (finish = r));
@@ -123,7 +134,9 @@ export async function runGrpcLoad(client: FeedClient | GetFeedCaller, o: GrpcLoa
     }
   }, 1);
   await done;
+  gc.disconnect();
   const elapsed = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
   const shed = codes[grpcStatusName(GrpcStatus.RESOURCE_EXHAUSTED)] ?? 0;
   return {
     rate: o.rate,
@@ -137,5 +150,7 @@ export async function runGrpcLoad(client: FeedClient | GetFeedCaller, o: GrpcLoa
     maxScheduleLagMs: Math.round(maxLag * 100) / 100,
     sendLag: sendLag.summary(),
     okFromSend: okFromSend.summary(),
+    generatorGcMaxMs: Math.round(gcMax * 100) / 100,
+    generatorCpuShare: Math.round(((cpu.user + cpu.system) / 1000 / elapsed) * 100) / 100,
   };
 }

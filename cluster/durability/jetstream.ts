@@ -2,7 +2,7 @@
 // NatsTransport.connection): the event stream, checkpoints, model versions, uploaded videos. Only features of
 // nats-server 2.9 are used: one filter subject per consumer, ordered (ephemeral pull) consumers,
 // last-by-subject message lookups, KV, object store (since 2.6).
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type Consumer, type JetStreamClient, type JetStreamManager, type StreamInfo } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { Logger } from "pino";
@@ -12,10 +12,37 @@ import type { CheckpointStore, EventLog, LogFollower, LoggedEvent, ShardCheckpoi
 
 type Connection = NatsTransport["connection"];
 
-/** Pull expiry of the follower (its idle heartbeat is half of it): a lost pull is noticed within ~2 expiries. */
-const FOLLOW_EXPIRES_MS = 5_000;
-const REOPEN_ATTEMPTS = 100;
-const REOPEN_WAIT_MS = 100;
+/**
+ * Pull expiry of the follower (its idle heartbeat is half of it): a consumer whose server died without our
+ * connection noticing is given up after 2 missed heartbeats, i.e. within ~one expiry.
+ */
+const FOLLOW_EXPIRES_MS = 3_000;
+/**
+ * JetStream API timeout of a consumer creation's first attempt, growing by CREATE_TIMEOUT_STEP_MS per failed
+ * attempt up to CREATE_TIMEOUT_MAX_MS (the client's default). Short on purpose: see `orderedConsumer`.
+ */
+const CREATE_TIMEOUT_MS = 1_000;
+const CREATE_TIMEOUT_STEP_MS = 500;
+const CREATE_TIMEOUT_MAX_MS = 5_000;
+/** Wait after a creation that failed fast (no JetStream leader yet), doubling up to the max. */
+const RETRY_WAIT_MS = 100;
+const RETRY_WAIT_MAX_MS = 1_000;
+/** Attempts of a creation that has a caller to report to (the node's first follower, a shard's replay). */
+const CREATE_ATTEMPTS = 30;
+/** Timeout of a direct get, and the follower bridge's wait when the stream has nothing newer. */
+const DIRECT_TIMEOUT_MS = 300;
+const BRIDGE_POLL_MS = 25;
+/** A follower that delivered nothing for this long looks for newer events by direct get (see `follow`). */
+const STALL_MS = 1_000;
+/** Timeout of the check that the follower's consumer outlived a reconnect. */
+const ALIVE_TIMEOUT_MS = 1_000;
+
+/** `p`, or a rejection after `ms`. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
 
 function shardOfSubject(subject: string): number {
   return Number(subject.slice(subject.lastIndexOf(".") + 1));
@@ -25,6 +52,9 @@ function shardOfSubject(subject: string): number {
 export class JetStreamEventLog implements EventLog {
   private readonly followers = new Set<LogFollower>();
 
+  /** Direct gets (any replica answers; no consumer, no JetStream meta leader involved). */
+  private readonly direct: JetStreamManager["direct"];
+
   private constructor(
     private readonly nc: Connection,
     private readonly js: JetStreamClient,
@@ -32,9 +62,18 @@ export class JetStreamEventLog implements EventLog {
     private readonly cluster: string,
     private readonly stream: string,
     private readonly log: Logger,
-  ) {}
+    direct: JetStreamManager,
+    /** The stream answers direct gets (`allow_direct`); without it the follower has no bridge. */
+    private readonly directAllowed: boolean,
+  ) {
+    this.direct = direct.direct;
+  }
 
-  /** Opens the stream, creating it if it does not exist yet (every node does this; creation is idempotent). */
+  /**
+   * Opens the stream, creating it if it does not exist yet (every node does this; creation is idempotent).
+   * The stream allows direct gets (a stream created before that is updated to allow them): the follower
+   * reads through them while its consumer cannot be re-created (see `follow`).
+   */
   static async open(nc: Connection, o: { cluster: string; maxAgeMs: number; dedupWindowMs?: number; replicas?: number; log: Logger }): Promise<JetStreamEventLog> {
     const jsm = await jetstreamManager(nc);
     const stream = subjects.eventStream(o.cluster);
@@ -42,20 +81,32 @@ export class JetStreamEventLog implements EventLog {
       name: stream, subjects: [subjects.allEvents(o.cluster)], max_age: o.maxAgeMs * 1_000_000, num_replicas: o.replicas ?? 1,
       // Appends carrying a Nats-Msg-Id already stored within this window are not stored again.
       duplicate_window: Math.min(o.dedupWindowMs ?? 120_000, o.maxAgeMs) * 1_000_000,
+      allow_direct: true,
     };
+    const log = o.log.child({ module: "event-log" });
+    let info: StreamInfo;
     try {
-      await jsm.streams.info(stream);
+      info = await jsm.streams.info(stream);
     } catch {
       try {
-        await jsm.streams.add(config);
+        info = await jsm.streams.add(config);
       } catch (e) {
         // Another node created it in between.
-        await jsm.streams.info(stream).catch(() => {
+        info = await jsm.streams.info(stream).catch(() => {
           throw new StateStoreError(`cannot create event stream ${stream}: ${errorMessage(e)}`, e);
         });
       }
     }
-    return new JetStreamEventLog(nc, jetstream(nc), jsm, o.cluster, stream, o.log.child({ module: "event-log" }));
+    let directAllowed = info.config.allow_direct === true;
+    if (!directAllowed) {
+      try {
+        directAllowed = (await jsm.streams.update(stream, { allow_direct: true })).config.allow_direct === true;
+      } catch (e) {
+        log.warn({ stream, err: errorMessage(e) }, "event stream does not allow direct gets (the follower has no bridge while its consumer is re-created)");
+      }
+    }
+    const direct = await jetstreamManager(nc, { timeout: DIRECT_TIMEOUT_MS, checkAPI: false });
+    return new JetStreamEventLog(nc, jetstream(nc), jsm, o.cluster, stream, log, direct, directAllowed);
   }
 
   /**
@@ -73,36 +124,132 @@ export class JetStreamEventLog implements EventLog {
     }
   }
 
+  /**
+   * An ordered consumer of the stream from `startSeq` (subjects `filter`), retried until created. A creation
+   * can go unanswered for as long as one server of a NATS cluster is down: nats-server 2.9 places the R1
+   * consumer on any peer of the (replicated) stream, the dead one included, and that request then times out
+   * (measured: 1 attempt in 3 with one of three servers killed, for the whole outage). With the client's
+   * 5 s timeout a follower needed 5 s per unlucky attempt (26 s once under load) while acknowledged events
+   * waited unapplied. Each attempt is a new placement, so attempts are short and repeated: the first waits
+   * CREATE_TIMEOUT_MS, later ones a little longer (a loaded server may answer slowly but does answer).
+   * `go()` false ends the retries (the follower stopped); after `maxAttempts` the last error is thrown.
+   */
+  private async orderedConsumer(startSeq: number, filter: string, o: { go: () => boolean; maxAttempts: number; what: string }): Promise<Consumer> {
+    const t0 = performance.now();
+    let wait = RETRY_WAIT_MS;
+    for (let attempt = 1; ; attempt++) {
+      const timeout = Math.min(CREATE_TIMEOUT_MAX_MS, CREATE_TIMEOUT_MS + (attempt - 1) * CREATE_TIMEOUT_STEP_MS);
+      const a = performance.now();
+      try {
+        const c = await jetstream(this.nc, { timeout }).consumers.get(this.stream, { opt_start_seq: startSeq, filter_subjects: filter });
+        if (attempt > 1) this.log.info({ what: o.what, from: startSeq, attempts: attempt, ms: Math.round(performance.now() - t0) }, "event log consumer created after retries");
+        return c;
+      } catch (e) {
+        if (!o.go()) throw e;
+        if (attempt >= o.maxAttempts) {
+          this.log.error({ what: o.what, from: startSeq, attempts: attempt, err: errorMessage(e) }, "event log consumer could not be created");
+          throw e;
+        }
+        // the first failure, then one line per 10 attempts (an outage of minutes is not a log flood)
+        if (attempt === 1 || attempt % 10 === 0) this.log.warn({ what: o.what, from: startSeq, attempt, timeoutMs: timeout, err: errorMessage(e) }, "event log consumer not created yet; retrying");
+        // A timeout already waited; a fast failure (no JetStream leader yet) waits a little, growing.
+        const spent = performance.now() - a;
+        if (spent < timeout / 2) {
+          await new Promise((r) => setTimeout(r, wait));
+          wait = Math.min(RETRY_WAIT_MAX_MS, wait * 2);
+        }
+        if (!o.go()) throw e;
+      }
+    }
+  }
+
   async lastSeq(): Promise<number> {
     return (await this.jsm.streams.info(this.stream)).state.last_seq;
   }
 
   /**
-   * Follows the whole stream from `fromSeq` with an ordered consumer. After a reconnect the consumer is
-   * re-created from the next sequence not yet delivered: across a server restart the old one would only
-   * notice after two missed idle heartbeats (~30 s with the defaults), and nothing would be applied meanwhile.
-   * Sequences at or below the last delivered one are skipped, so a consumer that also recovers by itself
-   * delivers nothing twice.
+   * Follows the whole stream from `fromSeq` with an ordered consumer, delivering each sequence once, in order.
+   *
+   * When the consumer is lost (it ended, missed heartbeats because its server of a NATS cluster died, or
+   * did not survive a reconnect) it is re-created from the next sequence not yet delivered, retrying for as
+   * long as the follower runs: a follower that gave up would leave every event acknowledged from then on
+   * unapplied on this node. Re-creation needs the JetStream meta leader, which after a server death takes
+   * seconds to answer (measured: ~5-6 s on a quiet machine, more under load, while appends already succeed),
+   * so meanwhile a bridge reads on through direct gets, which any live replica of the stream answers: the
+   * events acknowledged meanwhile are applied without waiting for the new consumer. A consumer that
+   * outlived a reconnect (it lives on a server still up) is kept. Sequences below the next one to deliver
+   * are skipped, so the bridge, a consumer that recovers by itself and its replacement deliver nothing twice.
    */
   async follow(fromSeq: number, onEvent: (e: LoggedEvent) => void): Promise<LogFollower> {
     let next = Math.max(1, fromSeq);
     let stopped = false;
-    let current = null as { stop(): void; done: Promise<void> } | null;
+    type Current = { consumer: Consumer; stop(): void; done: Promise<void>; ended: boolean };
+    let current = null as Current | null;
     let reopening = false;
-    const open = async (): Promise<void> => {
-      const consumer = await this.js.consumers.get(this.stream, { opt_start_seq: next, filter_subjects: subjects.allEvents(this.cluster) });
+    /** A replacement asked for while one was being made (the new consumer failed at once): make another. */
+    let again: string | undefined;
+    let bridging = false;
+    let lastDelivery = performance.now();
+    const go = () => !stopped;
+    const filter = subjects.allEvents(this.cluster);
+    const deliver = (seq: number, subject: string, data: Uint8Array): void => {
+      if (seq < next) return;
+      next = seq + 1;
+      lastDelivery = performance.now();
+      onEvent({ seq, shard: shardOfSubject(subject), data });
+    };
+    /**
+     * Reads on by direct gets: while there is no consumer, until one is set again; while there is one (it
+     * delivered nothing for STALL_MS), until the stream has nothing newer.
+     */
+    const bridge = async (): Promise<void> => {
+      if (bridging || !this.directAllowed) return;
+      bridging = true;
+      let n = 0;
+      try {
+        while (!stopped) {
+          let m: Awaited<ReturnType<JetStreamManager["direct"]["getMessage"]>> = null;
+          try {
+            m = await this.direct.getMessage(this.stream, { seq: next, next_by_subj: filter });
+          } catch {
+            // no replica answered in time
+          }
+          if (m !== null) {
+            if (!stopped && m.seq >= next) {
+              deliver(m.seq, m.subject, m.data);
+              n++;
+            }
+            continue;
+          }
+          if (current !== null) break; // caught up (or no answer): the consumer goes on; the watchdog looks again
+          await new Promise((r) => setTimeout(r, BRIDGE_POLL_MS));
+        }
+      } finally {
+        bridging = false;
+        if (n > 0) this.log.info({ events: n, next, consumer: current !== null }, "event follower bridged by direct gets");
+      }
+    };
+    // A consumer can stall without ending or missing heartbeats for a while (after a reconnect the client
+    // re-checks it with backoff); the follower then reads on by direct get instead of waiting for it.
+    const watchdog = setInterval(() => {
+      if (!stopped && performance.now() - lastDelivery >= STALL_MS) void bridge();
+    }, STALL_MS / 2);
+    watchdog.unref?.();
+    const open = async (maxAttempts: number, why: string): Promise<void> => {
+      const consumer = await this.orderedConsumer(next, filter, { go, maxAttempts, what: `follower (${why})` });
       const messages = await consumer.consume({ expires: FOLLOW_EXPIRES_MS });
-      const self = { stop: () => messages.stop(), done: Promise.resolve() };
+      if (stopped) {
+        messages.stop();
+        return;
+      }
+      const self: Current = { consumer, stop: () => messages.stop(), done: Promise.resolve(), ended: false };
       self.done = (async () => {
         try {
-          for await (const m of messages) {
-            if (m.seq < next) continue;
-            next = m.seq + 1;
-            onEvent({ seq: m.seq, shard: shardOfSubject(m.subject), data: m.data });
-          }
+          for await (const m of messages) deliver(m.seq, m.subject, m.data);
         } catch (e) {
           if (!stopped) this.log.warn({ err: errorMessage(e), next }, "event follower's consumer failed");
         }
+        self.ended = true;
         // Ended on its own (consumer lost, e.g. its server of a NATS cluster died): open a new one.
         if (!stopped && current === self) void reopen("consumer ended");
       })();
@@ -117,40 +264,74 @@ export class JetStreamEventLog implements EventLog {
       })().catch(() => undefined);
       current = self;
     };
-    /** Replaces the consumer with one from the next sequence not yet delivered; bounded retries. */
+    /** Replaces the consumer with one from the next sequence not yet delivered; retries until the follower stops. */
     const reopen = async (why: string): Promise<void> => {
-      if (reopening || stopped) return;
+      if (stopped) return;
+      if (reopening) {
+        again = why;
+        return;
+      }
       reopening = true;
       try {
-        const old = current;
-        current = null;
-        old?.stop();
-        await old?.done;
-        // JetStream may need a moment after a server restart or a leader change; retry (bounded).
-        for (let attempt = 1; !stopped && current === null && attempt <= REOPEN_ATTEMPTS; attempt++) {
+        for (let reason: string | undefined = why; reason !== undefined && !stopped; ) {
+          again = undefined;
+          const old = current;
+          current = null;
+          old?.stop();
+          await old?.done;
+          void bridge();
+          const t0 = performance.now();
           try {
-            await open();
-            this.log.info({ next, attempt, why }, why === "reconnect" ? "event follower resumed after reconnect" : "event follower resumed");
+            await open(Number.POSITIVE_INFINITY, reason);
+            this.log.info({ next, why: reason, ms: Math.round(performance.now() - t0) }, reason === "reconnect" ? "event follower resumed after reconnect" : "event follower resumed");
           } catch (e) {
-            if (attempt === REOPEN_ATTEMPTS) this.log.error({ err: errorMessage(e), next, why }, "event follower could not resume");
-            else await new Promise((r) => setTimeout(r, REOPEN_WAIT_MS));
+            if (!stopped) {
+              this.log.error({ err: errorMessage(e), next, why: reason }, "event follower could not resume");
+              await new Promise((r) => setTimeout(r, RETRY_WAIT_MAX_MS));
+            }
           }
+          // the consumer just opened ended (or missed heartbeats) before this loop was done with it
+          const cur = current as Current | null; // set by open()
+          reason = again ?? (cur === null || cur.ended ? reason : undefined);
         }
       } finally {
         reopening = false;
       }
     };
-    await open();
+    /** After a reconnect: keeps the consumer if its server still has it, else replaces it. */
+    const checkAfterReconnect = async (): Promise<void> => {
+      const cur = current;
+      if (cur !== null && !cur.ended && !reopening) {
+        try {
+          await withTimeout(cur.consumer.info(), ALIVE_TIMEOUT_MS);
+          if (current === cur && !cur.ended) {
+            this.log.info({ next }, "event follower's consumer outlived the reconnect");
+            return;
+          }
+        } catch {
+          // gone with its server (not found, or no answer): replace it
+        }
+      }
+      await reopen("reconnect");
+    };
+    try {
+      await open(CREATE_ATTEMPTS, "start");
+    } catch (e) {
+      stopped = true;
+      clearInterval(watchdog);
+      throw e;
+    }
     const status = this.nc.status() as AsyncIterable<{ type: string }> & { stop?: () => void };
     const watching = (async () => {
       for await (const s of status) {
         if (stopped) break;
-        if (s.type === "reconnect") await reopen("reconnect");
+        if (s.type === "reconnect") await checkAfterReconnect();
       }
     })();
     const f: LogFollower = {
       stop: async () => {
         stopped = true;
+        clearInterval(watchdog);
         this.followers.delete(f);
         status.stop?.();
         current?.stop();
@@ -162,12 +343,17 @@ export class JetStreamEventLog implements EventLog {
     return f;
   }
 
+  /**
+   * Delivers the shard's events after `afterSeq` that exist now. A failed lookup of the shard's newest
+   * event is an error, never "nothing to replay": taking a shard over without its events since the
+   * checkpoint would lose acknowledged ones (the caller retries).
+   */
   async replay(shard: number, afterSeq: number, onEvent: (e: LoggedEvent) => void): Promise<number> {
     const subject = subjects.event(this.cluster, shard);
     // One lookup tells whether there is anything to replay: most shards have nothing newer than their checkpoint.
-    const last = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject }).catch(() => null);
+    const last = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
     if (last === null || last.seq <= afterSeq) return 0;
-    const consumer = await this.js.consumers.get(this.stream, { opt_start_seq: afterSeq + 1, filter_subjects: subject });
+    const consumer = await this.orderedConsumer(afterSeq + 1, subject, { go: () => true, maxAttempts: CREATE_ATTEMPTS, what: `replay of shard ${shard}` });
     const messages = await consumer.consume();
     let n = 0;
     try {

@@ -42,6 +42,8 @@ const GET_FEED_PATH = `/${FEED_SERVICE_NAME}/GetFeed`;
  * Everything else (the other methods once admitted, health, reflection) goes to grpc-js's own listener.
  */
 export function installFrontDoor(h2: EventEmitter, o: FrontDoorOptions): void {
+  const reading = new ReadingBodies();
+  h2.once("close", () => reading.close());
   const inner = h2.listeners("stream") as StreamListener[];
   h2.removeAllListeners("stream");
   const grpcJs: StreamListener = (stream, headers, flags) => {
@@ -61,7 +63,7 @@ export function installFrontDoor(h2: EventEmitter, o: FrontDoorOptions): void {
     }
     if (method === "GetFeed" && plainGrpc(headers)) {
       const deadline = deadlineOf(headers["grpc-timeout"]);
-      if (deadline !== null) return serveGetFeed(stream, deadline, authorization, o);
+      if (deadline !== null) return serveGetFeed(stream, deadline, authorization, o, reading);
     }
     grpcJs(stream, headers, flags);
   });
@@ -87,8 +89,49 @@ function deadlineOf(v: string | string[] | undefined): number | null {
   return Date.now() + ((Number(m[1]) * UNIT_MS[m[2]!]!) | 0);
 }
 
-function serveGetFeed(stream: ServerHttp2Stream, deadline: number, authorization: string | undefined, o: FrontDoorOptions): void {
+/**
+ * Calls whose request body has not ended yet, by deadline: one sweep answers DEADLINE_EXCEEDED to those whose
+ * deadline passed (a client that never half-closes would otherwise hold its stream; grpc-js kept a timer per
+ * call for this). The timer runs only while there are such calls, and is unref'd.
+ */
+class ReadingBodies {
+  private readonly pending = new Map<ServerHttp2Stream, number>();
+  private timer: NodeJS.Timeout | null = null;
+
+  add(stream: ServerHttp2Stream, deadline: number): void {
+    if (deadline === Infinity) return;
+    this.pending.set(stream, deadline);
+    if (this.timer === null) {
+      this.timer = setInterval(() => this.sweep(), 50);
+      this.timer.unref();
+    }
+  }
+
+  delete(stream: ServerHttp2Stream): void {
+    this.pending.delete(stream);
+  }
+
+  close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.pending.clear();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [stream, deadline] of this.pending) {
+      if (now < deadline) continue;
+      this.pending.delete(stream);
+      answerStatus(stream, GrpcStatus.DEADLINE_EXCEEDED, "Deadline exceeded");
+    }
+    if (this.pending.size === 0) this.close();
+  }
+}
+
+function serveGetFeed(stream: ServerHttp2Stream, deadline: number, authorization: string | undefined, o: FrontDoorOptions, reading: ReadingBodies): void {
   stream.on("error", noop); // a client gone meanwhile: nothing to answer (the write checks below)
+  reading.add(stream, deadline);
+  stream.once("close", () => reading.delete(stream));
   const chunks: Buffer[] = [];
   let size = 0;
   let refused = false;
@@ -104,6 +147,7 @@ function serveGetFeed(stream: ServerHttp2Stream, deadline: number, authorization
     chunks.push(chunk);
   });
   stream.on("end", () => {
+    reading.delete(stream);
     if (refused) return;
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
     // The length-prefixed messages, as grpc-js's decoder splits them (a trailing partial one is ignored).

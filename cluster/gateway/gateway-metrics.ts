@@ -47,6 +47,14 @@ export class GatewayMetrics {
         for (const [reason, n] of Object.entries(admission.shed())) this.labels(reason).set(n);
       },
     });
+    new Gauge({
+      name: "fyp_grpc_admit_share",
+      help: "Share of arriving requests the event-loop governor admits (1: not thinning)",
+      registers,
+      collect() {
+        this.set(admission.admitShare);
+      },
+    });
     const node = <K extends "activeActors" | "mailboxBacklog" | "processed" | "failed" | "mailboxOverflows" | "askTimeouts">(name: string, help: string, key: K) =>
       new Gauge({
         name,

@@ -201,7 +201,12 @@ export async function startGrpcServer(gateway: FeedGateway, cfg: GrpcServerConfi
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${host}:${cfg.port}`, creds, (err, p) => (err ? reject(err) : resolve(p))),
   );
-  frontDoor(server, gateway, definition, cfg.maxMessageBytes);
+  try {
+    frontDoor(server, gateway, definition, cfg.maxMessageBytes);
+  } catch (e) {
+    server.forceShutdown();
+    throw e;
+  }
   const address = `${host}:${port}`;
   glog.info({ address, tls, auth: gateway.requiresToken }, "gRPC feed service listening");
   let closing: Promise<void> | null = null;

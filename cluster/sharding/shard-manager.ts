@@ -294,7 +294,7 @@ export class ShardManager implements ShardOwnership {
       return;
     }
     this.releasedNotices.delete(s);
-    const cp = await this.o.checkpoints.load(s);
+    const cp = await this.untilDone(s, "checkpoint load", () => this.o.checkpoints.load(s));
     const restoring: Promise<void>[] = [];
     for (const [id, bytes] of cp?.actors ?? []) {
       const w = this.o.system.replaceState(id, bytes);
@@ -305,9 +305,12 @@ export class ShardManager implements ShardOwnership {
     this.applied[s] = cp?.seq ?? 0;
     this.checkpointed[s] = cp?.seq ?? 0;
     let replayed = 0;
-    await this.o.eventLog.replay(s, this.applied[s]!, (e) => {
-      if (this.deliverEvent(e)) replayed++;
-    });
+    // A retry goes on from the last event applied (deliverEvent skips what an interrupted replay delivered).
+    await this.untilDone(s, "replay", () =>
+      this.o.eventLog.replay(s, this.applied[s]!, (e) => {
+        if (this.deliverEvent(e)) replayed++;
+      }),
+    );
     this.counters.replayed += replayed;
     this.transitionToState(s, ["acquiring"], "owned");
     this.o.router.resume(s);
@@ -325,7 +328,7 @@ export class ShardManager implements ShardOwnership {
     this.o.router.hold(s);
     this.pendingEvents.delete(s);
     const cp = await this.snapshot(s);
-    await this.o.checkpoints.save(s, cp);
+    await this.untilDone(s, "checkpoint save", () => this.o.checkpoints.save(s, cp));
     this.checkpointed[s] = cp.seq;
     const restoring: Promise<void>[] = [];
     for (const id of this.actorsOf.get(s) ?? []) {
@@ -349,6 +352,26 @@ export class ShardManager implements ShardOwnership {
     this.transitionToState(s, ["releasing"], "unowned");
     this.counters.released++;
     if (this.events.active) this.events.emit({ type: "released", shard: s, seq: cp.seq });
+  }
+
+  /**
+   * Runs one store step of a shard move until it succeeds (backoff 0.1-2 s); gives up only when the node
+   * stops. A move that failed on a store error (JetStream without a leader for a few seconds after a NATS
+   * server died) used to end there, leaving the shard acquiring or releasing for good: its messages held
+   * and its events parked, never applied.
+   */
+  private async untilDone<T>(s: number, what: string, fn: () => Promise<T>): Promise<T> {
+    let wait = 100;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (this.stopped) throw e;
+        if (attempt === 1 || attempt % 10 === 0) this.log.warn({ shard: s, attempt, err: errorMessage(e) }, `shard ${what} failed; retrying`);
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(2000, wait * 2);
+      }
+    }
   }
 
   // ---- events -----------------------------------------------------------------------------------

@@ -89,26 +89,79 @@ export function rankRows(ids: readonly number[], lookup: (id: number) => FeedVid
   for (let d = 0; d < dims; d++) qq += q[d]! * q[d]!;
   const norm = Math.sqrt(qq) || 1;
   const useSimilarity = session.shortWeight > 0;
-  const rows: RankRow[] = [];
+  const videos: FeedVideo[] = [];
+  const found: number[] = [];
   for (const id of ids) {
     const video = lookup(id);
     if (video === undefined) continue;
-    rows.push({
+    videos.push(video);
+    found.push(id);
+  }
+  const n = videos.length;
+  if (simScratch.length < n) simScratch = new Float64Array(Math.max(256, n * 2));
+  const sim = simScratch;
+  if (useSimilarity) {
+    // four candidates at a time: independent chains of additions, each still in index order (the same sums)
+    let i = 0;
+    for (; i + 4 <= n; i += 4) dotF32x4(q, videos[i]!.vector, videos[i + 1]!.vector, videos[i + 2]!.vector, videos[i + 3]!.vector, sim, i);
+    for (; i < n; i++) sim[i] = dotF32(q, videos[i]!.vector);
+  }
+  const rows: RankRow[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const video = videos[i]!;
+    rows[i] = {
       video,
-      similarity: useSimilarity ? dotF32(q, video.vector) / norm : 0,
+      similarity: useSimilarity ? sim[i]! / norm : 0,
       affinity: affinityShare[video.category] ?? 0,
-      quality: quality(id),
-    });
+      quality: quality(found[i]!),
+    };
   }
   return rows;
 }
 
+let simScratch = new Float64Array(0);
 let shortScratch = new Float64Array(0);
 
-/** `dot(a, b)` for the one pair of array kinds rankRows reads (same order of additions). */
+/** `dot(a, b)` for the one pair of array kinds rankRows reads: unrolled, the additions in index order (the same sum). */
 function dotF32(a: Float64Array, b: Float32Array): number {
   let s = 0;
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) s += a[i]! * b[i]!;
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) s = s + a[i]! * b[i]! + a[i + 1]! * b[i + 1]! + a[i + 2]! * b[i + 2]! + a[i + 3]! * b[i + 3]!;
+  for (; i < n; i++) s += a[i]! * b[i]!;
   return s;
+}
+
+/** `out[at + k] = dotF32(a, bk)` for four vectors at once (vectors of one length, as the catalog's are; else one by one). */
+function dotF32x4(a: Float64Array, b0: Float32Array, b1: Float32Array, b2: Float32Array, b3: Float32Array, out: Float64Array, at: number): void {
+  const n = a.length;
+  if (b0.length !== n || b1.length !== n || b2.length !== n || b3.length !== n) {
+    out[at] = dotF32(a, b0);
+    out[at + 1] = dotF32(a, b1);
+    out[at + 2] = dotF32(a, b2);
+    out[at + 3] = dotF32(a, b3);
+    return;
+  }
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const x0 = a[i]!, x1 = a[i + 1]!, x2 = a[i + 2]!, x3 = a[i + 3]!;
+    s0 = s0 + x0 * b0[i]! + x1 * b0[i + 1]! + x2 * b0[i + 2]! + x3 * b0[i + 3]!;
+    s1 = s1 + x0 * b1[i]! + x1 * b1[i + 1]! + x2 * b1[i + 2]! + x3 * b1[i + 3]!;
+    s2 = s2 + x0 * b2[i]! + x1 * b2[i + 1]! + x2 * b2[i + 2]! + x3 * b2[i + 3]!;
+    s3 = s3 + x0 * b3[i]! + x1 * b3[i + 1]! + x2 * b3[i + 2]! + x3 * b3[i + 3]!;
+  }
+  for (; i < n; i++) {
+    const x = a[i]!;
+    s0 += x * b0[i]!;
+    s1 += x * b1[i]!;
+    s2 += x * b2[i]!;
+    s3 += x * b3[i]!;
+  }
+  out[at] = s0;
+  out[at + 1] = s1;
+  out[at + 2] = s2;
+  out[at + 3] = s3;
 }

@@ -1,7 +1,9 @@
 import t from "tap";
 import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
 import { AdmissionControl, LoopGovernor } from "../../../cluster/gateway/admission-control.ts";
-import { encodeGetFeedRequest } from "../../../cluster/index.ts";
+import { createGetFeedCaller, encodeGetFeedRequest } from "../../../cluster/index.ts";
+import { ActorKind, assertNever, type FeedReply, type SessionMsg } from "../../../protocols/index.ts";
+import { defineActor } from "../../../actors/index.ts";
 import { gate, grpc, rawClient, startTestFeedServer, statusOf } from "../../helpers/feed-server.ts";
 
 const Status = grpc.status;
@@ -158,6 +160,19 @@ t.test("admission - GetFeed served at the front door answers as grpc-js would, o
   t.equal(tooBig.headers["grpc-status"], String(Status.RESOURCE_EXHAUSTED));
   t.match(decodeURI(String(tooBig.headers["grpc-message"])), /^Received message larger than max \(\d+ vs 1024\)$/);
 
+  // A body that never ends: answered DEADLINE_EXCEEDED at the deadline (as grpc-js's per-call timer did).
+  const stalled = await new Promise<IncomingHttpHeaders>((resolve, reject) => {
+    const s = h2.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", "grpc-timeout": "150m" });
+    s.on("response", (h) => {
+      resolve(h);
+      s.close();
+    });
+    s.on("error", reject);
+    s.write(one.subarray(0, 3)); // part of the message, and no end of stream
+  });
+  t.equal(stalled["grpc-status"], String(Status.DEADLINE_EXCEEDED));
+  t.equal(decodeURI(String(stalled["grpc-message"])), "Deadline exceeded");
+
   const badTimeout = await h2Call(h2, { ":path": path, "grpc-timeout": "soon" }, one);
   t.equal(badTimeout.headers["grpc-status"] ?? badTimeout.trailers["grpc-status"], String(Status.INTERNAL), "an unparsable grpc-timeout goes to grpc-js, which refuses it");
 
@@ -170,4 +185,63 @@ t.test("admission - GetFeed served at the front door answers as grpc-js would, o
   t.ok(res.length > 0, "a gzip-compressed GetFeed is served (by grpc-js)");
   const viaClient = await c.GetFeed({ userId: "fd2", count: 4 }, { deadlineMs: 5000 });
   t.equal(viaClient.items.length, 4, "the grpc-js client reads the front door's answers");
+});
+
+/** Busy for `ms` of wall time: the event loop is blocked, as by a long synchronous task. */
+function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+/**
+ * A session that answers at once; "blocker" also blocks the event loop twice, 100 ms each, in two consecutive
+ * loop iterations right after its answer is written (two late timer ticks in a row: sustained delay).
+ */
+const blockingSession = defineActor<{ n: number }, SessionMsg>({
+  kind: ActorKind.Session,
+  initialState: () => ({ n: 0 }),
+  receive(ctx, msg) {
+    switch (msg.type) {
+      case "feed.request": {
+        if (ctx.key === "blocker") setImmediate(() => (spin(100), setImmediate(() => spin(100))));
+        const reply: FeedReply = { modelVersion: "t", items: [{ videoId: "v1", score: 1, reason: "exploring", modelVersion: "t" }] };
+        return reply;
+      }
+      case "session.watch": case "session.skip": case "session.like": case "session.rewatch": case "session.share":
+      case "session.impression": case "session.leave": case "session.get-state": case "session.start": case "session.tick":
+        return undefined;
+      default:
+        return assertNever(msg, "session message");
+    }
+  },
+});
+
+t.test("admission - a real server under sustained event-loop delay thins GetFeed arrivals at the front door", async (t) => {
+  const srv = await startTestFeedServer({ "grpc.maxEventLoopDelayMs": 30 }, { session: blockingSession }); // target 10 ms
+  const caller = createGetFeedCaller({ target: `grpc://${srv.address}` });
+  t.teardown(async () => {
+    caller.close();
+    await srv.close();
+  });
+  await caller.waitReady(5000);
+  // Real traffic first (the governor ignores a trickle). A loaded machine may already run the loop late here
+  // and shed some: only what the blocker adds is asserted below.
+  const warm = await Promise.all(Array.from({ length: 60 }, (_, i) => caller.getFeed(`w${i}`, 1, 5000)));
+  t.same(warm.filter((r) => r.code !== Status.OK && r.code !== Status.RESOURCE_EXHAUSTED), [], "served or shed");
+
+  // The blocker's answer arrives, then its session blocks the loop for 2 x 100 ms; these 40 calls wait in the
+  // socket meanwhile and are read after the second late tick in a row has cut the admitted share. (Retried
+  // while shed: a thinned share admits one of the next few.)
+  let blocker = await caller.getFeed("blocker", 1, 5000);
+  for (let i = 0; i < 50 && blocker.code === Status.RESOURCE_EXHAUSTED; i++) blocker = await caller.getFeed("blocker", 1, 5000);
+  t.equal(blocker.code, Status.OK);
+  const shedBefore = srv.service.gateway.admission.shed().event_loop;
+  const after = await Promise.all(Array.from({ length: 40 }, (_, i) => caller.getFeed(`a${i}`, 1, 5000)));
+  const shareAfter = srv.service.gateway.admission.admitShare;
+  const codes = after.map((r) => r.code);
+  const shed = codes.filter((c) => c === Status.RESOURCE_EXHAUSTED).length;
+  t.equal(shed + codes.filter((c) => c === Status.OK).length, 40, "every call served or shed");
+  t.ok(shed >= 1, `arrivals after sustained delay are shed (${shed} of 40; the share was cut to ${shareAfter.toFixed(2)} or below)`);
+  t.equal(srv.service.gateway.admission.shed().event_loop - shedBefore, shed, "all of them by the event-loop governor");
+  t.ok(shareAfter < 1, `admitted share lowered (${shareAfter.toFixed(2)})`);
 });

@@ -294,6 +294,7 @@ t.test("feed service - /metrics exposes request counts, latency, actors, mailbox
   t.match(m.body, /fyp_actor_mailbox_backlog\{node="test-node"\} \d+/);
   t.match(m.body, /fyp_model_version_info\{version="test-v1"\} 1/);
   t.match(m.body, /fyp_grpc_in_flight_requests 0/);
+  t.match(m.body, /fyp_grpc_admit_share 1/);
   const notFound = await httpGet(srv.service.metricsPort!, "/other");
   t.equal(notFound.status, 404);
 });
