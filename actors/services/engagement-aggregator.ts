@@ -200,7 +200,5 @@ export class EngagementAggregator {
     this.categoryCounts = new Array<number>(this.catalog.numCategories).fill(0);
     this.ildSum = 0;
     this.feeds = 0;
-    // best-first lists per category move slowly; re-sorting them every flush would dominate large catalogs
-    if (this.flushes % 6 === 1) this.catalog.refreshTop(200);
   }
 }

@@ -58,7 +58,7 @@ async function explorationShare(overrides: Record<string, unknown>): Promise<{ r
   const { n, clock } = node({ "simulate.videos": 3000, "exploration.noveltyRate": 0.2, "exploration.protectTopSlots": 0, ...overrides });
   // the user's one liked category, and a history that says so: 20 full watches there
   const liked = 5;
-  for (const id of n.feed.catalog.topItems(liked, 20)) {
+  for (const id of n.feed.catalog.categoryItems(liked).slice(0, 20)) {
     const v = n.feed.catalog.get(id)!;
     n.system.tell("session/narrow", { type: "session.watch", videoId: "v" + id, watchMs: v.durationMs, durationMs: v.durationMs, at: clock.now() });
   }
