@@ -262,6 +262,8 @@ export const configSchema = obj({
     integrityDemotion: num(0, 1),
     /** Half-life of the homogenization monitor's exposure window (clock ms). */
     exposureHalfLifeMs: int(1, 86_400_000 * 30),
+    /** Random-recommendation warm-up from the node's start (clock ms; 0 = none): every feed is drawn uniformly (Chaney et al.). */
+    warmupMs: int(0, 86_400_000 * 30),
     /** Per-node pre-aggregation flush interval (clock ms). */
     flushMs: int(1, 3_600_000),
     /** Users are hashed into this many cohorts. */
@@ -374,6 +376,11 @@ export const configSchema = obj({
     authorCap: int(1, 1000),
     /** Over-personalization guard: most share of one feed one category may take. */
     categoryShareCap: num(0, 1),
+    /**
+     * Exposure-aware ranking: a candidate's score loses `exposurePenalty · ln(1 + e / ē)`, e its recent
+     * impressions on this node and ē the catalog mean (0 = off; the homogenization stabilizer moves it).
+     */
+    exposurePenalty: num(0, 100),
   }),
   integrity: obj({
     bot: obj({
@@ -415,6 +422,9 @@ export const configSchema = obj({
     categoryShareCapTight: num(0, 1),
     maxCategoryRunLoose: int(1, 1000),
     maxCategoryRunTight: int(1, 1000),
+    /** Exposure penalty (see policy.exposurePenalty) at the loosest and tightest ends. */
+    exposurePenaltyLoose: num(0, 100),
+    exposurePenaltyTight: num(0, 100),
   }),
   coldStart: obj({
     /** Seed score: watchTime·wt/base + completion·c/base − skip·s/base. Follower count is never an input. */

@@ -93,7 +93,7 @@ export type { FeedPipelineDeps, ScoredCandidate, ServedItem, Selector, Bandit } 
 export { SeenWindow, FeedPolicy, cosine, SessionSignals, detectBotSession, detectFarms, detectLoop } from "./policy/index.ts";
 export type { SeenWindowState, PolicyConfig, PolicyItem, PolicyContext, BotDetectorConfig, BotSignal, BotVerdict, SessionSignalsState, FarmDetectorConfig, FarmGroup, EngagementEvent, LoopDetectorConfig, LoopVerdict } from "./policy/index.ts";
 // feed metrics, cold start and the homogenization stabilizer
-export { gini, sparseGini, catalogCoverage, categoryEntropy, intraListDiversity, jensenShannon, filterBubbleIndex, coldStartScore, viralDecision, HomogenizationStabilizer } from "./metrics/index.ts";
+export { gini, sparseGini, uniformGiniFloor, excessGini, uniformCoverage, catalogCoverage, categoryEntropy, intraListDiversity, jensenShannon, filterBubbleIndex, coldStartScore, viralDecision, HomogenizationStabilizer } from "./metrics/index.ts";
 export type { StagePerformance, ViralLadder, ColdStartConfig, ViralDecision, StabilizerConfig, StabilizerSettings, StabilizerState, HomogenizationMetrics } from "./metrics/index.ts";
 export { policySelector } from "./feed/policy-selector.ts";
 export { LinUcbBandit } from "./feed/linucb-bandit.ts";

@@ -10,6 +10,6 @@ export type ReadModelUpdate =
   | { type: "flag.video"; videoId: number; reason: string }
   | { type: "flag.session"; sessionKey: string; reason: string }
   /** The homogenization stabilizer's current settings. */
-  | { type: "novelty"; rate: number; maxCategoryShare: number; maxCategoryRun: number };
+  | { type: "novelty"; rate: number; maxCategoryShare: number; maxCategoryRun: number; exposurePenalty: number };
 
 export type ReadModelUpdateType = ReadModelUpdate["type"];

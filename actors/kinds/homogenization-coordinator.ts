@@ -1,18 +1,24 @@
 import { assertNever, type CoordMsg, type HomogenizationSummary } from "../../protocols/index.ts";
-import { HomogenizationStabilizer, categoryEntropy, sparseGini, type StabilizerState } from "../../models/index.ts";
+import { HomogenizationStabilizer, categoryEntropy, excessGini, sparseGini, uniformCoverage, type StabilizerState } from "../../models/index.ts";
 import { defineActor, type ActorContext } from "../actor-behavior.ts";
 import { feedServices } from "../services/feed-services.ts";
 
 /** One sample of the diversity metrics over the recent exposure window. */
 export interface HomogenizationSample {
   at: number;
+  /** Raw exposure Gini of the window. */
   gini: number;
+  /** The same beyond chance (diversity-metrics `excessGini`): what the stabilizer bounds by giniMax. */
+  giniExcess: number;
   coverage: number;
+  /** Coverage over what uniform random exposure of the window's volume would reach (what coverageMin bounds). */
+  coverageVsChance: number;
   entropy: number;
   ild: number;
   noveltyRate: number;
   maxCategoryRun: number;
   categoryShareCap: number;
+  exposurePenalty: number;
   exposures: number;
 }
 
@@ -80,21 +86,28 @@ function merge(ctx: ActorContext<HomogenizationState, CoordMsg>, m: Homogenizati
   // serving node per flush, where a catalog-sized array and sort showed up as tail latency.
   const exposed = Object.values(s.exposure);
   const size = f.catalog.size;
-  const metrics = { gini: sparseGini(exposed, size), coverage: size > 0 ? Math.min(1, exposed.length / size) : 0, entropy: categoryEntropy(s.categories, true) };
-  let settings = { noveltyRate: f.readModels.noveltyRate, categoryShareCap: f.readModels.maxCategoryShare, maxCategoryRun: f.readModels.maxCategoryRun };
+  const volume = exposed.reduce((a, b) => a + b, 0);
+  const gini = sparseGini(exposed, size);
+  const coverage = size > 0 ? Math.min(1, exposed.length / size) : 0;
+  const chance = uniformCoverage(volume, size);
+  const metrics = {
+    gini, giniExcess: excessGini(gini, volume, size), coverage, coverageVsChance: chance > 0 ? Math.min(1, coverage / chance) : 1, entropy: categoryEntropy(s.categories, true),
+  };
+  let settings = { noveltyRate: f.readModels.noveltyRate, categoryShareCap: f.readModels.maxCategoryShare, maxCategoryRun: f.readModels.maxCategoryRun, exposurePenalty: f.readModels.exposurePenalty };
   // Off means off: the configured novelty rate and diversity rules stay exactly as configured.
   if (cfg.stabilizer.enabled) {
     const stab = s.stabilizer !== null ? HomogenizationStabilizer.fromState(cfg.stabilizer, s.stabilizer) : new HomogenizationStabilizer(cfg.stabilizer, f.readModels.noveltyRate);
-    const step = stab.update(metrics);
+    // the bounds are on what is beyond chance: a quiet window's raw Gini is high, and its coverage low, by sampling alone
+    const step = stab.update({ gini: metrics.giniExcess, coverage: metrics.coverageVsChance, entropy: metrics.entropy });
     s.stabilizer = stab.toState();
     if (step.direction !== "hold" || s.samples.length === 0) {
-      f.readModels.publish({ type: "novelty", rate: step.noveltyRate, maxCategoryShare: step.categoryShareCap, maxCategoryRun: step.maxCategoryRun });
+      f.readModels.publish({ type: "novelty", rate: step.noveltyRate, maxCategoryShare: step.categoryShareCap, maxCategoryRun: step.maxCategoryRun, exposurePenalty: step.exposurePenalty });
     }
     settings = step;
   }
   s.samples.push({
     at: now, ...metrics, ild: m.feeds > 0 ? m.ildSum / m.feeds : 0, noveltyRate: settings.noveltyRate,
-    maxCategoryRun: settings.maxCategoryRun, categoryShareCap: settings.categoryShareCap, exposures: m.exposures,
+    maxCategoryRun: settings.maxCategoryRun, categoryShareCap: settings.categoryShareCap, exposurePenalty: settings.exposurePenalty, exposures: m.exposures,
   });
   if (s.samples.length > SAMPLES_MAX) s.samples.splice(0, s.samples.length - SAMPLES_MAX);
 }

@@ -47,6 +47,10 @@ export interface WatchRecord {
  * `flushMs` the sums go to the owning video and cohort actors and the homogenization monitor as one
  * message each, instead of one message per event to a hot actor.
  */
+/** Pseudo-views of the quality prior, and the views the catalog-wide mean needs before it replaces 0.5. */
+const PRIOR_VIEWS = 5;
+const PRIOR_MIN_VIEWS = 100;
+
 export class EngagementAggregator {
   private videos = new Map<number, VideoCounters>();
   private cohorts = new Map<string, Map<number, CohortCategory>>();
@@ -59,6 +63,9 @@ export class EngagementAggregator {
   private engagements: { sessions: string[]; videos: number[]; times: number[] } = { sessions: [], videos: [], times: [] };
   /** Quality estimates (smoothed mean watch ratio) need all-time sums, not the flush window's. */
   private readonly qualitySums = new Map<number, [number, number]>();
+  /** All-time watch-ratio sum and views over every video: the prior of the quality estimates. */
+  private globalSum = 0;
+  private globalViews = 0;
   flushes = 0;
 
   constructor(
@@ -86,12 +93,14 @@ export class EngagementAggregator {
 
   /** A feed was served (served items count as impressions). */
   recordServed(items: readonly { videoId: number; category: number }[], ild: number): void {
+    const now = this.system.clock.now();
     for (const it of items) {
       const c = this.counters(it.videoId);
       c.impressions++;
       this.exposures.set(it.videoId, (this.exposures.get(it.videoId) ?? 0) + 1);
       this.categoryCounts[it.category] = (this.categoryCounts[it.category] ?? 0) + 1;
       this.readModels.recordPoolImpression(it.videoId);
+      this.readModels.recordExposure(it.videoId, now);
     }
     this.ildSum += ild;
     this.feeds++;
@@ -131,6 +140,8 @@ export class EngagementAggregator {
     q[0] += Math.min(1, w.watchRatio);
     q[1]++;
     this.qualitySums.set(w.videoId, q);
+    this.globalSum += Math.min(1, w.watchRatio);
+    this.globalViews++;
   }
 
   private counters(videoId: number): VideoCounters {
@@ -146,6 +157,11 @@ export class EngagementAggregator {
   flush(): void {
     this.flushes++;
     const sys = this.system;
+    // Empirical Bayes: estimates shrink toward the catalog-wide mean with 5 pseudo-views, and a video with
+    // no data is assumed average. An optimistic constant prior (0.5 while the mean is ~0.35) made untried
+    // videos outrank proven ones, a hidden exploration policy inside "pure exploitation".
+    const prior = this.globalViews >= PRIOR_MIN_VIEWS ? this.globalSum / this.globalViews : 0.5;
+    this.catalog.setPrior(prior);
     for (const [id, c] of this.videos) {
       const m: VideoEngagement = {
         type: "video.engagement", stage: c.stage, watches: c.watches, watchRatioSum: c.watchRatioSum, impressions: c.impressions, watchMs: c.watchMs,
@@ -153,8 +169,7 @@ export class EngagementAggregator {
       };
       sys.tell(actorId("video", "v" + id), m);
       const q = this.qualitySums.get(id);
-      // smoothed toward the prior 0.5 with 5 pseudo-views
-      if (q !== undefined) this.catalog.setQuality(id, (q[0] + 2.5) / (q[1] + 5));
+      if (q !== undefined) this.catalog.setQuality(id, (q[0] + PRIOR_VIEWS * prior) / (q[1] + PRIOR_VIEWS));
     }
     for (const [cohort, byCat] of this.cohorts) {
       for (const [category, s] of byCat) {
@@ -185,7 +200,5 @@ export class EngagementAggregator {
     this.categoryCounts = new Array<number>(this.catalog.numCategories).fill(0);
     this.ildSum = 0;
     this.feeds = 0;
-    // best-first lists per category move slowly; re-sorting them every flush would dominate large catalogs
-    if (this.flushes % 6 === 1) this.catalog.refreshTop(200);
   }
 }

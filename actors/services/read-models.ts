@@ -6,6 +6,9 @@ export interface ReadModelsOptions {
   noveltyRate: number;
   maxCategoryShare: number;
   maxCategoryRun: number;
+  exposurePenalty: number;
+  /** Half-life of the recent-exposure counter the exposure penalty reads (clock ms). */
+  exposureHalfLifeMs: number;
 }
 
 /**
@@ -24,6 +27,16 @@ export class ReadModels {
   noveltyRate: number;
   maxCategoryShare: number;
   maxCategoryRun: number;
+  /** Weight of the exposure-aware ranking penalty (0 = off). */
+  exposurePenalty: number;
+  /** This node's recent impressions per video (cohort "*"), decayed; read by the exposure penalty. */
+  readonly exposure: TrendingCounter;
+  private exposureTotal = 0;
+  private exposureTotalAt = -1;
+  private readonly exposureHalfLifeMs: number;
+  private relAt = NaN;
+  private relSize = 0;
+  private relScale = 0;
   applied = 0;
   private publisher: (u: ReadModelUpdate) => void = (u) => this.apply(u);
 
@@ -32,6 +45,38 @@ export class ReadModels {
     this.noveltyRate = o.noveltyRate;
     this.maxCategoryShare = o.maxCategoryShare;
     this.maxCategoryRun = o.maxCategoryRun;
+    this.exposurePenalty = o.exposurePenalty;
+    this.exposureHalfLifeMs = o.exposureHalfLifeMs;
+    this.exposure = new TrendingCounter(o.exposureHalfLifeMs);
+  }
+
+  /** Counts an impression on this node (the exposure penalty's input). */
+  recordExposure(videoId: number, nowMs: number): void {
+    this.exposure.record("*", videoId, 1, nowMs);
+    this.exposureTotal = this.decayedTotal(nowMs) + 1;
+    this.exposureTotalAt = nowMs;
+    this.relAt = NaN;
+  }
+
+  /**
+   * Recent impressions of one video relative to the catalog mean (0 when nothing was served yet). A feed asks
+   * this for each of its candidates at one clock time: the scale is computed once per time and catalog size.
+   */
+  relativeExposure(videoId: number, catalogSize: number, nowMs: number): number {
+    if (nowMs !== this.relAt || catalogSize !== this.relSize) {
+      const total = this.decayedTotal(nowMs);
+      const f = this.exposure.decayFactor(nowMs);
+      this.relScale = total > 0 && catalogSize > 0 && f !== undefined ? (f * catalogSize) / total : 0;
+      this.relAt = nowMs;
+      this.relSize = catalogSize;
+    }
+    if (this.relScale === 0) return 0;
+    return (this.exposure.storedValues("*")?.get(videoId) ?? 0) * this.relScale;
+  }
+
+  private decayedTotal(nowMs: number): number {
+    if (this.exposureTotalAt < 0) return 0;
+    return this.exposureTotal * Math.pow(0.5, Math.max(0, nowMs - this.exposureTotalAt) / this.exposureHalfLifeMs);
   }
 
   /** Routes published updates (the cluster layer broadcasts them to every node's `apply`). */
@@ -66,6 +111,7 @@ export class ReadModels {
         this.noveltyRate = u.rate;
         this.maxCategoryShare = u.maxCategoryShare;
         this.maxCategoryRun = u.maxCategoryRun;
+        this.exposurePenalty = u.exposurePenalty;
         return;
       default:
         assertNever(u, "read-model update");

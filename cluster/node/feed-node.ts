@@ -74,6 +74,8 @@ export function createFeedNode(o: FeedNodeOptions): FeedNode {
     noveltyRate: c.exploration.noveltyRate,
     maxCategoryShare: c.policy.categoryShareCap,
     maxCategoryRun: c.policy.maxCategoryRun,
+    exposurePenalty: c.policy.exposurePenalty,
+    exposureHalfLifeMs: c.feed.exposureHalfLifeMs,
   });
   const coEngagement = new CoEngagementIndex({ window: c.retrieval.coEngagementWindow, maxNeighbors: 100 });
   const rng = createRng(c.simulate.seed).fork("feed-node:" + nodeId);
@@ -124,6 +126,12 @@ export function createFeedNode(o: FeedNodeOptions): FeedNode {
     uniform: rng.fork("discovery"),
     discoveryWeight: 1,
     coldStartPriority: 0.5,
+    warmupUntilMs: c.feed.warmupMs > 0 ? o.clock.now() + c.feed.warmupMs : 0,
+    // videos on the viral ladder are exempt: their exposure is the ladder's budget, spent on purpose
+    exposurePenalty: (id, nowMs) => {
+      const w = readModels.exposurePenalty;
+      return w > 0 && !readModels.stageOf.has(id) ? w * Math.log1p(readModels.relativeExposure(id, catalog.size, nowMs)) : 0;
+    },
   });
   const feed: FeedServices = {
     pipeline, catalog, readModels, coEngagement, session, bandit,

@@ -42,7 +42,7 @@ export function comparisonMarkdown(r: ExperimentResult, metrics: readonly Metric
 }
 
 /** Mean trajectory of a phase metric across replicates, with a t band, per arm. */
-function trajectories(r: ExperimentResult, key: "gini" | "coverage" | "entropy" | "ild" | "filterBubble" | "homogeneity" | "watchPerItemS" | "skipRate"): LineSeries[] {
+function trajectories(r: ExperimentResult, key: "gini" | "giniExcess" | "coverage" | "entropy" | "ild" | "filterBubble" | "homogeneity" | "watchPerItemS" | "skipRate"): LineSeries[] {
   return r.arms.map((a) => {
     const len = Math.min(...a.phases.map((p) => p.length));
     const points: [number, number][] = [];
@@ -101,9 +101,9 @@ export function experimentReportHtml(r: ExperimentResult, title: string, extra: 
     {
       heading: "Arms at a glance",
       html: charts([
-        bars(["gini", "lateGini", "coverage", "lateCoverage"], "arms-exposure", "Exposure concentration and coverage"),
+        bars(["gini", "lateGini", "lateGiniExcess", "coverage", "lateCoverage"], "arms-exposure", "Exposure concentration and coverage"),
         bars(["lateFilterBubble", "lateHomogeneity", "lateEntropy", "lateIld"], "arms-bubble", "Filter bubble, homogeneity, diversity (late)"),
-        bars(["driftGini", "driftFilterBubble", "driftHomogeneity"], "arms-drift", "Drift from early to late phases"),
+        bars(["driftGini", "driftGiniExcess", "driftCoverage", "driftFilterBubble", "driftHomogeneity"], "arms-drift", "Drift from early to late phases"),
         bars(["completionRate", "skipRate"], "arms-engagement", "Completion and skip"),
         bars(["watchPerItemS", "itemsPerSession"], "arms-session", "Watch time per item (s) and items per session"),
       ]),
@@ -112,6 +112,7 @@ export function experimentReportHtml(r: ExperimentResult, title: string, extra: 
       heading: `Trajectories over fixed-volume phases${phaseNote}`,
       html: charts([
         lineChart({ id: "traj-gini", title: "Exposure Gini", xLabel: "phase", yLabel: "Gini", series: trajectories(r, "gini") }),
+        lineChart({ id: "traj-gini-excess", title: "Exposure Gini beyond chance", xLabel: "phase", yLabel: "(G − G₀)/(1 − G₀)", series: trajectories(r, "giniExcess") }),
         lineChart({ id: "traj-coverage", title: "Catalog coverage", xLabel: "phase", yLabel: "share of catalog", series: trajectories(r, "coverage") }),
         lineChart({ id: "traj-bubble", title: "Filter-bubble index", xLabel: "phase", yLabel: "JS divergence", series: trajectories(r, "filterBubble") }),
         lineChart({ id: "traj-homogeneity", title: "User homogeneity (Jaccard)", xLabel: "phase", yLabel: "mean pairwise Jaccard", series: trajectories(r, "homogeneity") }),

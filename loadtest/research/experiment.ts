@@ -30,12 +30,15 @@ export const METRICS = [
   { key: "gini", label: "exposure Gini (run)", better: "lower" },
   { key: "coverage", label: "catalog coverage (run)", better: "higher" },
   { key: "lateGini", label: "Gini, late phases", better: "lower" },
+  { key: "lateGiniExcess", label: "Gini beyond chance, late", better: "lower" },
   { key: "lateCoverage", label: "coverage, late phases", better: "higher" },
   { key: "lateEntropy", label: "category entropy, late", better: "higher" },
   { key: "lateIld", label: "intra-list diversity, late", better: "higher" },
   { key: "lateFilterBubble", label: "filter-bubble index, late", better: "lower" },
   { key: "lateHomogeneity", label: "user homogeneity, late", better: "lower" },
   { key: "driftGini", label: "Gini drift (late − early)", better: "lower" },
+  { key: "driftGiniExcess", label: "Gini-beyond-chance drift", better: "lower" },
+  { key: "driftCoverage", label: "coverage drift", better: "higher" },
   { key: "driftFilterBubble", label: "filter-bubble drift", better: "lower" },
   { key: "driftHomogeneity", label: "homogeneity drift", better: "lower" },
   { key: "watchTimePerSessionS", label: "watch time / session (s)", better: "higher" },
@@ -120,7 +123,7 @@ export function parseExperiment(json: unknown, source = "experiment"): Experimen
   };
 }
 
-function meanOf(phases: readonly PhaseRow[], key: "gini" | "coverage" | "entropy" | "ild" | "filterBubble" | "homogeneity"): number {
+function meanOf(phases: readonly PhaseRow[], key: "gini" | "giniExcess" | "coverage" | "entropy" | "ild" | "filterBubble" | "homogeneity"): number {
   return phases.length === 0 ? NaN : phases.reduce((a, p) => a + p[key], 0) / phases.length;
 }
 
@@ -135,12 +138,15 @@ export function runMetrics(run: ResearchRun, lateShare: number): RunMetrics {
     gini: s.gini,
     coverage: s.coverage,
     lateGini: meanOf(late, "gini"),
+    lateGiniExcess: meanOf(late, "giniExcess"),
     lateCoverage: meanOf(late, "coverage"),
     lateEntropy: meanOf(late, "entropy"),
     lateIld: meanOf(late, "ild"),
     lateFilterBubble: meanOf(late, "filterBubble"),
     lateHomogeneity: meanOf(late, "homogeneity"),
     driftGini: meanOf(late, "gini") - meanOf(early, "gini"),
+    driftGiniExcess: meanOf(late, "giniExcess") - meanOf(early, "giniExcess"),
+    driftCoverage: meanOf(late, "coverage") - meanOf(early, "coverage"),
     driftFilterBubble: meanOf(late, "filterBubble") - meanOf(early, "filterBubble"),
     driftHomogeneity: meanOf(late, "homogeneity") - meanOf(early, "homogeneity"),
     watchTimePerSessionS: s.watchTimePerSessionS,

@@ -11,7 +11,10 @@ export function replicationExperiment(): ExperimentSpec {
   return {
     name: "replication: exploitation vs exploration + diversity + stabilizer",
     base: {
-      simulate: { sessions: 200, videos: 500, sessionsPerUser: 12, returnProbability: 0.95, returnDelayMs: 600_000 },
+      simulate: { sessions: 200, videos: 2000, sessionsPerUser: 12, returnProbability: 0.95, returnDelayMs: 600_000 },
+      // Chaney et al.'s protocol: 20 minutes of random recommendations first, so both arms' loops start from
+      // the same unbiased data, and the early phases measure that start
+      feed: { warmupMs: 1_200_000 },
       research: { phaseItems: 2000, lateShare: 0.25 },
     },
     arms: [
@@ -38,6 +41,6 @@ export function replicationExperiment(): ExperimentSpec {
 
 /** The rows the replication prints. */
 export const REPLICATION_METRICS: MetricName[] = [
-  "gini", "coverage", "lateGini", "lateCoverage", "lateEntropy", "lateIld", "lateFilterBubble", "lateHomogeneity",
-  "driftGini", "driftFilterBubble", "driftHomogeneity", "watchTimePerSessionS", "itemsPerSession", "completionRate", "skipRate",
+  "gini", "coverage", "lateGini", "lateGiniExcess", "lateCoverage", "lateEntropy", "lateIld", "lateFilterBubble", "lateHomogeneity",
+  "driftGini", "driftGiniExcess", "driftCoverage", "driftFilterBubble", "driftHomogeneity", "watchTimePerSessionS", "itemsPerSession", "completionRate", "skipRate",
 ];

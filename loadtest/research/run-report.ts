@@ -123,13 +123,16 @@ export function runReportHtml(run: ResearchRun, config: Readonly<Config>, title:
         { name: "filter bubble (JS)", points: line(all, "filterBubble") }, { name: "homogeneity (Jaccard)", points: line(all, "homogeneity") },
       ] }),
       lineChart({ id: "phases", title: `Fixed-volume phases (${research.phaseItems} impressions each)`, xLabel: "phase", yLabel: "value", yDomain: rates, series: [
-        { name: "Gini", points: research.phases.map((p) => [p.phase, p.gini]) }, { name: "coverage", points: research.phases.map((p) => [p.phase, p.coverage]) },
+        { name: "Gini", points: research.phases.map((p) => [p.phase, p.gini]) }, { name: "Gini beyond chance", points: research.phases.map((p) => [p.phase, p.giniExcess]) },
+        { name: "coverage", points: research.phases.map((p) => [p.phase, p.coverage]) },
         { name: "entropy", points: research.phases.map((p) => [p.phase, p.entropy]) }, { name: "filter bubble", points: research.phases.map((p) => [p.phase, p.filterBubble]) },
         { name: "homogeneity", points: research.phases.map((p) => [p.phase, p.homogeneity]) },
       ] }),
       lineChart({ id: "stabilizer", title: "Stabilizer: novelty rate and the monitor's Gini", xLabel: "virtual minutes", yLabel: "value", yDomain: rates, series: [
         { name: "novelty rate", points: result.homogenization.map((h) => [h.at / MIN, h.noveltyRate]) },
         { name: "monitor Gini (decayed window)", points: result.homogenization.map((h) => [h.at / MIN, h.gini]) },
+        { name: "monitor Gini beyond chance (bounded by giniMax)", points: result.homogenization.map((h) => [h.at / MIN, h.giniExcess]) },
+        { name: "exposure penalty", points: result.homogenization.map((h) => [h.at / MIN, h.exposurePenalty]) },
         { name: "category share cap", points: result.homogenization.map((h) => [h.at / MIN, h.categoryShareCap]) },
       ] }),
     ]),

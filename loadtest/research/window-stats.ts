@@ -1,4 +1,4 @@
-import { categoryEntropy, intraListDiversity, sparseGini } from "../../models/index.ts";
+import { categoryEntropy, excessGini, intraListDiversity, sparseGini } from "../../models/index.ts";
 
 /** Engagement and exposure counters of one window (a time window of one cohort, or a fixed-count phase). */
 export class WindowStats {
@@ -47,6 +47,7 @@ export class WindowStats {
   /** The window's metrics; `catalogSize` is the catalog at the window's end (uploads included). */
   metrics(catalogSize: number): WindowMetrics {
     const items = Math.max(1, this.items);
+    const gini = sparseGini(this.exposures.values(), catalogSize);
     return {
       items: this.items,
       activeUsers: this.users.size,
@@ -59,7 +60,8 @@ export class WindowStats {
       sessionItems: this.sessions === 0 ? 0 : r(this.sessionItems / this.sessions, 2),
       sessionWatchS: this.sessions === 0 ? 0 : r(this.sessionWatchMs / this.sessions / 1000, 1),
       coverage: catalogSize > 0 ? r(this.exposures.size / catalogSize) : 0,
-      gini: r(sparseGini(this.exposures.values(), catalogSize)),
+      gini: r(gini),
+      giniExcess: r(excessGini(gini, this.items, catalogSize)),
       entropy: r(categoryEntropy(this.categories, true)),
       ild: this.feeds === 0 ? 0 : r(this.ildSum / this.feeds),
     };
@@ -83,6 +85,8 @@ export interface WindowMetrics {
   coverage: number;
   /** Exposure Gini over the whole catalog in the window. */
   gini: number;
+  /** The same beyond what chance leaves at the window's volume (models `excessGini`; what the stabilizer bounds). */
+  giniExcess: number;
   /** Normalised category entropy of the window's impressions. */
   entropy: number;
   /** Mean intra-list diversity (1 − cosine, content vectors) of the feeds served in the window. */

@@ -21,11 +21,11 @@ export interface FeedCatalog extends CategoryCatalog {
   get(id: number): FeedVideo | undefined;
   /** Registers a new upload (cold start). */
   add(v: FeedVideo): void;
-  /** Quality estimate in [0, 1] (smoothed completion/engagement), 0.5 when unknown. */
+  /** Quality estimate in [0, 1] (smoothed completion/engagement); the prior (`setPrior`, 0.5 at first) when unknown. */
   quality(id: number): number;
   setQuality(id: number, q: number): void;
-  /** Recomputes each category's best-first list from the quality estimates (called on a tick). */
-  refreshTop(perCategory: number): void;
+  /** The estimate of a video with no data yet: the catalog-wide mean (empirical Bayes), not an optimistic constant. */
+  setPrior(q: number): void;
 }
 
 /**
@@ -37,13 +37,11 @@ export class SyntheticFeedCatalog implements FeedCatalog {
   readonly numCategories: number;
   private readonly videos: FeedVideo[] = [];
   private readonly byCategory: number[][];
-  // Quality estimates by video id: a flat array (refreshTop reads every video's estimate, and a Map lookup
-  // per video made that a 17 ms block of the serving loop at 100k videos); `known` marks the ones set.
+  // Quality estimates by video id: a flat array; `known` marks the ones set.
   private q = new Float64Array(0);
   private known = new Uint8Array(0);
   private readonly qOther = new Map<number, number>();
-  private jitter = new Float64Array(0);
-  private top: number[][];
+  private prior = 0.5;
   private readonly centroids: Float32Array[];
   private readonly noise: number;
 
@@ -51,7 +49,6 @@ export class SyntheticFeedCatalog implements FeedCatalog {
     const K = world.params.categories.ids.length;
     this.numCategories = K;
     this.byCategory = Array.from({ length: K }, () => []);
-    this.top = Array.from({ length: K }, () => []);
     const rng = createRng(world.seed).fork("content-vectors");
     this.centroids = Array.from({ length: K }, () => unit(Float32Array.from({ length: dims }, () => rng.normal())));
     this.noise = opts.noise ?? 0.6;
@@ -64,7 +61,6 @@ export class SyntheticFeedCatalog implements FeedCatalog {
       vector.set(this.vectorFor(v.categoryIndex, rng.fork(j)));
       this.add({ id: j, category: v.categoryIndex, authorId: v.authorId, durationMs: v.durationMs, vector });
     }
-    this.refreshTop(200);
   }
 
   /** A content vector for a video of `category`: its centroid plus noise (uploads get theirs this way). */
@@ -91,9 +87,17 @@ export class SyntheticFeedCatalog implements FeedCatalog {
     return this.byCategory.map((_, k) => k);
   }
 
+  categoryItems(category: number): readonly number[] {
+    return this.byCategory[category] ?? [];
+  }
+
   quality(id: number): number {
-    if (id >= 0 && id < this.known.length && Number.isInteger(id)) return this.known[id] === 1 ? this.q[id]! : 0.5;
-    return this.qOther.get(id) ?? 0.5;
+    if (id >= 0 && id < this.known.length && Number.isInteger(id)) return this.known[id] === 1 ? this.q[id]! : this.prior;
+    return this.qOther.get(id) ?? this.prior;
+  }
+
+  setPrior(q: number): void {
+    this.prior = q;
   }
 
   setQuality(id: number, q: number): void {
@@ -113,102 +117,6 @@ export class SyntheticFeedCatalog implements FeedCatalog {
     this.q[id] = q;
     this.known[id] = 1;
   }
-
-  refreshTop(perCategory: number): void {
-    // A bounded min-heap per category (no per-video allocation, O(n log k)): this runs on the serving node's
-    // event loop, where a full sort of a large catalog shows up as tail latency.
-    // Unknown videos (quality 0.5) interleave with proven ones, so exploration keeps finding new items.
-    const hs = new Float64Array(perCategory);
-    const hi = new Int32Array(perCategory);
-    const jitter = this.tieBreaks();
-    const q = this.q, known = this.known;
-    this.top = this.byCategory.map((ids) => {
-      let size = 0;
-      for (const id of ids) {
-        const score = (id < known.length && known[id] === 1 ? q[id]! : this.quality(id)) + (id < jitter.length ? jitter[id]! : tieBreak(id));
-        if (size === perCategory && score <= hs[0]!) continue;
-        let i: number;
-        if (size < perCategory) {
-          i = size++;
-          while (i > 0) {
-            const p = (i - 1) >> 1;
-            if (hs[p]! <= score) break;
-            hs[i] = hs[p]!;
-            hi[i] = hi[p]!;
-            i = p;
-          }
-        } else {
-          i = 0;
-          for (;;) {
-            const l = 2 * i + 1;
-            if (l >= size) break;
-            const m = l + 1 < size && hs[l + 1]! < hs[l]! ? l + 1 : l;
-            if (hs[m]! >= score) break;
-            hs[i] = hs[m]!;
-            hi[i] = hi[m]!;
-            i = m;
-          }
-        }
-        hs[i] = score;
-        hi[i] = id;
-      }
-      return bestFirst(hs, hi, size);
-    });
-  }
-
-  /** Per-id tie-break offsets of refreshTop, computed once per id (a double modulo per video per refresh was a third of it). */
-  private tieBreaks(): Float64Array {
-    const n = this.videos.length;
-    if (this.jitter.length < n) {
-      const j = new Float64Array(Math.max(n, this.jitter.length * 2));
-      j.set(this.jitter);
-      for (let id = this.jitter.length; id < j.length; id++) j[id] = tieBreak(id);
-      this.jitter = j;
-    }
-    return this.jitter;
-  }
-
-  topItems(category: number, limit: number): readonly number[] {
-    return (this.top[category] ?? []).slice(0, limit);
-  }
-}
-
-/**
- * The ids of the heap's `size` entries by score descending, ties by lower id: the order a sort with that
- * comparator gives (ids are distinct, so the order is total), by heapsort in place: no index array and
- * no comparator closure per category and refresh.
- */
-function bestFirst(hs: Float64Array, hi: Int32Array, size: number): number[] {
-  // "below" = comes later in the result: lower score, or the same score and a higher id
-  const below = (a: number, b: number): boolean => hs[a]! < hs[b]! || (hs[a] === hs[b] && hi[a]! > hi[b]!);
-  const sift = (i: number, n: number): void => {
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) return;
-      const m = l + 1 < n && below(l + 1, l) ? l + 1 : l;
-      if (!below(m, i)) return;
-      const ts = hs[i]!, ti = hi[i]!;
-      hs[i] = hs[m]!;
-      hi[i] = hi[m]!;
-      hs[m] = ts;
-      hi[m] = ti;
-      i = m;
-    }
-  };
-  for (let i = (size >> 1) - 1; i >= 0; i--) sift(i, size);
-  const out: number[] = new Array(size);
-  for (let n = size; n > 0; n--) {
-    out[n - 1] = hi[0]!;
-    hs[0] = hs[n - 1]!;
-    hi[0] = hi[n - 1]!;
-    sift(0, n - 1);
-  }
-  return out;
-}
-
-/** A fixed pseudo-random offset below 0.001 per id, so equal quality estimates interleave rather than sort by id. */
-function tieBreak(id: number): number {
-  return ((id * 2654435761) % 1000) / 1e6;
 }
 
 export function unit(v: Float32Array): Float32Array {

@@ -74,6 +74,17 @@ export interface FeedPipelineDeps {
   discoveryWeight: number;
   /** Added to cold-start candidates' scores among the exploration candidates. */
   coldStartPriority: number;
+  /**
+   * Until this clock time every feed is drawn uniformly at random from the catalog (unseen videos only): the
+   * random-recommendation warm-up of Chaney et al. (RecSys 2018), so the loop starts from unbiased data.
+   * 0 = no warm-up.
+   */
+  warmupUntilMs?: number;
+  /**
+   * Exposure-aware ranking: the amount taken off a candidate's score for its recent exposure (0 for none);
+   * counters rich-get-richer loops, its weight moved by the homogenization stabilizer.
+   */
+  exposurePenalty?: (videoId: number, nowMs: number) => number;
 }
 
 const EXPLORE_SOURCES: ReadonlySet<SourceName> = new Set(["exploration", "coldStart"]);
@@ -92,6 +103,7 @@ export class FeedPipeline {
   async feed(session: SessionModel, req: { count: number; nowMs: number; cohort: string }): Promise<{ items: ServedItem[]; modelVersion: string }> {
     const d = this.d;
     const seen = new Set(session.seen);
+    if (req.nowMs < (d.warmupUntilMs ?? 0)) return this.randomFeed(session, req, seen);
     // Exploration looks outside what the user is known to like: categories already engaged with count as
     // "seen"; merely shown ones do not, so a narrow user keeps being offered the rest of the catalog.
     const seenCategories = new Set<number>();
@@ -122,6 +134,7 @@ export class FeedPipeline {
       const p = preds[i]!;
       let score = seedScore(p, d.weights, session.fatigue);
       if (d.isFlagged(v.id)) score *= score > 0 ? d.demotion : 1 / d.demotion;
+      if (d.exposurePenalty !== undefined) score -= d.exposurePenalty(v.id, req.nowMs);
       const source = aligned ? cands[i]!.source : bySource!.get(v.id)!;
       const sc: ScoredCandidate = { id: v.id, category: v.category, authorId: v.authorId, vector: v.vector, source, score, predictions: p };
       if (EXPLORE_SOURCES.has(sc.source)) {
@@ -149,6 +162,31 @@ export class FeedPipeline {
         predictions: item.predictions,
       });
     }
+    return { items, modelVersion: ranker.version };
+  }
+
+  /** The warm-up feed: `count` distinct unseen videos drawn uniformly, scored by the ranker for the log. */
+  private async randomFeed(session: SessionModel, req: { count: number; nowMs: number }, seen: Set<number>): Promise<{ items: ServedItem[]; modelVersion: string }> {
+    const d = this.d;
+    const n = d.catalog.size;
+    const ids: number[] = [];
+    const picked = new Set<number>();
+    const count = req.count;
+    for (let tries = 0; ids.length < count && tries < count * 50; tries++) {
+      const id = Math.floor(d.uniform.next() * n);
+      if (seen.has(id) || picked.has(id) || d.catalog.get(id) === undefined) continue;
+      picked.add(id);
+      ids.push(id);
+    }
+    const ranker = d.ranker();
+    const rows = rankRows(ids, (id) => d.catalog.get(id), session, longTermDistribution(session), (id) => d.catalog.quality(id));
+    const preds = await ranker.predict(rows, { session, nowMs: req.nowMs, depth: session.served });
+    session.feeds++;
+    const items: ServedItem[] = rows.map((row, i) => {
+      markServed(session, d.session, row.video);
+      const p = preds[i]!;
+      return { videoId: row.video.id, score: seedScore(p, d.weights, session.fatigue), reason: REASONS.exploration, source: "exploration", exploration: true, predictions: p };
+    });
     return { items, modelVersion: ranker.version };
   }
 }

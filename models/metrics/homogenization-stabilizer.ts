@@ -20,6 +20,8 @@ export interface StabilizerConfig {
   categoryShareCapTight: number;
   maxCategoryRunLoose: number;
   maxCategoryRunTight: number;
+  exposurePenaltyLoose: number;
+  exposurePenaltyTight: number;
 }
 
 export interface HomogenizationMetrics {
@@ -33,6 +35,8 @@ export interface StabilizerSettings {
   noveltyRate: number;
   categoryShareCap: number;
   maxCategoryRun: number;
+  /** Weight of the exposure-aware ranking penalty (policy.exposurePenalty). */
+  exposurePenalty: number;
   /** What the last step did and why, for the coordinator's log and the run report. */
   direction: "raise" | "lower" | "hold";
 }
@@ -44,8 +48,9 @@ export interface StabilizerState {
 
 /**
  * The feedback-loop stabilizer: a bounded step controller with a dead band. Any metric past its bound
- * raises novelty one step (and tightens the diversity rules with it); all metrics comfortably inside
- * (by `hysteresis`) for `calmSteps` steps in a row lowers it one step. In between it holds. Because the
+ * raises novelty (one step, more the further past it) and tightens the diversity rules and the exposure
+ * penalty with it; all metrics comfortably inside (by `hysteresis`) for `calmSteps` steps in a row lowers
+ * it one step. In between it holds. Because the
  * raise and lower conditions are separated by the dead band and lowering needs a streak, a metric hovering
  * near its bound cannot make the rate flip every step. One instance per scope (global, or per cohort).
  */
@@ -69,7 +74,11 @@ export class HomogenizationStabilizer {
       const wellInside = m.gini < c.giniMax - c.hysteresis && m.coverage > c.coverageMin + c.hysteresis && m.entropy > c.entropyMin + c.hysteresis;
       if (over) {
         this.calm = 0;
-        const r = clamp(this.rate + c.step, c.noveltyMin, c.noveltyMax);
+        // proportional raise: one step, plus one per hysteresis width past the bound (at most MAX_RAISE_STEPS),
+        // so a sudden jump (a loop closing after a random warm-up) is met in a few steps rather than dozens
+        const past = Math.max(m.gini - c.giniMax, c.coverageMin - m.coverage, c.entropyMin - m.entropy);
+        const steps = Math.min(MAX_RAISE_STEPS, 1 + Math.floor(c.hysteresis > 0 ? past / c.hysteresis : 0));
+        const r = clamp(this.rate + steps * c.step, c.noveltyMin, c.noveltyMax);
         if (r !== this.rate) direction = "raise";
         this.rate = r;
       } else if (wellInside) {
@@ -95,6 +104,7 @@ export class HomogenizationStabilizer {
       noveltyRate: this.rate,
       categoryShareCap: c.categoryShareCapLoose + t * (c.categoryShareCapTight - c.categoryShareCapLoose),
       maxCategoryRun: Math.max(1, Math.round(c.maxCategoryRunLoose + t * (c.maxCategoryRunTight - c.maxCategoryRunLoose))),
+      exposurePenalty: c.exposurePenaltyLoose + t * (c.exposurePenaltyTight - c.exposurePenaltyLoose),
       direction,
     };
   }
@@ -109,6 +119,9 @@ export class HomogenizationStabilizer {
     return x;
   }
 }
+
+/** Most steps one update may raise by. */
+const MAX_RAISE_STEPS = 5;
 
 function clamp(x: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, x));

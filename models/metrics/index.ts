@@ -1,4 +1,4 @@
-export { gini, sparseGini, catalogCoverage, categoryEntropy, intraListDiversity, jensenShannon, filterBubbleIndex } from "./diversity-metrics.ts";
+export { gini, sparseGini, uniformGiniFloor, excessGini, uniformCoverage, catalogCoverage, categoryEntropy, intraListDiversity, jensenShannon, filterBubbleIndex } from "./diversity-metrics.ts";
 export { coldStartScore, viralDecision } from "./cold-start-score.ts";
 export type { StagePerformance, ViralLadder, ColdStartConfig, ViralDecision } from "./cold-start-score.ts";
 export { HomogenizationStabilizer } from "./homogenization-stabilizer.ts";

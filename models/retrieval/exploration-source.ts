@@ -1,36 +1,58 @@
 import type { Rng } from "../random/rng.ts";
 import type { Candidate, CandidateRequest, CandidateSource } from "./candidate-source.ts";
 
-/** Per-category item lists, best first (e.g. the trending order within the category). */
+/** The catalog by category. */
 export interface CategoryCatalog {
   categories(): readonly number[];
-  topItems(category: number, limit: number): readonly number[];
+  /** Every video id of a category (read-only view; no copy). */
+  categoryItems(category: number): readonly number[];
 }
 
 /**
- * Exploration: good items from categories the user has not been shown, a few per category, categories in a
- * seeded random order so different sessions explore different places.
+ * Exploration: videos drawn at random from the whole catalog, each category weighted by its size and by
+ * `unseenBoost` when the user has not engaged with it yet. Uniform over videos rather than a few "best" per
+ * category: with a skewed category mix (KuaiRand's has categories of 2 and of 2,000 videos) a top-N per
+ * category sends every explorer to the same handful of videos, concentrating exposure as much as the
+ * exploitation exploration is meant to balance. Which of the drawn videos make the feed is the ranker's,
+ * the bandit's and taste discovery's call.
  */
 export class ExplorationSource implements CandidateSource {
   readonly name = "exploration" as const;
-  constructor(private readonly catalog: CategoryCatalog, private readonly rng: Rng, private readonly perCategory = 3) {}
+  private cum = new Float64Array(0);
+
+  constructor(
+    private readonly catalog: CategoryCatalog,
+    private readonly rng: Rng,
+    private readonly unseenBoost = 3,
+  ) {}
 
   candidates(req: CandidateRequest, limit: number): Candidate[] {
-    const unseen = this.catalog.categories().filter((c) => !req.seenCategories.has(c));
-    for (let i = unseen.length - 1; i > 0; i--) {
-      const j = this.rng.int(i + 1);
-      [unseen[i], unseen[j]] = [unseen[j]!, unseen[i]!];
+    const cats = this.catalog.categories();
+    if (this.cum.length < cats.length) this.cum = new Float64Array(cats.length);
+    const cum = this.cum;
+    let total = 0;
+    for (let i = 0; i < cats.length; i++) {
+      const c = cats[i]!;
+      total += this.catalog.categoryItems(c).length * (req.seenCategories.has(c) ? 1 : this.unseenBoost);
+      cum[i] = total;
     }
     const out: Candidate[] = [];
-    for (const category of unseen) {
-      let taken = 0;
-      for (const id of this.catalog.topItems(category, this.perCategory * 4)) {
-        if (out.length >= limit) return out;
-        if (taken >= this.perCategory) break;
-        if (req.seen(id)) continue;
-        out.push({ id, score: -out.length, source: this.name });
-        taken++;
+    if (total === 0) return out;
+    const taken = new Set<number>();
+    for (let tries = 0; out.length < limit && tries < limit * 4; tries++) {
+      const x = this.rng.next() * total;
+      let lo = 0;
+      let hi = cats.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cum[mid]! > x) hi = mid;
+        else lo = mid + 1;
       }
+      const items = this.catalog.categoryItems(cats[lo]!);
+      const id = items[this.rng.int(items.length)]!;
+      if (taken.has(id) || req.seen(id)) continue;
+      taken.add(id);
+      out.push({ id, score: -out.length, source: this.name });
     }
     return out;
   }

@@ -4,18 +4,23 @@ import { createRng, HomogenizationStabilizer, type StabilizerConfig } from "../.
 const cfg: StabilizerConfig = {
   enabled: true, giniMax: 0.6, coverageMin: 0.2, entropyMin: 0.5, hysteresis: 0.05, noveltyMin: 0.05, noveltyMax: 0.4, step: 0.02, calmSteps: 3,
   categoryShareCapLoose: 0.5, categoryShareCapTight: 0.25, maxCategoryRunLoose: 4, maxCategoryRunTight: 2,
+  exposurePenaltyLoose: 0, exposurePenaltyTight: 0.5,
 };
 const ok = { coverage: 0.5, entropy: 0.8 };
 
 t.test("stabilizer - raises novelty while Gini exceeds its bound, never past the maximum", async (t) => {
   const s = new HomogenizationStabilizer(cfg, 0.15);
-  const first = s.update({ gini: 0.7, ...ok });
+  const first = s.update({ gini: 0.62, ...ok });
   t.equal(first.direction, "raise");
-  t.ok(close(first.noveltyRate, 0.17));
+  t.ok(close(first.noveltyRate, 0.17), "just past the bound: one step");
+  // one step plus one per whole hysteresis width past the bound, at most five
+  t.ok(close(s.update({ gini: 0.72, ...ok }).noveltyRate, 0.23), "2.4 hysteresis widths past: three steps");
+  t.ok(close(s.update({ gini: 0.99, ...ok }).noveltyRate, 0.33), "far past: five steps, no more");
   for (let i = 0; i < 100; i++) s.update({ gini: 0.9, ...ok });
   const top = s.settings();
   t.equal(top.noveltyRate, cfg.noveltyMax, "clamped at max");
   t.ok(close(top.categoryShareCap, cfg.categoryShareCapTight) && top.maxCategoryRun === 2, "diversity rules at their tightest");
+  t.ok(close(top.exposurePenalty, cfg.exposurePenaltyTight), "exposure penalty at its tightest");
 });
 
 t.test("stabilizer - lowers novelty when Gini is well below, after a calm streak, never under the minimum", async (t) => {
@@ -26,6 +31,7 @@ t.test("stabilizer - lowers novelty when Gini is well below, after a calm streak
   for (let i = 0; i < 300; i++) s.update({ gini: 0.3, ...ok });
   t.equal(s.noveltyRate, cfg.noveltyMin);
   t.equal(s.settings().maxCategoryRun, 4, "loosest run limit");
+  t.equal(s.settings().exposurePenalty, 0, "no exposure penalty at the loose end");
 });
 
 t.test("stabilizer - holds inside the dead band; coverage or entropy alone also raise", async (t) => {

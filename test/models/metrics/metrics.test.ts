@@ -1,5 +1,5 @@
 import t from "tap";
-import { catalogCoverage, categoryEntropy, coldStartScore, filterBubbleIndex, gini, intraListDiversity, jensenShannon, viralDecision, type ColdStartConfig, type ViralLadder } from "../../../models/index.ts";
+import { catalogCoverage, categoryEntropy, coldStartScore, createRng, excessGini, uniformCoverage, filterBubbleIndex, gini, intraListDiversity, sparseGini, uniformGiniFloor, jensenShannon, viralDecision, type ColdStartConfig, type ViralLadder } from "../../../models/index.ts";
 
 const close = (a: number, b: number, eps = 1e-4) => Math.abs(a - b) < eps;
 
@@ -42,4 +42,39 @@ t.test("jensenShannon - denormal probabilities give a finite divergence", (t) =>
   const v = jensenShannon(p, q);
   t.ok(Number.isFinite(v) && v >= 0 && v <= 1, `finite: ${v}`);
   t.end();
+});
+
+t.test("uniformGiniFloor - the Gini uniform random exposure leaves, against sampled allocations; excessGini removes it", async (t) => {
+  const n = 4000;
+  const rng = createRng(11);
+  for (const perItem of [0.3, 1, 3, 20, 800]) {
+    const counts = new Float64Array(n);
+    for (let i = 0; i < perItem * n; i++) counts[rng.int(n)]! += 1;
+    const sampled = sparseGini([...counts].filter((c) => c > 0), n);
+    const floor = uniformGiniFloor(perItem * n, n);
+    t.ok(Math.abs(sampled - floor) < 0.01 + 0.02 * floor, `${perItem}/item: floor ${floor.toFixed(4)} vs sampled ${sampled.toFixed(4)}`);
+    t.ok(excessGini(sampled, perItem * n, n) < 0.03, `a uniform allocation has ~no excess at ${perItem}/item`);
+  }
+  // Poisson(1): sum_k F(k)(1-F(k)) by hand from the CDF 0.3679, 0.7358, 0.9197, 0.9810, 0.9963, 0.9994, 0.9999 = 0.5238
+  t.ok(Math.abs(uniformGiniFloor(1000, 1000) - 0.5238) < 0.0005, `Poisson(1) floor ${uniformGiniFloor(1000, 1000)}`);
+  t.ok(uniformGiniFloor(10, 1000) > uniformGiniFloor(1000, 1000) && uniformGiniFloor(1000, 1000) > uniformGiniFloor(100_000, 1000), "less volume, higher floor");
+  t.equal(uniformGiniFloor(0, 10), 1, "no impressions: the floor is total concentration");
+  t.equal(excessGini(0.9, 0, 10), 0, "and nothing beyond it");
+  // everything on one item of 1,000 with 1,000 impressions: raw ~1, excess ~1
+  const one = sparseGini([1000], 1000);
+  t.ok(excessGini(one, 1000, 1000) > 0.99, "all on one item is all excess");
+  t.ok(Math.abs(excessGini(0.76, 1300, 1000) - (0.76 - uniformGiniFloor(1300, 1000)) / (1 - uniformGiniFloor(1300, 1000))) < 1e-12, "the definition");
+});
+
+t.test("uniformCoverage - the coverage uniform random exposure reaches, against sampled allocations", async (t) => {
+  const n = 5000;
+  const rng = createRng(5);
+  for (const perItem of [0.05, 0.5, 2]) {
+    const hit = new Uint8Array(n);
+    for (let i = 0; i < perItem * n; i++) hit[rng.int(n)] = 1;
+    const sampled = hit.reduce((a, b) => a + b, 0) / n;
+    t.ok(Math.abs(sampled - uniformCoverage(perItem * n, n)) < 0.01, `${perItem}/item: ${uniformCoverage(perItem * n, n).toFixed(4)} vs sampled ${sampled.toFixed(4)}`);
+  }
+  t.equal(uniformCoverage(0, n), 0);
+  t.equal(uniformCoverage(10, 0), 0);
 });

@@ -68,14 +68,36 @@ t.test("cold start - the least-shown new videos first, until their budget is spe
   t.same(src.candidates(request({ cohort: "other" }), 3), []);
 });
 
-t.test("exploration - only categories the user has not seen, a few items each", async (t) => {
-  const catalog = { categories: () => [1, 2, 3], topItems: (c: number, n: number) => Array.from({ length: Math.min(n, 10) }, (_, i) => c * 100 + i) };
-  const src = new ExplorationSource(catalog, createRng(1), 2);
-  const out = src.candidates(request({ seenCategories: new Set([2]), seen: (id) => id === 100 }), 10);
-  t.equal(out.length, 4);
-  t.same(new Set(out.map((c) => Math.floor(c.id / 100))), new Set([1, 3]));
-  t.notOk(out.some((c) => c.id === 100));
+t.test("exploration - uniform over videos, not the same best few; unseen categories boosted; never a seen video", async (t) => {
+  // category 1 has 1,000 videos, category 2 ten, category 3 two: a top-N per category would hand the two
+  // videos of category 3 to every explorer
+  const items = new Map<number, number[]>([[1, range(1000, 1000)], [2, range(2000, 10)], [3, range(3000, 2)]]);
+  const catalog = { categories: () => [1, 2, 3], categoryItems: (c: number) => items.get(c) ?? [] };
+  const src = new ExplorationSource(catalog, createRng(1), 3);
+  const count = new Map<number, number>();
+  const byCat = [0, 0, 0, 0];
+  for (let r = 0; r < 200; r++) {
+    const out = src.candidates(request({ seenCategories: new Set([1]), seen: (id) => id === 1000 }), 10);
+    t.equal(new Set(out.map((c) => c.id)).size, out.length, "no duplicates within a request");
+    for (const c of out) {
+      count.set(c.id, (count.get(c.id) ?? 0) + 1);
+      byCat[Math.floor(c.id / 1000)]!++;
+    }
+  }
+  t.notOk(count.has(1000), "a seen video is never offered");
+  const total = byCat[1]! + byCat[2]! + byCat[3]!;
+  t.equal(total, 2000);
+  // weights 1000 x 1 (engaged), 10 x 3, 2 x 3 (unseen): category 3 gets ~0.6% of draws, not 2 of every 10 slots
+  t.ok(byCat[3]! < total * 0.02, `the 2-video category got ${byCat[3]} of ${total} draws`);
+  t.ok(byCat[2]! > total * 0.01 && byCat[2]! < total * 0.06, `the 10-video unseen category got ${byCat[2]} (boosted x3: ~2.9%)`);
+  t.ok(Math.max(...count.values()) < 40, `no video dominates (max ${Math.max(...count.values())} of 200 requests)`);
+  t.ok(count.size > 700, `${count.size} distinct videos explored`);
+  t.same(src.candidates(request(), 0), [], "limit 0, nothing");
 });
+
+function range(from: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => from + i);
+}
 
 t.test("merge - quotas, de-duplication and redistribution of a short source's slots", async (t) => {
   const list = (source: Candidate["source"], ids: number[]): Candidate[] => ids.map((id, i) => ({ id, score: -i, source }));
