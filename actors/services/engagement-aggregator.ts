@@ -42,15 +42,15 @@ export interface WatchRecord {
   at: number;
 }
 
+/** Pseudo-views of the quality prior, and the views the catalog-wide mean needs before it replaces 0.5. */
+const PRIOR_VIEWS = 5;
+const PRIOR_MIN_VIEWS = 100;
+
 /**
  * Per-node pre-aggregation of write-heavy counters (DESIGN.md §3): sessions record here, and every
  * `flushMs` the sums go to the owning video and cohort actors and the homogenization monitor as one
  * message each, instead of one message per event to a hot actor.
  */
-/** Pseudo-views of the quality prior, and the views the catalog-wide mean needs before it replaces 0.5. */
-const PRIOR_VIEWS = 5;
-const PRIOR_MIN_VIEWS = 100;
-
 export class EngagementAggregator {
   private videos = new Map<number, VideoCounters>();
   private cohorts = new Map<string, Map<number, CohortCategory>>();

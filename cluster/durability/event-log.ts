@@ -52,3 +52,14 @@ export interface CheckpointStore {
   shards(): Promise<Set<number>>;
   close(): Promise<void>;
 }
+
+/** An uploaded video as a node's catalog and content index need it back (after a restart, or from another node). */
+export interface StoredUpload {
+  id: number;
+  category: number;
+  authorId: number;
+  durationMs: number;
+  /** The content vector (stored, so every node indexes exactly the same one). */
+  vector: Float32Array;
+  at: number;
+}

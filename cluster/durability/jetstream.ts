@@ -8,7 +8,7 @@ import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { Logger } from "pino";
 import { StateStoreError, TransportError, createCodec, errorMessage, subjects, type Codec } from "../../protocols/index.ts";
 import type { NatsTransport } from "../transport/nats-transport.ts";
-import type { CheckpointStore, EventLog, LogFollower, LoggedEvent, ShardCheckpoint } from "./event-log.ts";
+import type { CheckpointStore, EventLog, LogFollower, LoggedEvent, ShardCheckpoint, StoredUpload } from "./event-log.ts";
 
 type Connection = NatsTransport["connection"];
 
@@ -561,15 +561,8 @@ export class JetStreamModelStore {
 
 // ---- uploaded videos, replicated into every node's catalog --------------------------------------------
 
-/** An uploaded video as every node's catalog and content index need it. */
-export interface UploadRecord {
-  id: number;
-  category: number;
-  authorId: number;
-  durationMs: number;
-  /** The content vector (stored, so every node indexes exactly the same one). */
-  vector: Float32Array;
-  at: number;
+/** An uploaded video as every node's catalog and content index need it, and the node that took the upload. */
+export interface UploadRecord extends StoredUpload {
   by: string;
 }
 

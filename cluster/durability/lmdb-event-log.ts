@@ -2,22 +2,15 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { StateStoreError, createCodec, errorMessage, type Codec } from "../../protocols/index.ts";
 import { open, type Database, type RootDatabase } from "./lmdb.ts";
-import type { CheckpointStore, EventLog, LogFollower, LoggedEvent, ShardCheckpoint } from "./event-log.ts";
+import type { CheckpointStore, EventLog, LogFollower, LoggedEvent, ShardCheckpoint, StoredUpload } from "./event-log.ts";
+
+export type { StoredUpload };
 
 /** Key of an event in the by-shard table: shards in order, sequences in order within a shard. */
 function shardKey(shard: number, seq: number): number {
   return shard * 4_294_967_296 + seq;
 }
 
-/** An uploaded video as the embedded node's catalog needs it back after a restart. */
-export interface StoredUpload {
-  id: number;
-  category: number;
-  authorId: number;
-  durationMs: number;
-  vector: Float32Array;
-  at: number;
-}
 
 /**
  * The embedded node's durable event path in one LMDB environment (`<dir>/events.mdb`): the event log

@@ -37,6 +37,7 @@ export class SyntheticFeedCatalog implements FeedCatalog {
   readonly numCategories: number;
   private readonly videos: FeedVideo[] = [];
   private readonly byCategory: number[][];
+  private readonly categoryIds: number[];
   // Quality estimates by video id: a flat array; `known` marks the ones set.
   private q = new Float64Array(0);
   private known = new Uint8Array(0);
@@ -49,6 +50,7 @@ export class SyntheticFeedCatalog implements FeedCatalog {
     const K = world.params.categories.ids.length;
     this.numCategories = K;
     this.byCategory = Array.from({ length: K }, () => []);
+    this.categoryIds = Array.from({ length: K }, (_, k) => k);
     const rng = createRng(world.seed).fork("content-vectors");
     this.centroids = Array.from({ length: K }, () => unit(Float32Array.from({ length: dims }, () => rng.normal())));
     this.noise = opts.noise ?? 0.6;
@@ -84,7 +86,7 @@ export class SyntheticFeedCatalog implements FeedCatalog {
   }
 
   categories(): readonly number[] {
-    return this.byCategory.map((_, k) => k);
+    return this.categoryIds;
   }
 
   categoryItems(category: number): readonly number[] {
