@@ -68,6 +68,9 @@ export interface VideoUpload {
   durationMs: number;
   category: number;
   at: number;
+  /** What the uploader called it (absent when empty): kept by the video actor, returned with its stats. */
+  title?: string;
+  tags?: string[];
 }
 /** One watch event reported straight to the video (small runs; large runs pre-aggregate). */
 export interface VideoWatch { type: "video.watch"; sessionKey: string; watchMs: number; durationMs: number; at: number }
@@ -103,6 +106,13 @@ export interface VideoStats {
   skips: number;
   likes: number;
   rewatches: number;
+  /** From the upload ("" and [] for catalog videos, which carry no text here). */
+  title: string;
+  tags: string[];
+  /** -1 when neither the upload nor the node's catalog knows the video. */
+  category: number;
+  /** 0 when unknown. */
+  durationMs: number;
 }
 
 // ---- cohort -------------------------------------------------------------------------------------

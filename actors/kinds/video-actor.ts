@@ -1,6 +1,6 @@
 import { assertNever, type VideoMsg, type VideoStats, type ViralStageResult } from "../../protocols/index.ts";
 import { defineActor } from "../actor-behavior.ts";
-import { feedServices, videoNumber } from "../services/feed-services.ts";
+import { feedServices, videoNumber, type FeedServices } from "../services/feed-services.ts";
 
 interface StageCounters {
   impressions: number;
@@ -22,6 +22,9 @@ export interface VideoState {
   authorId: string;
   durationMs: number;
   category: number;
+  /** Set by an upload that carried them (absent otherwise: catalog videos keep no text). */
+  title?: string;
+  tags?: string[];
   /** Counters per ladder stage, and which stages were already reported to the viral coordinator. */
   stages: StageCounters[];
   reported: number[];
@@ -47,6 +50,8 @@ export const videoActor = defineActor<VideoState, VideoMsg>({
         s.authorId = msg.authorId;
         s.durationMs = msg.durationMs;
         s.category = msg.category;
+        if (msg.title !== undefined) s.title = msg.title;
+        if (msg.tags !== undefined) s.tags = [...msg.tags];
         ctx.tell("coord/viral", { type: "viral.new-video", videoId: ctx.key, category: msg.category, at: msg.at });
         return undefined;
       case "video.watch":
@@ -86,20 +91,31 @@ export const videoActor = defineActor<VideoState, VideoMsg>({
       case "video.set-stage":
         s.stage = msg.stage;
         return undefined;
-      case "video.get-stats":
+      case "video.get-stats": {
+        // a catalog video never received an upload: what it is comes from the node's catalog
+        const known = s.category >= 0 ? undefined : catalogEntry(ctx);
         return {
           videoId: ctx.key, stage: s.stage, impressions: s.impressions, watchMs: s.watchMs,
           completions: s.completions, skips: s.skips, likes: s.likes, rewatches: s.rewatches,
+          title: s.title ?? "", tags: s.tags ?? [],
+          category: s.category >= 0 ? s.category : known?.category ?? -1,
+          durationMs: s.category >= 0 ? s.durationMs : known?.durationMs ?? 0,
         };
+      }
       default:
         return assertNever(msg, "video message");
     }
   },
 });
 
+/** The node's catalog entry of a video actor's key (undefined for ids the catalog does not number, or on a node without feed services). */
+function catalogEntry(ctx: { services: Record<string, unknown>; key: string }): { category: number; durationMs: number } | undefined {
+  return (ctx.services.feed as FeedServices | undefined)?.catalog.get(videoNumber(ctx.key));
+}
+
 /** The category from the upload, else from the node's catalog. */
 function categoryOf(ctx: { services: Record<string, unknown>; key: string }, s: VideoState): number {
   if (s.category >= 0) return s.category;
-  return feedServices(ctx.services).catalog.get(videoNumber(ctx.key))?.category ?? 0;
+  return catalogEntry(ctx)?.category ?? 0;
 }
 

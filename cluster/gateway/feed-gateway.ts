@@ -126,7 +126,7 @@ export class FeedGateway {
       const s = await this.o.backend.getVideoStats(videoId, budgetMs);
       return {
         videoId: s.videoId, stage: s.stage, impressions: s.impressions, watchMs: s.watchMs, completions: s.completions,
-        skips: s.skips, likes: s.likes, rewatches: s.rewatches,
+        skips: s.skips, likes: s.likes, rewatches: s.rewatches, title: s.title, tags: s.tags, category: s.category, durationMs: s.durationMs,
       };
     });
   }

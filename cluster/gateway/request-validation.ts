@@ -152,7 +152,11 @@ export function validateUpload(req: fypv1.UploadVideoRequest, now: number, l: Va
     if (text(t, `tags[${i}]`, MAX_TAG) === "") throw new InvalidArgumentError(`tags[${i}]`, "must not be empty");
   });
   const at = time(r.atMs, "at_ms", now, l);
-  return { videoId, title, tags: tags as string[], msg: { type: "video.upload", authorId, durationMs, category, at } };
+  const msg: VideoUpload = { type: "video.upload", authorId, durationMs, category, at };
+  // the text travels with the upload to the video actor (and through the event log in a cluster)
+  if (title !== "") msg.title = title;
+  if (tags.length > 0) msg.tags = [...(tags as string[])];
+  return { videoId, title, tags: tags as string[], msg };
 }
 
 export function validateVideoStats(req: fypv1.GetVideoStatsRequest): string {

@@ -137,6 +137,13 @@ export interface VideoStats {
   skips: number;
   likes: number;
   rewatches: number;
+  /** From the upload; empty for catalog videos. */
+  title: string;
+  tags: string[];
+  /** -1 when the serving node knows neither the upload nor a catalog entry. */
+  category: number;
+  /** 0 when unknown. */
+  durationMs: number;
 }
 
 export interface GetClusterStatusRequest {

@@ -53,7 +53,7 @@ t.test("embedded durability - fyp serve killed with SIGKILL, restarted over the 
   await report(grpc1, 15, acked, "a");
   const c1 = createFeedClient({ target: `grpc://${grpc1}` });
   const uploaded = [];
-  for (let i = 0; i < 3; i++) uploaded.push((await c1.uploadVideo({ authorId: `au${i}`, durationMs: 20_000, category: i })).videoId);
+  for (let i = 0; i < 3; i++) uploaded.push((await c1.uploadVideo({ authorId: `au${i}`, durationMs: 20_000, category: i, title: `clip ${i}`, tags: [`tag${i}`] })).videoId);
   c1.close();
   t.same(uploaded, ["v300", "v301", "v302"], "uploads numbered after the 300 catalog videos");
   first.child.kill("SIGKILL");
@@ -67,6 +67,8 @@ t.test("embedded durability - fyp serve killed with SIGKILL, restarted over the 
   const c2 = createFeedClient({ target: `grpc://${grpc2}` });
   const next = await c2.uploadVideo({ authorId: "au9", durationMs: 20_000, category: 1 });
   t.equal(next.videoId, "v303", "the restarted server knows the earlier uploads (next id v303)");
+  const kept = await c2.getVideoStats({ videoId: "v301" });
+  t.match(kept, { title: "clip 1", tags: ["tag1"], category: 1, durationMs: 20_000 }, "an upload's title and tags survive the crash (replayed from the log)");
   c2.close();
   second.child.kill("SIGTERM");
   t.equal(await second.exited, 0, `graceful stop (checkpoints every shard) ${second.stderr().slice(-1500)}`);

@@ -59,4 +59,6 @@ t.test("cluster over NATS - an upload handled by one node reaches every node's c
     stages.push(s.stage);
   }
   t.ok(stages.every((s) => s >= 0), `every uploaded video's actor has it on the viral ladder (stages ${stages.join(",")})`);
+  const titles = await Promise.all(ids.map((id) => cc.getVideoStats({ videoId: id }).then((s) => s.title)));
+  t.same(titles.sort(), Array.from({ length: UPLOADS }, (_, i) => `upload ${i}`).sort(), "each video's actor keeps its upload's title, whichever node took the upload");
 });

@@ -73,7 +73,7 @@ t.test("codec - batches, replies and feed items round trip", (t) => {
   const bad: ReplyEnvelope = { v: PROTOCOL_VERSION, corr: 2, ok: false, error: { code: "FYP_ERR_ASK_TIMEOUT", message: "late", retryable: true } };
   t.same(dec.decode(enc.encode(ok)), ok);
   t.same(dec.decode(enc.encode(bad)), bad);
-  const stats: VideoStats = { videoId: "v1", stage: 2, impressions: 3, watchMs: 4, completions: 5, skips: 6, likes: 7, rewatches: 8 };
+  const stats: VideoStats = { videoId: "v1", stage: 2, impressions: 3, watchMs: 4, completions: 5, skips: 6, likes: 7, rewatches: 8, title: "t", tags: ["a", "b"], category: 1, durationMs: 9 };
   t.same(dec.decode(enc.encode(stats)), stats);
   t.end();
 });

@@ -60,10 +60,13 @@ t.test("feed service - every RPC answers its happy path over a real server and c
 
   const up = await c.UploadVideo({ videoId: "v-new-1", authorId: "a1", durationMs: 30_000, category: 3, title: "cat", tags: ["cats", "funny"] });
   t.same(up, { videoId: "v-new-1" });
+  const named = await c.GetVideoStats({ videoId: "v-new-1" });
+  t.match(named, { title: "cat", tags: ["cats", "funny"], category: 3, durationMs: 30_000, stage: -1 }, "the upload's title and tags are kept by the video actor");
   const assigned = await c.UploadVideo({ authorId: "a1", durationMs: 9000, category: 0 });
   t.match(assigned.videoId, /^v-[0-9a-f-]{36}$/, "an empty video_id gets a server-assigned one");
   const upStats = await c.GetVideoStats({ videoId: assigned.videoId });
   t.equal(upStats.videoId, assigned.videoId, "the uploaded video answers its stats");
+  t.same([upStats.title, upStats.tags, upStats.category, upStats.durationMs], ["", [], 0, 9000], "no title or tags: empty, not invented");
 
   const st = await c.GetClusterStatus({});
   t.equal(st.cluster, "test");
