@@ -29,6 +29,15 @@ export interface GetFeedCallerOptions {
 const PATH = "/fyp.v1.FeedService/GetFeed";
 
 /**
+ * The connection's receive window (HTTP/2 flow control), as load generators set it (h2load: 1 GiB; grpc-go
+ * grows it to 16 MiB by BDP probing). With HTTP/2's default 64 KiB the server may have only ~90 GetFeed answers
+ * on the wire unacknowledged: any pause of this process's loop stopped the server's writes, and at 4,000 req/s
+ * answers the server had finished queued in its session for over a second waiting for WINDOW_UPDATEs (seen as
+ * the server session's remoteWindowSize at 0 with hundreds of frames queued).
+ */
+export const RECEIVE_WINDOW_BYTES = 16 << 20;
+
+/**
  * A lean GetFeed client straight on node:http2: the same wire requests as the grpc-js client (HTTP/2 POST,
  * `application/grpc`, `grpc-timeout`, length-prefixed protobuf), but without grpc-js's per-call machinery
  * (interceptors, call stacks, metadata objects, response decoding), which made the generator cost as much
@@ -47,6 +56,8 @@ export function createGetFeedCaller(o: GetFeedCallerOptions): GetFeedCaller {
   let sessionError: Error | null = null;
   const open = (): ClientHttp2Session => {
     const s = connect(`http://${address}`);
+    // on connect: before any request (requests made earlier are queued behind this listener)
+    s.once("connect", () => s.setLocalWindowSize(RECEIVE_WINDOW_BYTES));
     sessionError = null;
     s.on("error", (e) => {
       if (s === session) sessionError = e;

@@ -19,6 +19,7 @@ import { toCallStatus } from "./error-status.ts";
 import { encodeGetFeedResponse } from "./feed-wire.ts";
 import type { CallInfo, FeedGateway, PartialAccept } from "./feed-gateway.ts";
 import { installFrontDoor, type GetFeedCodec } from "./front-door.ts";
+import { RECEIVE_WINDOW_BYTES } from "./getfeed-caller.ts";
 import { RpcError, parseTarget, type CallOptions, type FeedClient, type FeedClientOptions } from "./feed-client.ts";
 
 /** The transport slice of the `grpc` config section. */
@@ -251,6 +252,8 @@ export function createFeedClient(o: FeedClientOptions): FeedClient {
   const creds = tls || o.caPem !== undefined ? grpc.credentials.createSsl(o.caPem ?? null) : grpc.credentials.createInsecure();
   const options: grpc.ChannelOptions = {
     "grpc.enable_channelz": 0,
+    // HTTP/2's 64 KiB default receive window lets a paused client stall the server's answers (getfeed-caller.ts)
+    "grpc-node.flow_control_window": RECEIVE_WINDOW_BYTES,
     ...(o.serverName ? { "grpc.ssl_target_name_override": o.serverName, "grpc.default_authority": o.serverName } : {}),
   };
   const client = new Ctor(address, creds, options) as unknown as Record<string, UnaryFn> & grpc.Client;

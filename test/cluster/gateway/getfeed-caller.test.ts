@@ -1,5 +1,8 @@
 import t from "tap";
+import { connect, createServer } from "node:http2";
+import type { AddressInfo } from "node:net";
 import { createGetFeedCaller, encodeGetFeedRequest } from "../../../cluster/index.ts";
+import { RECEIVE_WINDOW_BYTES } from "../../../cluster/gateway/getfeed-caller.ts";
 import { runGrpcLoad } from "../../../loadtest/index.ts";
 import protobuf from "protobufjs";
 import { FEED_PROTO_PATH } from "../../../protocols/index.ts";
@@ -58,4 +61,34 @@ t.test("getfeed caller - the open-loop generator counts every answer", async (t)
   t.equal(r.okFromSend.count, 100);
   t.equal(r.sendLag.count, 100);
   t.ok(r.okFromSend.p50 <= r.ok.p50, "latency from the send is never above latency from the due time");
+});
+
+t.test("getfeed caller - opens a receive window a paused load generator cannot exhaust (HTTP/2 flow control)", async (t) => {
+  // A bare HTTP/2 server that reports how much it may send on the connection unacknowledged when a request arrives.
+  const windows: number[] = [];
+  const h2 = createServer();
+  h2.on("stream", (stream) => {
+    windows.push(stream.session!.state.remoteWindowSize!);
+    stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "0" }, { endStream: true });
+  });
+  await new Promise<void>((r) => h2.listen(0, "127.0.0.1", r));
+  const address = `127.0.0.1:${(h2.address() as AddressInfo).port}`;
+  const caller = createGetFeedCaller({ target: address });
+  const plain = connect(`http://${address}`);
+  t.teardown(() => {
+    caller.close();
+    plain.close();
+    h2.close();
+  });
+  t.same(await caller.getFeed("u1", 1, 5000), { code: 0, bytes: 0 });
+  t.equal(windows[0], RECEIVE_WINDOW_BYTES, "the server may send 16 MiB of answers before the caller acknowledges any");
+  // the control: a node:http2 session left at its defaults
+  await new Promise<void>((resolve) => {
+    const s = plain.request({ ":method": "POST", ":path": "/x" });
+    s.on("response", () => undefined);
+    s.on("close", resolve);
+    s.resume();
+    s.end();
+  });
+  t.equal(windows[1], 65_535, "HTTP/2's default window: ~90 GetFeed answers");
 });
