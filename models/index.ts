@@ -95,6 +95,8 @@ export type { SeenWindowState, PolicyConfig, PolicyItem, PolicyContext, BotDetec
 // feed metrics, cold start and the homogenization stabilizer
 export { gini, sparseGini, uniformGiniFloor, excessGini, uniformCoverage, catalogCoverage, categoryEntropy, intraListDiversity, jensenShannon, filterBubbleIndex, coldStartScore, viralDecision, HomogenizationStabilizer } from "./metrics/index.ts";
 export type { StagePerformance, ViralLadder, ColdStartConfig, ViralDecision, StabilizerConfig, StabilizerSettings, StabilizerState, HomogenizationMetrics } from "./metrics/index.ts";
+export { ExposureWindow, sortedSparseGini } from "./metrics/index.ts";
+export type { ExposureWindowState } from "./metrics/index.ts";
 export { policySelector } from "./feed/policy-selector.ts";
 export { LinUcbBandit } from "./feed/linucb-bandit.ts";
 // content model (trained by `fyp train content`), vectors and the catalog index

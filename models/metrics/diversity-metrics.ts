@@ -20,15 +20,20 @@ export function gini(values: ArrayLike<number>): number {
  */
 export function sparseGini(counts: Iterable<number>, n: number): number {
   const x = Float64Array.from(counts).sort();
-  if (n <= 0 || x.length === 0) return 0;
-  const zeros = Math.max(0, n - x.length);
+  return sortedSparseGini(x, x.length, n);
+}
+
+/** `sparseGini` of the first `len` entries of `x`, already in ascending order (no copy, no sort). */
+export function sortedSparseGini(x: ArrayLike<number>, len: number, n: number): number {
+  if (n <= 0 || len === 0) return 0;
+  const zeros = Math.max(0, n - len);
   let sum = 0;
   let weighted = 0;
-  for (let i = 0; i < x.length; i++) {
+  for (let i = 0; i < len; i++) {
     sum += x[i]!;
     weighted += (zeros + i + 1) * x[i]!;
   }
-  const m = zeros + x.length;
+  const m = zeros + len;
   return sum > 0 ? (2 * weighted) / (m * sum) - (m + 1) / m : 0;
 }
 

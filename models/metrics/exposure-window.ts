@@ -1,0 +1,194 @@
+import { sortedSparseGini } from "./diversity-metrics.ts";
+
+/**
+ * The plain data of an exposure window (what an actor state holds and a checkpoint encodes): the exposed
+ * video ids in ascending order and their decayed exposure counts, parallel.
+ */
+export interface ExposureWindowState {
+  ids: number[];
+  counts: number[];
+}
+
+/**
+ * A decaying per-video exposure window with its Gini kept up to date incrementally: the same numbers as
+ * holding the counts in an object keyed by id, decaying every entry, and sorting all of them for the Gini
+ * at every update (what the homogenization monitor did), at O(k + m log m) per update for k exposed
+ * videos and m touched ones instead of O(k log k) with a string key per entry.
+ *
+ * Exactness: a decay multiplies every count by one factor, which keeps their sorted order, and drops
+ * those below the floor (a prefix of that order); only the m touched counts move, and they are merged back
+ * in. The sums run over the same doubles in the same order as before (values ascending for the Gini,
+ * ids ascending for the volume), so the results are bit-for-bit those of the batch computation.
+ */
+export class ExposureWindow {
+  /** Counts ascending, with their ids (ties in any order: equal values give equal sums). */
+  private sortedVals = new Float64Array(64);
+  private sortedIds = new Int32Array(64);
+  private len = 0;
+  /** Per id: 1 while touched in the current update. */
+  private mark = new Uint8Array(1024);
+  private touched: number[] = [];
+
+  constructor(readonly state: ExposureWindowState) {
+    const n = state.ids.length;
+    this.ensure(n);
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => state.counts[a]! - state.counts[b]!);
+    for (let r = 0; r < n; r++) {
+      this.sortedVals[r] = state.counts[order[r]!]!;
+      this.sortedIds[r] = state.ids[order[r]!]!;
+    }
+    this.len = n;
+  }
+
+  static empty(): ExposureWindowState {
+    return { ids: [], counts: [] };
+  }
+
+  /** The state from an id -> count record (states written before this class). */
+  static fromRecord(r: Record<string, number>): ExposureWindowState {
+    const ids = Object.keys(r).map(Number).sort((a, b) => a - b);
+    return { ids, counts: ids.map((id) => r[String(id)]!) };
+  }
+
+  /** How many videos have a count in the window. */
+  get size(): number {
+    return this.state.ids.length;
+  }
+
+  /** Multiplies every count by `k` and forgets those that fall below `floor`. */
+  decay(k: number, floor: number): void {
+    const { ids, counts } = this.state;
+    let w = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const v = counts[i]! * k;
+      if (v < floor) continue;
+      ids[w] = ids[i]!;
+      counts[w++] = v;
+    }
+    ids.length = w;
+    counts.length = w;
+    const sv = this.sortedVals, si = this.sortedIds;
+    let j = 0;
+    for (let i = 0; i < this.len; i++) {
+      const v = sv[i]! * k;
+      if (v < floor) continue;
+      sv[j] = v;
+      si[j++] = si[i]!;
+    }
+    this.len = j;
+  }
+
+  /** Adds `counts[i]` to video `ids[i]` (a video may appear more than once). */
+  add(ids: ArrayLike<number>, counts: ArrayLike<number>): void {
+    const st = this.state;
+    const fresh: number[] = [];
+    const freshCounts = new Map<number, number>();
+    const touched = this.touched;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      const c = counts[i]!;
+      if (!Number.isInteger(id) || id < 0) throw new RangeError(`video id must be a non-negative integer, got ${id}`);
+      if (id >= this.mark.length) this.growMark(id);
+      if (this.mark[id] === 0) {
+        this.mark[id] = 1;
+        touched.push(id);
+      }
+      const at = lowerBound(st.ids, id);
+      if (at < st.ids.length && st.ids[at] === id) st.counts[at] = st.counts[at]! + c;
+      else {
+        const prev = freshCounts.get(id);
+        if (prev === undefined) fresh.push(id);
+        freshCounts.set(id, (prev ?? 0) + c);
+      }
+    }
+    if (fresh.length > 0) {
+      fresh.sort((a, b) => a - b);
+      // merge the new ids into the ascending lists, from the back, in place
+      const n = st.ids.length, m = fresh.length;
+      for (let k = 0; k < m; k++) {
+        st.ids.push(0);
+        st.counts.push(0);
+      }
+      let i = n - 1, j = m - 1;
+      for (let w = n + m - 1; j >= 0; w--) {
+        if (i >= 0 && st.ids[i]! > fresh[j]!) {
+          st.ids[w] = st.ids[i]!;
+          st.counts[w] = st.counts[i--]!;
+        } else {
+          st.ids[w] = fresh[j]!;
+          st.counts[w] = 0 + freshCounts.get(fresh[j--]!)!;
+        }
+      }
+    }
+    // the touched counts leave the sorted order and come back at their new places
+    const sv = this.sortedVals, si = this.sortedIds;
+    let w = 0;
+    for (let r = 0; r < this.len; r++) {
+      if (this.mark[si[r]!] === 1) continue;
+      sv[w] = sv[r]!;
+      si[w++] = si[r]!;
+    }
+    const moved = touched.map((id) => {
+      const at = lowerBound(st.ids, id);
+      this.mark[id] = 0;
+      return [st.counts[at]!, id] as const;
+    });
+    touched.length = 0;
+    moved.sort((a, b) => a[0] - b[0]);
+    const total = w + moved.length;
+    this.ensure(total);
+    const sv2 = this.sortedVals, si2 = this.sortedIds;
+    let a = w - 1, b = moved.length - 1;
+    for (let out = total - 1; b >= 0; out--) {
+      if (a >= 0 && sv2[a]! > moved[b]![0]) {
+        sv2[out] = sv2[a]!;
+        si2[out] = si2[a--]!;
+      } else {
+        sv2[out] = moved[b]![0];
+        si2[out] = moved[b--]![1];
+      }
+    }
+    this.len = total;
+  }
+
+  /** Sum of the counts, added in ascending id order. */
+  volume(): number {
+    const c = this.state.counts;
+    let s = 0;
+    for (let i = 0; i < c.length; i++) s += c[i]!;
+    return s;
+  }
+
+  /** Exposure Gini over a catalog of `n` videos (= sparseGini of the counts). */
+  gini(n: number): number {
+    return sortedSparseGini(this.sortedVals, this.len, n);
+  }
+
+  private ensure(n: number): void {
+    if (this.sortedVals.length >= n) return;
+    const cap = Math.max(n, this.sortedVals.length * 2);
+    const v = new Float64Array(cap);
+    v.set(this.sortedVals.subarray(0, this.len));
+    const i = new Int32Array(cap);
+    i.set(this.sortedIds.subarray(0, this.len));
+    this.sortedVals = v;
+    this.sortedIds = i;
+  }
+
+  private growMark(id: number): void {
+    const m = new Uint8Array(Math.max(id + 1, this.mark.length * 2));
+    m.set(this.mark);
+    this.mark = m;
+  }
+}
+
+/** First index of `a` (ascending) whose value is >= x. */
+function lowerBound(a: readonly number[], x: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

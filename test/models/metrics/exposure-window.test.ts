@@ -1,0 +1,98 @@
+import t from "tap";
+import { ExposureWindow, createRng, sparseGini } from "../../../models/index.ts";
+
+/**
+ * The batch computation the window replaces (the homogenization monitor's former code): an id -> count
+ * record decayed entry by entry, counts added, then a sorted copy for the Gini and a sum in id order.
+ */
+class Batch {
+  readonly exposure: Record<string, number> = {};
+  decay(k: number): void {
+    for (const id of Object.keys(this.exposure)) {
+      const v = this.exposure[id]! * k;
+      if (v < 0.01) delete this.exposure[id];
+      else this.exposure[id] = v;
+    }
+  }
+  add(ids: number[], counts: number[]): void {
+    for (let i = 0; i < ids.length; i++) {
+      const id = String(ids[i]);
+      this.exposure[id] = (this.exposure[id] ?? 0) + counts[i]!;
+    }
+  }
+  metrics(n: number): { gini: number; volume: number; size: number } {
+    const exposed = Object.values(this.exposure);
+    return { gini: sparseGini(exposed, n), volume: exposed.reduce((a, b) => a + b, 0), size: exposed.length };
+  }
+}
+
+t.test("exposure window - bit-for-bit the batch Gini, volume and size over random decays and summaries", async (t) => {
+  for (const seed of [1, 2, 3]) {
+    const rng = createRng(seed);
+    const n = 500 + rng.int(3000);
+    const batch = new Batch();
+    const win = new ExposureWindow(ExposureWindow.empty());
+    let mismatches = 0;
+    let steps = 0;
+    let maxSize = 0;
+    for (let step = 0; step < 400; step++) {
+      // decays of every size: tiny (drops nothing), typical, and harsh (drops most of the window)
+      const r = rng.next();
+      const k = r < 0.1 ? 1 : r < 0.2 ? 0.05 : Math.pow(0.5, rng.next() * 0.3);
+      batch.decay(k);
+      win.decay(k, 0.01);
+      // a summary: distinct ids (as the aggregator sends them), skewed toward a popular head, counts 1..5;
+      // sometimes a second summary repeats ids (several nodes)
+      const m = rng.int(150);
+      const ids: number[] = [];
+      const seen = new Set<number>();
+      for (let i = 0; i < m; i++) {
+        const id = rng.next() < 0.5 ? rng.int(Math.min(n, 40)) : rng.int(n);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        ids.push(id);
+      }
+      const counts = ids.map(() => 1 + rng.int(5));
+      batch.add(ids, counts);
+      win.add(ids, counts);
+      if (rng.next() < 0.2) {
+        const again = ids.slice(0, 10).concat([rng.int(n)]);
+        const c2 = again.map(() => 1 + rng.int(3));
+        batch.add(again, c2);
+        win.add(again, c2);
+      }
+      const want = batch.metrics(n);
+      const got = { gini: win.gini(n), volume: win.volume(), size: win.size };
+      steps++;
+      maxSize = Math.max(maxSize, got.size);
+      if (got.gini !== want.gini || got.volume !== want.volume || got.size !== want.size) {
+        if (mismatches++ === 0) t.fail(`seed ${seed} step ${step}: ${JSON.stringify(got)} != ${JSON.stringify(want)}`);
+      }
+    }
+    t.equal(mismatches, 0, `seed ${seed}: ${steps} steps identical (window up to ${maxSize} videos)`);
+    t.ok(maxSize > 100, "the window held many videos");
+    // the state is the plain ascending id list with the batch's counts; a window rebuilt from it continues identically
+    const ids = Object.keys(batch.exposure).map(Number);
+    t.same(win.state.ids, ids, "ids ascending, as the record enumerates them");
+    t.same(win.state.counts, ids.map((id) => batch.exposure[String(id)]));
+    const copy = new ExposureWindow(structuredClone(win.state));
+    copy.decay(0.7, 0.01);
+    win.decay(0.7, 0.01);
+    batch.decay(0.7);
+    copy.add([0, 1, n - 1], [2, 3, 4]);
+    win.add([0, 1, n - 1], [2, 3, 4]);
+    batch.add([0, 1, n - 1], [2, 3, 4]);
+    t.equal(copy.gini(n), batch.metrics(n).gini, "a window restored from its state");
+    t.equal(win.gini(n), batch.metrics(n).gini);
+  }
+});
+
+t.test("exposure window - a record state converts to the same window", async (t) => {
+  const rec = { "7": 2.5, "3": 1, "12": 4 };
+  const st = ExposureWindow.fromRecord(rec);
+  t.same(st, { ids: [3, 7, 12], counts: [1, 2.5, 4] });
+  const w = new ExposureWindow(st);
+  t.equal(w.gini(10), sparseGini(Object.values(rec), 10));
+  t.equal(w.volume(), 7.5);
+  t.throws(() => w.add([-1], [1]), RangeError, "ids are video numbers");
+});
