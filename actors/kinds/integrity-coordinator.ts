@@ -64,7 +64,7 @@ function onEngagements(ctx: ActorContext<IntegrityState, CoordMsg>, m: Integrity
   // Videos many already-flagged sessions keep completing are what those sessions were farming.
   const flagged = new Set(s.flaggedSessions);
   const byVideo = new Map<number, Set<string>>();
-  for (const e of s.events) {
+  for (const e of flagged.size > 0 ? s.events : []) {
     if (!flagged.has(e.session)) continue;
     let set = byVideo.get(e.video);
     if (set === undefined) byVideo.set(e.video, (set = new Set()));

@@ -41,7 +41,10 @@ export function detectFarms(events: readonly EngagementEvent[], cfg: FarmDetecto
   const cells = new Map<number, Map<number, Set<number>>>();
   const perVideo = new Map<number, number>();
   let tMin = Infinity, tMax = -Infinity;
-  for (const e of events) {
+  // session indices in order of first appearance over all events, as the groups are reported in that order
+  const ix = new Int32Array(events.length);
+  for (let k = 0; k < events.length; k++) {
+    const e = events[k]!;
     perVideo.set(e.video, (perVideo.get(e.video) ?? 0) + 1);
     if (e.t < tMin) tMin = e.t;
     if (e.t > tMax) tMax = e.t;
@@ -51,10 +54,20 @@ export function detectFarms(events: readonly EngagementEvent[], cfg: FarmDetecto
       sessionIx.set(e.session, s);
       names.push(e.session);
     }
+    ix[k] = s;
+  }
+  const span = Math.max(cfg.windowMs, tMax - tMin);
+  // A cell holds at most as many sessions as its video has events: a video with fewer events than a dense
+  // cell needs (most of them) gets no cells at all, which changes nothing below and saves their sets.
+  const needed = (video: number): number => Math.max(cfg.minSessions, cfg.burstFactor * (((perVideo.get(video) ?? 0) * cfg.windowMs) / span));
+  for (let k = 0; k < events.length; k++) {
+    const e = events[k]!;
+    if (perVideo.get(e.video)! < needed(e.video)) continue;
+    const s = ix[k]!;
     let byCell = cells.get(e.video);
     if (!byCell) cells.set(e.video, (byCell = new Map()));
     const b = Math.floor(e.t / half);
-    for (const c of [b - 1, b]) {
+    for (let c = b - 1; c <= b; c++) {
       let set = byCell.get(c);
       if (!set) byCell.set(c, (set = new Set()));
       set.add(s);
@@ -64,12 +77,10 @@ export function detectFarms(events: readonly EngagementEvent[], cfg: FarmDetecto
   const pairVideos = new Map<number, number>();
   const pairLast = new Map<number, number>();
   const denseVideos = new Map<number, Set<number>>(); // video -> sessions in its dense cells
-  const span = Math.max(cfg.windowMs, tMax - tMin);
   for (const [video, byCell] of cells) {
-    const expected = ((perVideo.get(video) ?? 0) * cfg.windowMs) / span;
-    const needed = Math.max(cfg.minSessions, cfg.burstFactor * expected);
+    const need = needed(video);
     for (const set of byCell.values()) {
-      if (set.size < needed || set.size > cfg.maxCellSessions) continue;
+      if (set.size < need || set.size > cfg.maxCellSessions) continue;
       let members = denseVideos.get(video);
       if (!members) denseVideos.set(video, (members = new Set()));
       const m = [...set].sort((a, b) => a - b);
