@@ -320,11 +320,13 @@ export const configSchema = obj({
     port: int(0, 65_535),
     /** Largest feed page a GetFeed may ask for. */
     maxFeedCount: int(1, 10_000),
-    /** Admission control: requests handled at once; more are refused with RESOURCE_EXHAUSTED. */
+    /** Admission control: the most requests in flight (being handled or their answers being sent); more are refused with RESOURCE_EXHAUSTED. */
     maxInFlight: int(1, 1_000_000),
+    /** Admission control: the in-flight limit is this much queued work at the measured service time per request (at least 64, at most maxInFlight); 0: maxInFlight alone. */
+    inFlightBudgetMs: int(0, 60_000),
     /** Admission control: messages queued in the node's mailboxes above which requests are refused. */
     maxMailboxBacklog: int(1, 100_000_000),
-    /** Admission control: event-loop delay (ms, sampled) above which requests are refused; 0 disables. */
+    /** Admission control: while the event loop runs over a third of this late for a whole 100 ms interval, fewer arriving requests are admitted; 0 disables. */
     maxEventLoopDelayMs: int(0, 60_000),
     /** Work budget of a request that carries no deadline. */
     defaultDeadlineMs: int(1, 3_600_000),

@@ -1,12 +1,18 @@
+import { performance as perfHooks } from "node:perf_hooks";
 import { OverloadedError } from "../../protocols/index.ts";
 
 export interface AdmissionLimits {
+  /** The most requests in flight ever admitted (a cap over the sized limit below). */
   maxInFlight: number;
+  /**
+   * The in-flight limit is sized to this much queued work: `inFlightBudgetMs` / the measured service time per
+   * request (never below MIN_IN_FLIGHT, never above `maxInFlight`); 0 leaves the limit at `maxInFlight`.
+   */
+  inFlightBudgetMs: number;
   maxMailboxBacklog: number;
   /**
-   * The event-loop delay admission holds the node under (0 disables the check): a request is refused while
-   * the loop's current turn has run longer than this, and the share of arriving requests admitted is lowered
-   * while the loop runs more than a third of it late.
+   * Event-loop delay governance (0 disables it): while the loop has run more than a third of this late for a
+   * whole interval (a standing queue, not one stall), the share of arriving requests admitted is lowered.
    */
   maxEventLoopDelayMs: number;
 }
@@ -30,25 +36,52 @@ const LOOP_MIN_RATE = 50;
  * control on sustained delay rather than on single spikes (a GC pause is one late tick, not overload).
  */
 export class AdmissionControl {
+  /** The sized in-flight limit never goes below this (a loaded machine's slow turns must not starve a node). */
+  static readonly MIN_IN_FLIGHT = 64;
   private inFlightNow = 0;
+  private sendingNow = 0;
+  private readonly service: ServiceTime;
   private rateWindowStart = performance.now();
   private windowChecks = 0;
   private lastWindowChecks = 0;
   private readonly shedCounts: Record<ShedReason, number> = { in_flight: 0, mailbox_backlog: 0, event_loop: 0 };
   private readonly loop: LoopGovernor | null;
 
-  /** `governor` builds the event-loop governor (tests drive one by hand); default: a real one on a timer. */
+  /**
+   * `governor` builds the event-loop governor and `service` the service-time meter (tests drive both by hand);
+   * default: a real governor on a timer and a meter on the event loop's utilisation.
+   */
   constructor(
     private readonly limits: AdmissionLimits,
     private readonly backlog: () => number,
     governor?: (targetMs: number, underLoad: () => boolean) => LoopGovernor,
+    service?: ServiceTime,
   ) {
     const make = governor ?? ((targetMs, underLoad) => new LoopGovernor(targetMs, underLoad));
     this.loop = limits.maxEventLoopDelayMs > 0 ? make(limits.maxEventLoopDelayMs / 3, () => this.underLoad()) : null;
+    this.service = service ?? new ServiceTime();
   }
 
+  /** Requests admitted and not yet answered: being worked on, or answered with the answer still being sent. */
   get inFlight(): number {
-    return this.inFlightNow;
+    return this.inFlightNow + this.sendingNow;
+  }
+
+  /**
+   * The in-flight limit now: the requests whose work fits in `inFlightBudgetMs` at the measured service time
+   * (Little's law: a queue of N requests at S ms each is drained in N*S ms), within [MIN_IN_FLIGHT, maxInFlight];
+   * `maxInFlight` until a service time is measured.
+   */
+  get inFlightLimit(): number {
+    const l = this.limits;
+    const ms = this.service.perRequestMs;
+    if (l.inFlightBudgetMs <= 0 || ms === null) return l.maxInFlight;
+    return Math.min(l.maxInFlight, Math.max(AdmissionControl.MIN_IN_FLIGHT, Math.floor(l.inFlightBudgetMs / ms)));
+  }
+
+  /** The measured service time (event-loop busy ms per request), null before enough requests. */
+  get serviceMs(): number | null {
+    return this.service.perRequestMs;
   }
 
   /** The share of arriving requests the event-loop governor admits now (1 when it is off or unconcerned). */
@@ -78,22 +111,37 @@ export class AdmissionControl {
    */
   refusal(arrival = true): OverloadedError | null {
     const l = this.limits;
-    if (this.inFlightNow >= l.maxInFlight) return this.refuse(ShedReason.InFlight, `${this.inFlightNow} requests in flight (limit ${l.maxInFlight})`);
+    const limit = this.inFlightLimit;
+    const inFlight = this.inFlightNow + this.sendingNow;
+    if (inFlight >= limit) return this.refuse(ShedReason.InFlight, `${inFlight} requests in flight (limit ${limit})`);
     const backlog = this.backlog();
     if (backlog > l.maxMailboxBacklog) return this.refuse(ShedReason.MailboxBacklog, `${backlog} messages queued in mailboxes (limit ${l.maxMailboxBacklog})`);
     this.windowChecks++;
-    if (this.loop !== null && this.underLoad()) {
-      const turn = this.loop.turnMs();
-      if (turn > l.maxEventLoopDelayMs) return this.refuse(ShedReason.EventLoop, `event loop ${Math.round(turn)} ms behind (limit ${l.maxEventLoopDelayMs})`);
-      if (arrival && !this.loop.admitNext()) {
-        return this.refuse(ShedReason.EventLoop, `event loop over its ${Math.round(l.maxEventLoopDelayMs / 3)} ms delay target: admitting ${Math.round(this.loop.share * 100)}% of requests`);
-      }
+    if (arrival && this.loop !== null && this.underLoad() && !this.loop.admitNext()) {
+      return this.refuse(ShedReason.EventLoop, `event loop over its ${Math.round(l.maxEventLoopDelayMs / 3)} ms delay target: admitting ${Math.round(this.loop.share * 100)}% of requests`);
     }
     return null;
   }
 
+  /** The end of an admitted request's work (its answer, if any, is then sent: see `sending`). */
   release(): void {
     this.inFlightNow--;
+    this.service.completed();
+  }
+
+  /**
+   * An answer handed to the transport but not yet sent (e.g. held by the client's HTTP/2 flow control): it
+   * stays in flight until the returned function is called (once; later calls do nothing). A client that stops
+   * reading thus fills the in-flight limit and new work is refused, instead of answers queueing unseen.
+   */
+  sending(): () => void {
+    this.sendingNow++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.sendingNow--;
+    };
   }
 
   close(): void {
@@ -129,18 +177,22 @@ export class AdmissionControl {
 
 /**
  * The event loop's delay, measured by a 10 ms interval timer noting how late it fires (perf_hooks'
- * monitorEventLoopDelay under-reports a single long block), and the share of arriving requests to admit:
- * cut by a quarter after each tick that, like the tick before it, came later than the target, and raised by
- * 5 points after any other tick (AIMD: under sustained overload the share settles where the loop keeps up
- * with the target; a single late tick, a GC pause, changes nothing). Admission is spread evenly: each
- * arrival adds the share to a credit, and a request is admitted when a whole one is due.
+ * monitorEventLoopDelay under-reports a single long block), governed like CoDel governs a queue's sojourn
+ * time: the share of arriving requests admitted is cut (by a quarter) only when every tick for a whole
+ * INTERVAL_MS came later than the target, a standing queue of work the loop cannot get through, and again
+ * after each further such interval. One stall (a GC pause, a flush) and the burst read after it leave the loop
+ * on time again within the interval and change nothing. Each on-time tick raises the share by 5 points (AIMD:
+ * under sustained overload the share settles where the loop keeps up with the target). Admission is spread
+ * evenly: each arrival adds the share to a credit, and a request is admitted when a whole one is due.
  * `tick` is public so a test can drive the governor with its own times (`autoTick: false`); otherwise an
  * unref'd interval timer drives it, so it never keeps a process alive.
  */
 export class LoopGovernor {
   static readonly TICK_MS = 10;
+  static readonly INTERVAL_MS = 100;
   private last: number;
-  private lastLate = false;
+  /** When the ticks started coming late (null while on time). */
+  private lateSince: number | null = null;
   private credit = 0;
   share = 1;
   private readonly timer: NodeJS.Timeout | null = null;
@@ -163,14 +215,14 @@ export class LoopGovernor {
     const now = this.now();
     const late = now - this.last - LoopGovernor.TICK_MS > this.targetMs && this.underLoad();
     this.last = now;
-    if (late && this.lastLate) this.share *= 0.75;
-    else if (!late) this.share = Math.min(1, this.share + 0.05);
-    this.lastLate = late;
-  }
-
-  /** How far behind the loop is now: the time since the timer last ran, beyond its interval. */
-  turnMs(): number {
-    return this.now() - this.last - LoopGovernor.TICK_MS;
+    if (!late) {
+      this.lateSince = null;
+      this.share = Math.min(1, this.share + 0.05);
+    } else if (this.lateSince === null) this.lateSince = now;
+    else if (now - this.lateSince >= LoopGovernor.INTERVAL_MS) {
+      this.share *= 0.75;
+      this.lateSince = now;
+    }
   }
 
   admitNext(): boolean {
@@ -183,5 +235,46 @@ export class LoopGovernor {
 
   close(): void {
     if (this.timer !== null) clearInterval(this.timer);
+  }
+}
+
+/**
+ * Service time per request: event-loop busy time (performance.eventLoopUtilization's `active`: everything the
+ * node did, GC and background work included, spread over the requests) divided by the requests completed,
+ * over windows of at least WINDOW_MS with MIN_REQUESTS or more; the estimate moves halfway to each window's.
+ * Nothing before the first full window (a trickle or start-up says nothing about cost under load).
+ */
+export class ServiceTime {
+  static readonly WINDOW_MS = 1000;
+  static readonly MIN_REQUESTS = 50;
+  private estimate: number | null = null;
+  private done = 0;
+  private windowStart: number;
+  private busyAtStart: number;
+
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly busyMs: () => number = () => perfHooks.eventLoopUtilization().active,
+  ) {
+    this.windowStart = now();
+    this.busyAtStart = busyMs();
+  }
+
+  get perRequestMs(): number | null {
+    return this.estimate;
+  }
+
+  completed(): void {
+    this.done++;
+    const now = this.now();
+    if (now - this.windowStart < ServiceTime.WINDOW_MS) return;
+    const busy = this.busyMs();
+    if (this.done >= ServiceTime.MIN_REQUESTS) {
+      const sample = (busy - this.busyAtStart) / this.done;
+      this.estimate = this.estimate === null ? sample : (this.estimate + sample) / 2;
+    }
+    this.done = 0;
+    this.windowStart = now;
+    this.busyAtStart = busy;
   }
 }

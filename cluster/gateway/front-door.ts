@@ -168,7 +168,7 @@ function serveGetFeed(stream: ServerHttp2Stream, deadline: number, authorization
       return answerError(stream, new InvalidArgumentError("request", `is not a valid protobuf message for ${GET_FEED_PATH}: ${d.malformed}`));
     }
     o.gateway.getFeed(d.request, { deadline, authorization }).then(
-      (res) => answerMessage(stream, o.getFeed.encode(res)),
+      (res) => answerMessage(stream, o.getFeed.encode(res), o.gateway.admission.sending()),
       (e: unknown) => answerError(stream, e),
     );
   });
@@ -186,16 +186,23 @@ function open(stream: ServerHttp2Stream): boolean {
   return !stream.closed && !stream.destroyed && !stream.headersSent;
 }
 
-function answerMessage(stream: ServerHttp2Stream, message: Buffer): void {
-  if (!open(stream)) return;
+/**
+ * The answer and its trailers. `sent` is called once its last DATA frame has gone out (when HTTP/2 asks for
+ * the trailers) or the stream closed without it: until then the answer counts as in flight, so answers a
+ * client's flow control holds back (a client not reading) fill the in-flight limit instead of queueing unseen.
+ */
+function answerMessage(stream: ServerHttp2Stream, message: Buffer, sent: () => void): void {
+  if (!open(stream)) return sent();
   const frame = Buffer.allocUnsafe(5 + message.length);
   frame[0] = 0; // not compressed
   frame.writeUInt32BE(message.length, 1);
   message.copy(frame, 5);
   stream.respond(OK_HEADERS, { waitForTrailers: true });
   stream.once("wantTrailers", () => {
+    sent();
     if (!stream.destroyed) stream.sendTrailers(OK_TRAILERS);
   });
+  stream.once("close", sent);
   stream.end(frame);
 }
 
