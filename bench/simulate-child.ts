@@ -2,7 +2,8 @@
  * One big simulation in a process of its own (so its peak RSS is its own): prints one JSON line with the
  * summary, the peak RSS, the RSS before the first arrival (catalog, index, models: the fixed part), the
  * bytes per concurrent session above it, and the live heap (after a full collection) per concurrent session.
- * Args: SESSIONS VIDEOS UNTIL_MS (0 = run to the end) [PROFILE] [ARRIVAL_WINDOW_MS]
+ * Args: SESSIONS VIDEOS UNTIL_MS (0 = run to the end) [PROFILE] [ARRIVAL_WINDOW_MS (- = the config's)] [OVERRIDES_JSON]
+ * (e.g. '{"retrieval.reusePages":1}': config overrides on top, for the throughput knobs).
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -10,12 +11,14 @@ import { silentLogger } from "../cluster/index.ts";
 import { loadConfig } from "../configs/index.ts";
 import { runSimulation, type SimulationObserver } from "../loadtest/index.ts";
 
-const [sessions, videos, untilMs, profile, windowMs] = [Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4]), process.argv[5] ?? "small", process.argv[6]];
+const [sessions, videos, untilMs, profile, windowArg, extra] = [Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4]), process.argv[5] ?? "small", process.argv[6], process.argv[7]];
+const windowMs = windowArg === "-" ? undefined : windowArg;
 const config = loadConfig({
   profile, env: {},
   overrides: {
     "simulate.sessions": sessions, "simulate.videos": videos, "simulate.progress": false, "storage.stateStore": "memory",
     ...(windowMs !== undefined ? { "simulate.arrivalWindowMs": Number(windowMs) } : {}),
+    ...(extra !== undefined ? (JSON.parse(extra) as Record<string, unknown>) : {}),
   },
 });
 // A collector for two measurements only (before the first arrival, at the horizon); not global.gc, which

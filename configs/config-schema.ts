@@ -239,6 +239,13 @@ export const configSchema = obj({
     /** Impressions a new video gets in a cohort's exposure pool. */
     coldStartImpressions: int(1, 1_000_000),
     coEngagementWindow: int(1, 1000),
+    /**
+     * Pages a session's retrieved candidates serve after the one they were retrieved for, re-ranked with the
+     * session's current interests and minus what it has seen, before it retrieves again (0 = retrieve for
+     * every page, the default). A throughput knob for big simulations: it changes which candidates a page
+     * is ranked from.
+     */
+    reusePages: int(0, 1000),
     /** `npm run eval -- retrieval`: users sampled per protocol, cut-offs, interest seeds, KuaiRand test end day. */
     eval: obj({
       users: int(1, 100_000_000),

@@ -116,6 +116,7 @@ export function createFeedNode(o: FeedNodeOptions): FeedNode {
     isFlagged: (id) => readModels.flaggedVideos.has(id),
     demotion: c.feed.integrityDemotion,
     candidates: c.retrieval.candidates,
+    reusePages: c.retrieval.reusePages,
     session,
     select: policySelector(
       { ...c.policy, integrityDemotion: c.feed.integrityDemotion },

@@ -85,6 +85,20 @@ export interface FeedPipelineDeps {
    * counters rich-get-richer loops, its weight moved by the homogenization stabilizer.
    */
   exposurePenalty?: (videoId: number, nowMs: number) => number;
+  /**
+   * Pages a session's retrieved candidates serve after the page they were retrieved for (re-ranked, minus
+   * what the session has seen since) before it retrieves again; 0 or absent = retrieve for every page.
+   * Config `retrieval.reusePages`; changes which candidates a page is ranked from.
+   */
+  reusePages?: number;
+}
+
+/** A session's last retrieval, while it may serve more pages. */
+interface Retrieved {
+  cands: Candidate[];
+  cohort: string;
+  /** Pages it may still serve. */
+  left: number;
 }
 
 const EXPLORE_SOURCES: ReadonlySet<SourceName> = new Set(["exploration", "coldStart"]);
@@ -97,6 +111,9 @@ const EXPLORE_SOURCES: ReadonlySet<SourceName> = new Set(["exploration", "coldSt
 export class FeedPipeline {
   // scratch for the per-category taste draws: filled and read after the ranker returns, with no await between
   private taste = new Float64Array(0);
+  // retrievals kept for the next pages of a session (retrieval.reusePages); the model object is the
+  // session while it is in memory, so a passivated session simply retrieves afresh
+  private readonly retrieved = new WeakMap<SessionModel, Retrieved>();
 
   constructor(private readonly d: FeedPipelineDeps) {}
 
@@ -117,7 +134,7 @@ export class FeedPipeline {
       seenIds: seen,
       seenCategories,
     };
-    const cands: Candidate[] = d.generator.generate(creq, d.candidates).filter((c) => !seen.has(c.id));
+    const cands: Candidate[] = this.candidates(session, creq, req.cohort).filter((c) => !seen.has(c.id));
     const ranker = d.ranker();
     const affinity = longTermDistribution(session);
     const rows = rankRows(cands.map((c) => c.id), (id) => d.catalog.get(id), session, affinity, (id) => d.catalog.quality(id));
@@ -163,6 +180,21 @@ export class FeedPipeline {
       });
     }
     return { items, modelVersion: ranker.version };
+  }
+
+  /** Retrieves, or reuses the session's last retrieval while it has pages left (reusePages). */
+  private candidates(session: SessionModel, creq: CandidateRequest, cohort: string): Candidate[] {
+    const d = this.d;
+    const reuse = d.reusePages ?? 0;
+    if (reuse <= 0) return d.generator.generate(creq, d.candidates);
+    const r = this.retrieved.get(session);
+    if (r !== undefined && r.left > 0 && r.cohort === cohort) {
+      r.left--;
+      return r.cands;
+    }
+    const cands = d.generator.generate(creq, d.candidates);
+    this.retrieved.set(session, { cands, cohort, left: reuse });
+    return cands;
   }
 
   /** The warm-up feed: `count` distinct unseen videos drawn uniformly, scored by the ranker for the log. */
