@@ -312,3 +312,35 @@ t.test("admission - requests read after a stall (two late ticks, under the inter
   t.equal(srv.service.gateway.admission.shed().event_loop, 0, "none shed by the event-loop governor");
   t.equal(srv.service.gateway.admission.admitShare, 1);
 });
+
+t.test("admission - an answer the client's flow control holds back stays in flight until it is sent", async (t) => {
+  const srv = await startTestFeedServer({ "grpc.maxInFlight": 1 });
+  // A client that advertises a zero stream window: the server can send its answer's headers but no DATA.
+  const stingy = connect(`http://${srv.address}`, { settings: { initialWindowSize: 0 } });
+  const caller = createGetFeedCaller({ target: `grpc://${srv.address}` });
+  t.teardown(async () => {
+    stingy.close();
+    caller.close();
+    await srv.close();
+  });
+  const held = stingy.request({ ":method": "POST", ":path": "/fyp.v1.FeedService/GetFeed", "content-type": "application/grpc", te: "trailers" });
+  let data = 0;
+  held.on("data", (d: Buffer) => (data += d.length));
+  const trailers = new Promise<IncomingHttpHeaders>((resolve) => held.once("trailers", resolve));
+  const headers = await new Promise<IncomingHttpHeaders>((resolve) => {
+    held.once("response", resolve);
+    held.end(encodeGetFeedRequest("u-held", 2));
+  });
+  t.equal(headers[":status"], 200, "the answer is written: its headers arrived");
+  t.equal(data, 0, "its message cannot be sent");
+  t.equal(srv.service.gateway.admission.inFlight, 1, "the answer being sent is in flight");
+  const refused = await caller.getFeed("u-other", 2, 5000);
+  t.equal(refused.code, Status.RESOURCE_EXHAUSTED, "so the limit refuses new work");
+  t.equal(srv.service.gateway.admission.shed().in_flight, 1);
+
+  stingy.settings({ initialWindowSize: 65_535 }); // the client reads again: the window opens
+  t.equal((await trailers)["grpc-status"], "0", "the held answer completes");
+  t.ok(data > 5, "with its message");
+  t.equal(srv.service.gateway.admission.inFlight, 0, "and leaves flight");
+  t.equal((await caller.getFeed("u-other", 2, 5000)).code, Status.OK, "new work is admitted again");
+});
