@@ -1,5 +1,6 @@
 import type { AnnIndex } from "./ann-index.ts";
 import type { Candidate, CandidateRequest, CandidateSource } from "./candidate-source.ts";
+import { selectTopInto } from "./co-engagement.ts";
 
 /**
  * Content-based retrieval: ANN over video content vectors from each interest vector, each getting a share
@@ -27,9 +28,33 @@ export class ContentSource implements CandidateSource {
   }
 }
 
+/**
+ * The best `limit` entries, score descending, ties by lower id: a top-k selection over typed arrays, the
+ * same list as sorting every entry and slicing (ids are unique, so the order is total).
+ */
 export function topCandidates(scores: Map<number, number>, limit: number, source: Candidate["source"]): Candidate[] {
-  return [...scores]
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    .slice(0, limit)
-    .map(([id, score]) => ({ id, score, source }));
+  const n = scores.size;
+  if (ids.length < n) {
+    ids = new Float64Array(n * 2);
+    vals = new Float64Array(n * 2);
+  }
+  let i = 0;
+  let nan = false;
+  for (const [id, score] of scores) {
+    ids[i] = id;
+    vals[i++] = score;
+    if (Number.isNaN(score)) nan = true;
+  }
+  // a NaN score has no place in a total order: keep the comparator sort's behaviour for it
+  if (nan) return [...scores].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, limit).map(([id, score]) => ({ id, score, source }));
+  const k = Math.max(0, Math.min(limit, n));
+  if (order.length < k) order = new Int32Array(k * 2);
+  const m = selectTopInto(ids, vals, n, k, order);
+  const out: Candidate[] = new Array(m);
+  for (let r = 0; r < m; r++) out[r] = { id: ids[order[r]!]!, score: vals[order[r]!]!, source };
+  return out;
 }
+
+let ids = new Float64Array(256);
+let vals = new Float64Array(256);
+let order = new Int32Array(256);
