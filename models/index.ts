@@ -79,6 +79,7 @@ export type { SessionModel, SessionModelParams } from "./feed/session-model.ts";
 export { PriorRanker, rankRows } from "./feed/ranker.ts";
 export type { Ranker as FeedRanker, RankRow, RankContext, ObjectivePredictions } from "./feed/ranker.ts";
 export { FeedPipeline } from "./feed/feed-pipeline.ts";
+export { sortBestFirst } from "./feed/feed-pipeline.ts";
 export { OnnxFeedRanker, FEED_RANKER_HEADS } from "./feed/onnx-ranker.ts";
 export type { OnnxFeedRankerOptions } from "./feed/onnx-ranker.ts";
 export { FEED_SCALARS, feedFeatureWidth, writeFeedFeatures } from "./feed/feed-features.ts";

@@ -162,8 +162,8 @@ export class FeedPipeline {
         explore.push(sc);
       } else exploit.push(sc);
     }
-    exploit.sort((a, b) => b.score - a.score || a.id - b.id);
-    explore.sort((a, b) => b.score - a.score || a.id - b.id);
+    sortBestFirst(exploit);
+    sortBestFirst(explore);
     const picked = d.select(exploit, explore, req.count, d.explorationMask(req.count), session, seen);
     session.feeds++;
     const items: ServedItem[] = [];
@@ -221,4 +221,84 @@ export class FeedPipeline {
     });
     return { items, modelVersion: ranker.version };
   }
+}
+
+let sortKeys = new Float64Array(256);
+let sortIds = new Float64Array(256);
+let sortIdx = new Int32Array(256);
+
+/**
+ * `list.sort((a, b) => b.score - a.score || a.id - b.id)`: score descending, ties by lower id. Ids are unique
+ * within a feed, so without NaN scores this is a strict total order and any correct sort gives the same
+ * list; this one sorts positions over typed copies of the keys (no comparator call per comparison). A
+ * list with a NaN score goes through the comparator sort, whose order that is.
+ */
+export function sortBestFirst<T extends { score: number; id: number }>(list: T[]): void {
+  const n = list.length;
+  if (n < 2) return;
+  if (sortKeys.length < n) {
+    sortKeys = new Float64Array(n * 2);
+    sortIds = new Float64Array(n * 2);
+    sortIdx = new Int32Array(n * 2);
+  }
+  const keys = sortKeys, ids = sortIds, idx = sortIdx;
+  for (let i = 0; i < n; i++) {
+    const c = list[i]!;
+    if (Number.isNaN(c.score)) {
+      list.sort((a, b) => b.score - a.score || a.id - b.id);
+      return;
+    }
+    keys[i] = c.score;
+    ids[i] = c.id;
+    idx[i] = i;
+  }
+  quickSort(idx, keys, ids, 0, n - 1);
+  const copy = list.slice();
+  for (let i = 0; i < n; i++) list[i] = copy[idx[i]!]!;
+}
+
+/** a goes before b: higher score, or the same score and a lower id. */
+function first(keys: Float64Array, ids: Float64Array, a: number, b: number): boolean {
+  const ka = keys[a]!, kb = keys[b]!;
+  return ka > kb || (ka === kb && ids[a]! < ids[b]!);
+}
+
+function quickSort(idx: Int32Array, keys: Float64Array, ids: Float64Array, lo: number, hi: number): void {
+  while (hi - lo > 16) {
+    // median of three as the pivot
+    const mid = (lo + hi) >> 1;
+    if (first(keys, ids, idx[mid]!, idx[lo]!)) swap(idx, mid, lo);
+    if (first(keys, ids, idx[hi]!, idx[lo]!)) swap(idx, hi, lo);
+    if (first(keys, ids, idx[hi]!, idx[mid]!)) swap(idx, hi, mid);
+    const p = idx[mid]!;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (first(keys, ids, idx[i]!, p)) i++;
+      while (first(keys, ids, p, idx[j]!)) j--;
+      if (i <= j) swap(idx, i++, j--);
+    }
+    // recurse into the smaller part, loop on the larger
+    if (j - lo < hi - i) {
+      quickSort(idx, keys, ids, lo, j);
+      lo = i;
+    } else {
+      quickSort(idx, keys, ids, i, hi);
+      hi = j;
+    }
+  }
+  for (let i = lo + 1; i <= hi; i++) {
+    const x = idx[i]!;
+    let j = i - 1;
+    while (j >= lo && first(keys, ids, x, idx[j]!)) {
+      idx[j + 1] = idx[j]!;
+      j--;
+    }
+    idx[j + 1] = x;
+  }
+}
+
+function swap(a: Int32Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
 }
