@@ -80,6 +80,8 @@ export { PriorRanker, rankRows } from "./feed/ranker.ts";
 export type { Ranker as FeedRanker, RankRow, RankContext, ObjectivePredictions } from "./feed/ranker.ts";
 export { FeedPipeline } from "./feed/feed-pipeline.ts";
 export { sortBestFirst } from "./feed/feed-pipeline.ts";
+export { SeenMarks } from "./feed/seen-marks.ts";
+export type { IdSet } from "./retrieval/candidate-source.ts";
 export { OnnxFeedRanker, FEED_RANKER_HEADS } from "./feed/onnx-ranker.ts";
 export type { OnnxFeedRankerOptions } from "./feed/onnx-ranker.ts";
 export { FEED_SCALARS, feedFeatureWidth, writeFeedFeatures } from "./feed/feed-features.ts";

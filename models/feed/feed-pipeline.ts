@@ -1,4 +1,5 @@
-import { REASONS, type Candidate, type CandidateRequest, type SourceName } from "../retrieval/candidate-source.ts";
+import { REASONS, type Candidate, type CandidateRequest, type IdSet, type SourceName } from "../retrieval/candidate-source.ts";
+import { SeenMarks } from "./seen-marks.ts";
 import type { CandidateGenerator } from "../retrieval/merge-candidates.ts";
 import { TasteDiscovery } from "../exploration/taste-discovery.ts";
 import type { Uniform } from "../exploration/novelty-injector.ts";
@@ -39,7 +40,7 @@ export type Selector = (
   mask: Uint8Array,
   session: SessionModel,
   /** `session.seen` as a set, when the caller has one already. */
-  seen?: ReadonlySet<number>,
+  seen?: IdSet,
 ) => { item: ScoredCandidate; exploration: boolean }[];
 
 /** LinUCB-style exploration: a confidence bonus for explore candidates, learnt from their rewards. */
@@ -114,27 +115,34 @@ export class FeedPipeline {
   // retrievals kept for the next pages of a session (retrieval.reusePages); the model object is the
   // session while it is in memory, so a passivated session simply retrieves afresh
   private readonly retrieved = new WeakMap<SessionModel, Retrieved>();
+  // the request's seen-set; filled only around synchronous stretches (other requests run during the await)
+  private readonly seenMarks = new SeenMarks();
 
   constructor(private readonly d: FeedPipelineDeps) {}
 
   async feed(session: SessionModel, req: { count: number; nowMs: number; cohort: string }): Promise<{ items: ServedItem[]; modelVersion: string }> {
     const d = this.d;
-    const seen = new Set(session.seen);
-    if (req.nowMs < (d.warmupUntilMs ?? 0)) return this.randomFeed(session, req, seen);
+    if (req.nowMs < (d.warmupUntilMs ?? 0)) return this.randomFeed(session, req, new Set(session.seen));
     // Exploration looks outside what the user is known to like: categories already engaged with count as
     // "seen"; merely shown ones do not, so a narrow user keeps being offered the rest of the catalog.
     const seenCategories = new Set<number>();
     session.catEngaged.forEach((n, k) => n > 0 && seenCategories.add(k));
-    const creq: CandidateRequest = {
-      cohort: req.cohort,
-      nowMs: req.nowMs,
-      interests: session.shortWeight > 0 ? [{ vector: session.short, weight: 1 }] : [],
-      recent: session.recent,
-      seen: (id) => seen.has(id),
-      seenIds: seen,
-      seenCategories,
-    };
-    const cands: Candidate[] = this.candidates(session, creq, req.cohort).filter((c) => !seen.has(c.id));
+    const seen = this.seenMarks.fill(session.seen);
+    let cands: Candidate[];
+    try {
+      const creq: CandidateRequest = {
+        cohort: req.cohort,
+        nowMs: req.nowMs,
+        interests: session.shortWeight > 0 ? [{ vector: session.short, weight: 1 }] : [],
+        recent: session.recent,
+        seen: seen.has,
+        seenIds: seen,
+        seenCategories,
+      };
+      cands = this.candidates(session, creq, req.cohort).filter((c) => !seen.has(c.id));
+    } finally {
+      seen.clear();
+    }
     const ranker = d.ranker();
     const affinity = longTermDistribution(session);
     const rows = rankRows(cands.map((c) => c.id), (id) => d.catalog.get(id), session, affinity, (id) => d.catalog.quality(id));
@@ -164,7 +172,13 @@ export class FeedPipeline {
     }
     sortBestFirst(exploit);
     sortBestFirst(explore);
-    const picked = d.select(exploit, explore, req.count, d.explorationMask(req.count), session, seen);
+    const mask = d.explorationMask(req.count);
+    let picked: ReturnType<Selector>;
+    try {
+      picked = d.select(exploit, explore, req.count, mask, session, this.seenMarks.fill(session.seen));
+    } finally {
+      this.seenMarks.clear();
+    }
     session.feeds++;
     const items: ServedItem[] = [];
     for (const { item, exploration } of picked) {

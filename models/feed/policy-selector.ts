@@ -2,6 +2,7 @@ import { interleaveFeed } from "../exploration/novelty-injector.ts";
 import { FeedPolicy, type PolicyConfig, type PolicyItem } from "../policy/feed-policy.ts";
 import type { ScoredCandidate, Selector } from "./feed-pipeline.ts";
 import type { SessionModel } from "./session-model.ts";
+import type { IdSet } from "../retrieval/candidate-source.ts";
 
 /** A policy item that remembers the candidate it stands for (so no id -> candidate map is needed). */
 interface SelItem extends PolicyItem {
@@ -34,7 +35,7 @@ export function policySelector(
   live: () => { maxCategoryRun: number; categoryShareCap: number } = () => config,
 ): Selector {
   const policy = new FeedPolicy({ ...config });
-  return (exploit, explore, count, mask, session: SessionModel, seenSet?: ReadonlySet<number>) => {
+  return (exploit, explore, count, mask, session: SessionModel, seenSet?: IdSet) => {
     const l = live();
     policy.config.maxCategoryRun = l.maxCategoryRun;
     policy.config.categoryShareCap = l.categoryShareCap;

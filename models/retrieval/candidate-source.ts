@@ -11,6 +11,13 @@ export const REASONS: Record<SourceName, string> = {
   exploration: "exploring",
 };
 
+/** A read-only set of ids (a `ReadonlySet<number>` is one): what sources and indexes read of a seen window. */
+export interface IdSet {
+  readonly size: number;
+  has(id: number): boolean;
+  [Symbol.iterator](): Iterator<number>;
+}
+
 export interface Candidate {
   id: number;
   /** Source-specific score, comparable only within one source. */
@@ -29,7 +36,7 @@ export interface CandidateRequest {
   /** Items this session must not see again. */
   seen: (id: number) => boolean;
   /** The same items as a set, when the caller has one (an index may exclude them faster than by `seen`). */
-  seenIds?: ReadonlySet<number>;
+  seenIds?: IdSet;
   /** Categories the user has already been shown (exploration looks elsewhere). */
   seenCategories: ReadonlySet<number>;
 }

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import hnswlib from "hnswlib-node";
 import { InvalidArgumentError, ModelError } from "../../protocols/index.ts";
 import type { AnnIndex, AnnMetric, Neighbor } from "./ann-index.ts";
+import type { IdSet } from "./candidate-source.ts";
 
 export interface HnswParams {
   /** Graph degree. */
@@ -122,7 +123,7 @@ export class HnswIndex implements AnnIndex {
    * from C++ into JS for every point entering the beam (~400 per search at k = 170); marking costs two
    * calls per excluded point, cheaper up to ~200 of them (bigger sets go through the filter).
    */
-  searchExcluding(query: ArrayLike<number>, k: number, exclude: ReadonlySet<number>): Neighbor[] {
+  searchExcluding(query: ArrayLike<number>, k: number, exclude: IdSet): Neighbor[] {
     if (exclude.size > MARK_MAX) return this.search(query, k, (id) => !exclude.has(id));
     if (query.length !== this.dim) throw new InvalidArgumentError("query", `length must be ${this.dim}`, query.length);
     const marked = this.marked;
