@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { createGetFeedCaller } from "../cluster/index.ts";
+import { createGetFeedFrameCaller } from "../cluster/index.ts";
 import { runGrpcLoad, type GrpcLoadOptions, type GrpcLoadReport } from "../loadtest/index.ts";
 
 /**
@@ -60,9 +60,17 @@ export function startGrpcGenerator(target: string, nodeFlags: readonly string[] 
 
 // ---- the child ---------------------------------------------------------------------------------
 
+/**
+ * The generator speaks HTTP/2 frames itself (createGetFeedFrameCaller, like h2load): node:http2's client cost
+ * ~160 us of CPU per call, so at 4,000 req/s it needed ~0.65 of a core on the two the server shares, and its own
+ * turns delayed the answers it timed (answers waited 40-60 ms in its socket at the median). Two connections,
+ * as a server sees more than one client.
+ */
+const CONNECTIONS = 2;
+
 if (process.argv[2] === "--generator" && process.send !== undefined) {
   const send = (m: FromChild): void => void process.send!(m);
-  const caller = createGetFeedCaller({ target: process.argv[3]! });
+  const caller = createGetFeedFrameCaller({ target: process.argv[3]!, connections: CONNECTIONS });
   try {
     await caller.waitReady(30_000);
     send({ type: "ready" });

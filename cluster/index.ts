@@ -24,6 +24,7 @@ export { GrpcStatus, grpcStatusName } from "./gateway/status-codes.ts";
 export { createFeedClient, isLoopbackHost } from "./gateway/grpc.ts";
 export { createGetFeedCaller, encodeGetFeedRequest } from "./gateway/getfeed-caller.ts";
 export type { GetFeedCaller, GetFeedCallerOptions, GetFeedOutcome } from "./gateway/getfeed-caller.ts";
+export { createGetFeedFrameCaller, type GetFeedFrameCallerOptions } from "./gateway/getfeed-frame-caller.ts";
 export { RpcError, parseTarget } from "./gateway/feed-client.ts";
 export type { FeedClient, FeedClientOptions, CallOptions } from "./gateway/feed-client.ts";
 export { ID_PATTERN } from "./gateway/request-validation.ts";
