@@ -42,6 +42,9 @@ export interface WatchRecord {
   at: number;
 }
 
+/** Video messages a wall-clock flush sends per event-loop turn (see tellInTurns). */
+const WALL_FLUSH_CHUNK = 2000;
+
 /** Pseudo-views of the quality prior, and the views the catalog-wide mean needs before it replaces 0.5. */
 const PRIOR_VIEWS = 5;
 const PRIOR_MIN_VIEWS = 100;
@@ -89,6 +92,36 @@ export class EngagementAggregator {
   stop(): void {
     this.timer?.cancel();
     this.timer = null;
+    this.drainTurns?.();
+  }
+
+  /** Sends the rest of a flush spread over turns now (stop() must not lose a window's sums). */
+  private drainTurns: (() => void) | null = null;
+
+  /**
+   * On the wall clock (a serving node), a flush's video messages go out WALL_FLUSH_CHUNK per event-loop turn:
+   * telling tens of thousands of video actors at once (each quiet one re-activated) blocked a node serving
+   * 1,000 GetFeed/s for 140-210 ms every flush, and every request that arrived meanwhile waited for it.
+   * Virtual-time runs send them at once, as before (same order, same outcomes).
+   */
+  private tellInTurns(entries: [number, VideoCounters][], tell: (id: number, c: VideoCounters) => void): void {
+    this.drainTurns?.(); // a previous flush still going out (a very short flushMs) goes first
+    let at = 0;
+    const send = (upTo: number): void => {
+      for (; at < upTo; at++) tell(entries[at]![0], entries[at]![1]);
+    };
+    const drain = (): void => {
+      send(entries.length);
+      this.drainTurns = null;
+    };
+    this.drainTurns = drain;
+    const turn = (): void => {
+      if (this.drainTurns !== drain) return;
+      send(Math.min(entries.length, at + WALL_FLUSH_CHUNK));
+      if (at < entries.length) setImmediate(turn);
+      else this.drainTurns = null;
+    };
+    turn();
   }
 
   /** A feed was served (served items count as impressions). */
@@ -162,15 +195,20 @@ export class EngagementAggregator {
     // videos outrank proven ones, a hidden exploration policy inside "pure exploitation".
     const prior = this.globalViews >= PRIOR_MIN_VIEWS ? this.globalSum / this.globalViews : 0.5;
     this.catalog.setPrior(prior);
-    for (const [id, c] of this.videos) {
+    const tellVideo = (id: number, c: VideoCounters): void => {
       const m: VideoEngagement = {
         type: "video.engagement", stage: c.stage, watches: c.watches, watchRatioSum: c.watchRatioSum, impressions: c.impressions, watchMs: c.watchMs,
         completions: c.completions, skips: c.skips, likes: c.likes, rewatches: c.rewatches,
       };
       sys.tell(actorId("video", "v" + id), m);
+    };
+    const spread = sys.clock.kind === "wall" && this.videos.size > WALL_FLUSH_CHUNK;
+    for (const [id, c] of this.videos) {
+      if (!spread) tellVideo(id, c);
       const q = this.qualitySums.get(id);
       if (q !== undefined) this.catalog.setQuality(id, (q[0] + PRIOR_VIEWS * prior) / (q[1] + PRIOR_VIEWS));
     }
+    if (spread) this.tellInTurns([...this.videos], tellVideo);
     for (const [cohort, byCat] of this.cohorts) {
       for (const [category, s] of byCat) {
         const m: CohortSummary = { type: "cohort.summary", category, watches: s.watches, watchRatioSum: s.watchRatioSum, completions: s.completions, skips: s.skips };
