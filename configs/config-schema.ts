@@ -329,7 +329,7 @@ export const configSchema = obj({
     maxFeedCount: int(1, 10_000),
     /** Admission control: the most requests in flight (being handled or their answers being sent); more are refused with RESOURCE_EXHAUSTED. */
     maxInFlight: int(1, 1_000_000),
-    /** Admission control: the in-flight limit is this much queued work at the measured service time per request (at least 64, at most maxInFlight); 0: maxInFlight alone. */
+    /** Admission control: under sustained event-loop delay, the in-flight limit is this much queued work at the measured service time per request (at least 16, at most maxInFlight); 0: maxInFlight alone. */
     inFlightBudgetMs: int(0, 60_000),
     /** Admission control: messages queued in the node's mailboxes above which requests are refused. */
     maxMailboxBacklog: int(1, 100_000_000),

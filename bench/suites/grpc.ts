@@ -5,7 +5,7 @@ import { loadConfig } from "../../configs/index.ts";
 import { LatencyHistogram, type GrpcLoadReport } from "../../loadtest/index.ts";
 import { startGrpcGenerator, type GrpcGenerator } from "../grpc-generator.ts";
 import { round, type Emit } from "../row.ts";
-import { startServe, stopServe } from "../serve-process.ts";
+import { shedByReason, startServe, stopServe } from "../serve-process.ts";
 
 /**
  * gRPC serving: `fyp serve` in its own process (the real feed node, 100k-video synthetic catalog, small
@@ -30,7 +30,7 @@ const LOAD = { users: 20_000, count: 10, deadlineMs: 1000 };
 const SERVE_NODE_FLAGS = ["--single-threaded-gc"];
 /** The generator's GC pauses count as latency of every answer arriving meanwhile: the same flag there. */
 const GENERATOR_NODE_FLAGS = ["--single-threaded-gc"];
-const SERVE_ARGS = ["--profile", PROFILE, "--port", "0", "--no-metrics", "--videos", String(VIDEOS), "--log-level", "warn", "--set", "storage.stateStore=memory"];
+const SERVE_ARGS = ["--profile", PROFILE, "--port", "0", "--metrics-port", "0", "--videos", String(VIDEOS), "--log-level", "warn", "--set", "storage.stateStore=memory"];
 
 /** CPU time (ms, all threads) a process has used, from /proc; null where there is none. */
 function cpuMsOf(pid: number | undefined): number | null {
@@ -82,7 +82,14 @@ async function sequential(n: number, call: (i: number) => Promise<unknown>): Pro
 }
 
 export async function run(emit: Emit): Promise<void> {
-  const { child, address } = await startServe(SERVE_ARGS, SERVE_NODE_FLAGS);
+  const { child, address, metrics } = await startServe(SERVE_ARGS, SERVE_NODE_FLAGS);
+  /** The server's refusals by reason (in_flight, event_loop, mailbox_backlog) during `run`. */
+  const shedDuring = async <T>(run: () => Promise<T>): Promise<[T, Record<string, number>]> => {
+    const before = await shedByReason(metrics);
+    const r = await run();
+    const after = await shedByReason(metrics);
+    return [r, Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => n !== 0))];
+  };
   let client: FeedClient | undefined;
   let gen: GrpcGenerator | undefined;
   let node: ReturnType<typeof createFeedNode> | undefined;
@@ -95,14 +102,16 @@ export async function run(emit: Emit): Promise<void> {
     for (const rate of [500, 1000]) {
       const rounds: GrpcLoadReport[] = [];
       const cpuUs: number[] = [];
+      const shedReasons: Record<string, number> = {};
       for (let i = 0; i < ROUNDS; i++) {
         const c0 = cpuMsOf(child.pid);
-        const r = await g.run({ rate, durationMs: RUN_MS, ...LOAD, seed: rate + i });
+        const [r, shed] = await shedDuring(() => g.run({ rate, durationMs: RUN_MS, ...LOAD, seed: rate + i }));
         const c1 = cpuMsOf(child.pid);
+        for (const [k, n] of Object.entries(shed)) shedReasons[k] = (shedReasons[k] ?? 0) + n;
         if (c0 !== null && c1 !== null) cpuUs.push(round(((c1 - c0) * 1000) / Math.max(1, r.sent), 0));
         rounds.push(r);
       }
-      rows(emit, rounds, { shed_share: median(rounds.map((x) => x.shedShare)), server_cpu_us_per_request_rounds: cpuUs });
+      rows(emit, rounds, { shed_share: median(rounds.map((x) => x.shedShare)), shed_reasons: shedReasons, server_cpu_us_per_request_rounds: cpuUs });
       if (rate === 1000 && cpuUs.length > 0) {
         // CPU per request (10 ms ticks over ~3,000 requests): steadier than latency when other work shares the cores
         emit({
@@ -126,10 +135,10 @@ export async function run(emit: Emit): Promise<void> {
     const overloadRate = Math.max(1000, 2 * maxRps);
     // Every answer is counted by status: admitted (OK) latency, the share shed (RESOURCE_EXHAUSTED), and any
     // other outcome (DEADLINE_EXCEEDED, UNAVAILABLE, client_overflow...) stays visible in `codes`.
-    const o = await g.run({ rate: overloadRate, durationMs: RUN_MS, ...LOAD, seed: 99 });
+    const [o, overloadShed] = await shedDuring(() => g.run({ rate: overloadRate, durationMs: RUN_MS, ...LOAD, seed: 99 }));
     const other = Object.entries(o.codes).filter(([k]) => k !== "OK" && k !== "RESOURCE_EXHAUSTED").reduce((a, [, n]) => a + n, 0);
     const oc = {
-      rate: overloadRate, duration_ms: RUN_MS, codes: o.codes, admitted: o.ok.count, admitted_p50_ms: o.ok.p50, admitted_p999_ms: o.ok.p999,
+      rate: overloadRate, duration_ms: RUN_MS, codes: o.codes, shed_reasons: overloadShed, admitted: o.ok.count, admitted_p50_ms: o.ok.p50, admitted_p999_ms: o.ok.p999,
       other_share: round(other / Math.max(1, o.sent), 4), achieved_rps: o.achievedRps, videos: VIDEOS, profile: PROFILE,
       max_schedule_lag_ms: o.maxScheduleLagMs, generator_gc_max_ms: o.generatorGcMaxMs, generator_cpu_share: o.generatorCpuShare, send_lag_p99_ms: o.sendLag.p99, p99_from_send_ms: o.okFromSend.p99, node_flags: SERVE_NODE_FLAGS,
     };

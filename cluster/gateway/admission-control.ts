@@ -37,7 +37,7 @@ const LOOP_MIN_RATE = 50;
  */
 export class AdmissionControl {
   /** The sized in-flight limit never goes below this (a loaded machine's slow turns must not starve a node). */
-  static readonly MIN_IN_FLIGHT = 64;
+  static readonly MIN_IN_FLIGHT = 16;
   private inFlightNow = 0;
   private sendingNow = 0;
   private readonly service: ServiceTime;
@@ -70,12 +70,18 @@ export class AdmissionControl {
   /**
    * The in-flight limit now: the requests whose work fits in `inFlightBudgetMs` at the measured service time
    * (Little's law: a queue of N requests at S ms each is drained in N*S ms), within [MIN_IN_FLIGHT, maxInFlight];
-   * `maxInFlight` until a service time is measured.
+   * `maxInFlight` until a service time is measured. The sized limit holds only while the event-loop governor
+   * sees sustained pressure (LoopGovernor.pressed), as adaptive queue timeouts do: a node whose loop was idle
+   * within the last interval takes a burst (the requests that queued in its socket while a GC pause or a
+   * background task held the loop) up to `maxInFlight`, since it has the capacity to catch up; one that has been
+   * behind for a whole interval is overloaded, and admits no more per turn than it clears in budget (requests
+   * read together are in flight together: the answers go out at the end of the turn). Without the governor
+   * (`maxEventLoopDelayMs` 0) the limit is `maxInFlight`.
    */
   get inFlightLimit(): number {
     const l = this.limits;
     const ms = this.service.perRequestMs;
-    if (l.inFlightBudgetMs <= 0 || ms === null) return l.maxInFlight;
+    if (l.inFlightBudgetMs <= 0 || ms === null || this.loop === null || !this.loop.pressed) return l.maxInFlight;
     return Math.min(l.maxInFlight, Math.max(AdmissionControl.MIN_IN_FLIGHT, Math.floor(l.inFlightBudgetMs / ms)));
   }
 
@@ -223,6 +229,14 @@ export class LoopGovernor {
       this.share *= 0.75;
       this.lateSince = now;
     }
+  }
+
+  /**
+   * Under sustained pressure: ticks have come late for a whole interval (the loop found no idle moment), or the
+   * share is still below 1 after a cut.
+   */
+  get pressed(): boolean {
+    return this.share < 1 || (this.lateSince !== null && this.now() - this.lateSince >= LoopGovernor.INTERVAL_MS);
   }
 
   admitNext(): boolean {

@@ -69,7 +69,14 @@ t.test("admission - the event-loop governor thins arrivals only when the loop is
 t.test("admission - the in-flight limit is sized from the latency budget and the measured service time", async (t) => {
   const clock = { t: 0, busy: 0 };
   const service = new ServiceTime(() => clock.t, () => clock.busy);
-  const ac = new AdmissionControl({ maxInFlight: 1000, inFlightBudgetMs: 50, maxMailboxBacklog: 1_000_000, maxEventLoopDelayMs: 0 }, () => 0, undefined, service);
+  // a governor that always reports sustained pressure (the sized limit applies only then: see the next test)
+  class Pressed extends LoopGovernor {
+    override get pressed(): boolean {
+      return true;
+    }
+  }
+  const ac = new AdmissionControl({ maxInFlight: 1000, inFlightBudgetMs: 50, maxMailboxBacklog: 1_000_000, maxEventLoopDelayMs: 30 }, () => 0,
+    (target, underLoad) => new Pressed(target, underLoad, () => clock.t, false), service);
   /** `n` requests, each `busyMsEach` of loop time and `stepMs` after the one before. */
   const serve = (n: number, busyMsEach: number, stepMs: number): void => {
     for (let i = 0; i < n; i++) {
@@ -88,20 +95,23 @@ t.test("admission - the in-flight limit is sized from the latency budget and the
   t.equal(ac.inFlightLimit, 100, "50 ms of work at 0.5 ms each: 100 in flight");
   serve(500, 1.5, 2);
   t.equal(ac.serviceMs, 1, "the estimate moves halfway to each window's (1.5 ms)");
-  t.equal(ac.inFlightLimit, 64, "50 ms / 1 ms = 50, but never below MIN_IN_FLIGHT");
-  t.equal(AdmissionControl.MIN_IN_FLIGHT, 64);
+  t.equal(ac.inFlightLimit, 50, "50 ms / 1 ms");
+  serve(500, 9, 2);
+  t.equal(ac.serviceMs, 5);
+  t.equal(ac.inFlightLimit, 16, "50 ms / 5 ms = 10, but never below MIN_IN_FLIGHT");
+  t.equal(AdmissionControl.MIN_IN_FLIGHT, 16);
   serve(1000, 0.0625, 1);
-  t.equal(ac.serviceMs, 0.53125);
-  t.equal(ac.inFlightLimit, 94, "cheaper requests: 50 / 0.53 ms");
+  t.equal(ac.serviceMs, 2.53125);
+  t.equal(ac.inFlightLimit, 19, "cheaper requests: 50 / 2.53 ms");
 
   // the limit is enforced, answers still being sent included
-  for (let i = 0; i < 85; i++) ac.admit();
-  const sent = Array.from({ length: 9 }, () => ac.sending());
-  t.equal(ac.inFlight, 94);
-  t.match(ac.refusal()?.message, /^overloaded: 94 requests in flight \(limit 94\)$/);
+  for (let i = 0; i < 15; i++) ac.admit();
+  const sent = Array.from({ length: 4 }, () => ac.sending());
+  t.equal(ac.inFlight, 19);
+  t.match(ac.refusal()?.message, /^overloaded: 19 requests in flight \(limit 19\)$/);
   sent[0]!();
   sent[0]!();
-  t.equal(ac.inFlight, 93, "a sent answer leaves flight once, however often it is reported");
+  t.equal(ac.inFlight, 18, "a sent answer leaves flight once, however often it is reported");
   t.equal(ac.refusal(), null);
   ac.close();
 });
@@ -343,4 +353,44 @@ t.test("admission - an answer the client's flow control holds back stays in flig
   t.ok(data > 5, "with its message");
   t.equal(srv.service.gateway.admission.inFlight, 0, "and leaves flight");
   t.equal((await caller.getFeed("u-other", 2, 5000)).code, Status.OK, "new work is admitted again");
+});
+
+t.test("admission - with the governor on, the sized in-flight limit holds only under sustained pressure", async (t) => {
+  const clock = { t: 1000, busy: 0 };
+  let g: LoopGovernor | undefined;
+  const service = new ServiceTime(() => clock.t, () => clock.busy);
+  const ac = new AdmissionControl({ maxInFlight: 1000, inFlightBudgetMs: 50, maxMailboxBacklog: 1_000_000, maxEventLoopDelayMs: 30 }, () => 0,
+    (target, underLoad) => (g = new LoopGovernor(target, underLoad, () => clock.t, false)), service);
+  t.teardown(() => ac.close());
+  // 500 requests over one second at 0.5 ms of loop each, the timer on time: real traffic, a measured service time
+  let refused = 0;
+  for (let i = 0; i < 500; i++) {
+    if (ac.refusal() !== null) refused++;
+    ac.admit();
+    clock.t += 2;
+    clock.busy += 0.5;
+    ac.release();
+    if (i % 5 === 4) g!.tick();
+  }
+  t.equal(refused, 0);
+  t.equal(ac.serviceMs, 0.5);
+  const tick = (lateMs: number): void => {
+    clock.t += LoopGovernor.TICK_MS + lateMs;
+    g!.tick();
+  };
+  tick(0);
+  t.equal(ac.inFlightLimit, 1000, "loop on time: a burst may use up to maxInFlight");
+  tick(200); // a 200 ms stall: the 200 requests that queued meanwhile are read at once
+  t.equal(ac.inFlightLimit, 1000, "right after one stall: still the burst limit");
+  for (let i = 0; i < 200; i++) ac.admit();
+  t.equal(ac.refusal(), null, "the whole burst is admitted");
+  for (let i = 0; i < 200; i++) ac.release();
+  tick(60);
+  tick(30);
+  t.equal(ac.inFlightLimit, 100, "late on every tick for 100 ms: the sized limit, 50 ms / 0.5 ms");
+  tick(0);
+  t.equal(ac.inFlightLimit, 100, "still while the share recovers from the cut");
+  for (let i = 0; i < 5; i++) tick(0);
+  t.equal(ac.admitShare, 1);
+  t.equal(ac.inFlightLimit, 1000, "recovered: the burst limit again");
 });
