@@ -119,7 +119,10 @@ export class AdmissionControl {
     const l = this.limits;
     const limit = this.inFlightLimit;
     const inFlight = this.inFlightNow + this.sendingNow;
-    if (inFlight >= limit) return this.refuse(ShedReason.InFlight, `${inFlight} requests in flight (limit ${limit})`);
+    if (inFlight >= limit) {
+      if (limit < l.maxInFlight) this.loop?.holdPressure();
+      return this.refuse(ShedReason.InFlight, `${inFlight} requests in flight (limit ${limit})`);
+    }
     const backlog = this.backlog();
     if (backlog > l.maxMailboxBacklog) return this.refuse(ShedReason.MailboxBacklog, `${backlog} messages queued in mailboxes (limit ${l.maxMailboxBacklog})`);
     this.windowChecks++;
@@ -196,7 +199,9 @@ export class AdmissionControl {
 export class LoopGovernor {
   static readonly TICK_MS = 10;
   static readonly INTERVAL_MS = 100;
+  static readonly HOLD_MS = 500;
   private last: number;
+  private heldAt = -Infinity;
   /** When the ticks started coming late (null while on time). */
   private lateSince: number | null = null;
   private credit = 0;
@@ -232,11 +237,21 @@ export class LoopGovernor {
   }
 
   /**
-   * Under sustained pressure: ticks have come late for a whole interval (the loop found no idle moment), or the
-   * share is still below 1 after a cut.
+   * Under sustained pressure: ticks have come late for a whole interval (the loop found no idle moment), the
+   * share is still below 1 after a cut, or work was refused for pressure within HOLD_MS (holdPressure).
    */
   get pressed(): boolean {
-    return this.share < 1 || (this.lateSince !== null && this.now() - this.lateSince >= LoopGovernor.INTERVAL_MS);
+    const now = this.now();
+    return this.share < 1 || (this.lateSince !== null && now - this.lateSince >= LoopGovernor.INTERVAL_MS) || now - this.heldAt < LoopGovernor.HOLD_MS;
+  }
+
+  /**
+   * Keeps `pressed` for HOLD_MS more: admission refused work under the limit sized for pressure, so arrivals
+   * still exceed what the node clears (with the limit holding its turns short, its timer is on time again and
+   * would otherwise call the pressure off, and the next turn would take a whole backlog at once).
+   */
+  holdPressure(): void {
+    this.heldAt = this.now();
   }
 
   admitNext(): boolean {

@@ -393,4 +393,18 @@ t.test("admission - with the governor on, the sized in-flight limit holds only u
   for (let i = 0; i < 5; i++) tick(0);
   t.equal(ac.admitShare, 1);
   t.equal(ac.inFlightLimit, 1000, "recovered: the burst limit again");
+
+  // Overload held in check by the sized limit: its turns are short and the timer on time, but it refuses work.
+  tick(200);
+  tick(60);
+  tick(30);
+  for (let i = 0; i < 100; i++) ac.admit();
+  t.match(ac.refusal()?.message, /in flight \(limit 100\)/, "the sized limit refuses the 101st");
+  for (let i = 0; i < 100; i++) ac.release();
+  for (let i = 0; i < 20; i++) tick(0); // 200 ms on time, the share back to 1
+  t.equal(ac.admitShare, 1);
+  t.equal(ac.inFlightLimit, 100, "a refusal under pressure holds the sized limit for HOLD_MS");
+  for (let i = 0; i < 30; i++) tick(0);
+  t.equal(ac.inFlightLimit, 1000, "nothing refused for HOLD_MS: the burst limit again");
+  t.equal(LoopGovernor.HOLD_MS, 500);
 });
