@@ -24,6 +24,13 @@ export type ShedReason = (typeof ShedReason)[keyof typeof ShedReason];
 const LOOP_MIN_RATE = 50;
 
 /**
+ * Offered load (arrivals per ms x measured service ms; 1 = all of the loop) from which delay is blamed on
+ * requests. Below it a late loop is a stall by other work (GC, a background flush) followed by a backlog the
+ * node has the capacity to clear: nothing is shed for it.
+ */
+const OVERLOAD_LOAD = 0.8;
+
+/**
  * Refuses work before latency collapses: a request is admitted only while in-flight requests, the node's
  * mailbox backlog and the event loop's delay are under their limits. Refusing costs microseconds (at the
  * transport's front door, before a call is built); a request queued behind a saturated node costs everyone
@@ -41,9 +48,12 @@ export class AdmissionControl {
   private inFlightNow = 0;
   private sendingNow = 0;
   private readonly service: ServiceTime;
-  private rateWindowStart = performance.now();
+  private rateWindowStart: number;
   private windowChecks = 0;
   private lastWindowChecks = 0;
+  /** Requests that arrived (front-door checks, refused ones too) in the current window; the last window's per second. */
+  private windowArrivals = 0;
+  private lastArrivalRate = 0;
   private readonly shedCounts: Record<ShedReason, number> = { in_flight: 0, mailbox_backlog: 0, event_loop: 0 };
   private readonly loop: LoopGovernor | null;
 
@@ -56,9 +66,11 @@ export class AdmissionControl {
     private readonly backlog: () => number,
     governor?: (targetMs: number, underLoad: () => boolean) => LoopGovernor,
     service?: ServiceTime,
+    private readonly now: () => number = () => performance.now(),
   ) {
+    this.rateWindowStart = now();
     const make = governor ?? ((targetMs, underLoad) => new LoopGovernor(targetMs, underLoad));
-    this.loop = limits.maxEventLoopDelayMs > 0 ? make(limits.maxEventLoopDelayMs / 3, () => this.underLoad()) : null;
+    this.loop = limits.maxEventLoopDelayMs > 0 ? make(limits.maxEventLoopDelayMs / 3, () => this.underLoad() && this.overloaded()) : null;
     this.service = service ?? new ServiceTime();
   }
 
@@ -76,12 +88,14 @@ export class AdmissionControl {
    * background task held the loop) up to `maxInFlight`, since it has the capacity to catch up; one that has been
    * behind for a whole interval is overloaded, and admits no more per turn than it clears in budget (requests
    * read together are in flight together: the answers go out at the end of the turn). Without the governor
-   * (`maxEventLoopDelayMs` 0) the limit is `maxInFlight`.
+   * (`maxEventLoopDelayMs` 0) the limit is `maxInFlight`. Both the sized limit and the governor's cuts also need
+   * the offered load near capacity (OVERLOAD_LOAD): a loop held late by other work, with arrivals the node can
+   * clear, sheds nothing.
    */
   get inFlightLimit(): number {
     const l = this.limits;
     const ms = this.service.perRequestMs;
-    if (l.inFlightBudgetMs <= 0 || ms === null || this.loop === null || !this.loop.pressed) return l.maxInFlight;
+    if (l.inFlightBudgetMs <= 0 || ms === null || this.loop === null || !this.loop.pressed || !this.overloaded()) return l.maxInFlight;
     return Math.min(l.maxInFlight, Math.max(AdmissionControl.MIN_IN_FLIGHT, Math.floor(l.inFlightBudgetMs / ms)));
   }
 
@@ -117,6 +131,7 @@ export class AdmissionControl {
    */
   refusal(arrival = true): OverloadedError | null {
     const l = this.limits;
+    if (arrival) this.windowArrivals++;
     const limit = this.inFlightLimit;
     const inFlight = this.inFlightNow + this.sendingNow;
     if (inFlight >= limit) {
@@ -157,14 +172,39 @@ export class AdmissionControl {
     this.loop?.close();
   }
 
+  /**
+   * The load offered: requests arriving per ms (over the last full second, or the current one once 250 ms
+   * in, whichever is higher) times the measured service time; null before one is measured.
+   */
+  get offeredLoad(): number | null {
+    const ms = this.service.perRequestMs;
+    if (ms === null) return null;
+    const now = this.now();
+    this.roll(now);
+    const elapsed = now - this.rateWindowStart;
+    const current = elapsed >= 250 ? (this.windowArrivals * 1000) / elapsed : 0;
+    return (Math.max(current, this.lastArrivalRate) * ms) / 1000;
+  }
+
+  /** Arrivals near or over what the node clears (or no service time measured yet: assume so). */
+  private overloaded(): boolean {
+    const load = this.offeredLoad;
+    return load === null || load >= OVERLOAD_LOAD;
+  }
+
+  private roll(now: number): void {
+    const len = now - this.rateWindowStart;
+    if (len < 1000) return;
+    this.lastWindowChecks = len < 2000 ? this.windowChecks : 0;
+    this.lastArrivalRate = len < 2000 ? (this.windowArrivals * 1000) / len : 0;
+    this.windowChecks = 0;
+    this.windowArrivals = 0;
+    this.rateWindowStart = now;
+  }
+
   /** Real traffic (checks per second over the current or last full second), not a trickle. */
   private underLoad(): boolean {
-    const now = performance.now();
-    if (now - this.rateWindowStart >= 1000) {
-      this.lastWindowChecks = now - this.rateWindowStart < 2000 ? this.windowChecks : 0;
-      this.windowChecks = 0;
-      this.rateWindowStart = now;
-    }
+    this.roll(this.now());
     return Math.max(this.windowChecks, this.lastWindowChecks) >= LOOP_MIN_RATE;
   }
 
@@ -271,13 +311,15 @@ export class LoopGovernor {
  * Service time per request: event-loop busy time (performance.eventLoopUtilization's `active`: everything the
  * node did, GC and background work included, spread over the requests) divided by the requests completed,
  * over windows of at least WINDOW_MS with MIN_REQUESTS or more; the estimate moves halfway to each window's.
- * Nothing before the first full window (a trickle or start-up says nothing about cost under load).
+ * The first such window is start-up (cold code, first sessions) and measures nothing; nor does a trickle.
  */
 export class ServiceTime {
   static readonly WINDOW_MS = 1000;
   static readonly MIN_REQUESTS = 50;
   private estimate: number | null = null;
   private done = 0;
+  /** Full windows so far: the first (start-up, warm-up) measures nothing. */
+  private windows = 0;
   private windowStart: number;
   private busyAtStart: number;
 
@@ -298,7 +340,7 @@ export class ServiceTime {
     const now = this.now();
     if (now - this.windowStart < ServiceTime.WINDOW_MS) return;
     const busy = this.busyMs();
-    if (this.done >= ServiceTime.MIN_REQUESTS) {
+    if (this.done >= ServiceTime.MIN_REQUESTS && this.windows++ > 0) {
       const sample = (busy - this.busyAtStart) / this.done;
       this.estimate = this.estimate === null ? sample : (this.estimate + sample) / 2;
     }
