@@ -5,8 +5,9 @@ export interface AdmissionLimits {
   /** The most requests in flight ever admitted (a cap over the sized limit below). */
   maxInFlight: number;
   /**
-   * The in-flight limit is sized to this much queued work: `inFlightBudgetMs` / the measured service time per
-   * request (never below MIN_IN_FLIGHT, never above `maxInFlight`); 0 leaves the limit at `maxInFlight`.
+   * Under sustained pressure the in-flight limit is sized to this much queued work: `inFlightBudgetMs` / the
+   * measured service time per request (never below MIN_IN_FLIGHT, never above `maxInFlight`; see
+   * `inFlightLimit`); 0 leaves the limit at `maxInFlight`.
    */
   inFlightBudgetMs: number;
   maxMailboxBacklog: number;
