@@ -20,24 +20,44 @@ export interface ExposureWindowState {
  * in. The sums run over the same doubles in the same order as before (values ascending for the Gini,
  * ids ascending for the volume), so the results are bit-for-bit those of the batch computation.
  */
+const ABSENT = -1;
+const FRESH = -2;
+/** An update touching at least 1/BULK_SHARE of the window re-sorts the values instead of moving each. */
+const BULK_SHARE = 4;
+
 export class ExposureWindow {
   /** Counts ascending, with their ids (ties in any order: equal values give equal sums). */
   private sortedVals = new Float64Array(64);
   private sortedIds = new Int32Array(64);
   private len = 0;
+  /** False after a bulk update sorted the values alone: `sortedIds` is rebuilt before it is next used. */
+  private idsInOrder = true;
   /** Per id: 1 while touched in the current update. */
   private mark = new Uint8Array(1024);
+  /** Per id, during an update: its index in the state lists, FRESH, or ABSENT. */
+  private pos = new Int32Array(1024).fill(ABSENT);
+  /** Per FRESH id, during an update: its count so far. */
+  private acc = new Float64Array(1024);
   private touched: number[] = [];
 
   constructor(readonly state: ExposureWindowState) {
     const n = state.ids.length;
+    if (n > 0) this.grow(state.ids[n - 1]!);
+    this.resort();
+  }
+
+  /** The sorted lists (values and their ids) made anew from the state. */
+  private resort(): void {
+    const { ids, counts } = this.state;
+    const n = ids.length;
     this.ensure(n);
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => state.counts[a]! - state.counts[b]!);
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => counts[a]! - counts[b]!);
     for (let r = 0; r < n; r++) {
-      this.sortedVals[r] = state.counts[order[r]!]!;
-      this.sortedIds[r] = state.ids[order[r]!]!;
+      this.sortedVals[r] = counts[order[r]!]!;
+      this.sortedIds[r] = ids[order[r]!]!;
     }
     this.len = n;
+    this.idsInOrder = true;
   }
 
   static empty(): ExposureWindowState {
@@ -81,28 +101,37 @@ export class ExposureWindow {
   /** Adds `counts[i]` to video `ids[i]` (a video may appear more than once). */
   add(ids: ArrayLike<number>, counts: ArrayLike<number>): void {
     const st = this.state;
+    let maxId = -1;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!Number.isInteger(id) || id < 0) throw new RangeError(`video id must be a non-negative integer, got ${id}`);
+      if (id > maxId) maxId = id;
+    }
+    if (maxId >= this.mark.length) this.grow(maxId);
+    // where each kept id sits in the state lists, for this update only (FRESH: new here, summed in `acc`)
+    const pos = this.pos, acc = this.acc, mark = this.mark, touched = this.touched;
+    for (let i = 0; i < st.ids.length; i++) pos[st.ids[i]!] = i;
     const fresh: number[] = [];
-    const freshCounts = new Map<number, number>();
-    const touched = this.touched;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       const c = counts[i]!;
-      if (!Number.isInteger(id) || id < 0) throw new RangeError(`video id must be a non-negative integer, got ${id}`);
-      if (id >= this.mark.length) this.growMark(id);
-      if (this.mark[id] === 0) {
-        this.mark[id] = 1;
+      if (mark[id] === 0) {
+        mark[id] = 1;
         touched.push(id);
       }
-      const at = lowerBound(st.ids, id);
-      if (at < st.ids.length && st.ids[at] === id) st.counts[at] = st.counts[at]! + c;
+      const at = pos[id]!;
+      // the same additions in the same order as a record keyed by id: bit-for-bit the same counts
+      if (at >= 0) st.counts[at] = st.counts[at]! + c;
+      else if (at === FRESH) acc[id] = acc[id]! + c;
       else {
-        const prev = freshCounts.get(id);
-        if (prev === undefined) fresh.push(id);
-        freshCounts.set(id, (prev ?? 0) + c);
+        pos[id] = FRESH;
+        acc[id] = 0 + c;
+        fresh.push(id);
       }
     }
+    for (let i = 0; i < st.ids.length; i++) pos[st.ids[i]!] = ABSENT;
     if (fresh.length > 0) {
-      fresh.sort((a, b) => a - b);
+      const order = Int32Array.from(fresh).sort(); // ids are int32: a native numeric sort
       // merge the new ids into the ascending lists, from the back, in place
       const n = st.ids.length, m = fresh.length;
       for (let k = 0; k < m; k++) {
@@ -111,26 +140,47 @@ export class ExposureWindow {
       }
       let i = n - 1, j = m - 1;
       for (let w = n + m - 1; j >= 0; w--) {
-        if (i >= 0 && st.ids[i]! > fresh[j]!) {
+        if (i >= 0 && st.ids[i]! > order[j]!) {
           st.ids[w] = st.ids[i]!;
           st.counts[w] = st.counts[i--]!;
         } else {
-          st.ids[w] = fresh[j]!;
-          st.counts[w] = 0 + freshCounts.get(fresh[j--]!)!;
+          const id = order[j--]!;
+          st.ids[w] = id;
+          st.counts[w] = acc[id]!;
+          pos[id] = ABSENT;
         }
       }
+    }
+    if (touched.length * BULK_SHARE >= st.ids.length) {
+      // most of the window moved (a serving node's summary touches tens of thousands of videos): sorting the
+      // values natively is cheaper than moving each touched one; the ids' order is rebuilt when next needed
+      for (const id of touched) mark[id] = 0;
+      touched.length = 0;
+      this.ensure(st.counts.length);
+      const sv = this.sortedVals.subarray(0, st.counts.length);
+      for (let i = 0; i < sv.length; i++) sv[i] = st.counts[i]!;
+      sv.sort();
+      this.len = sv.length;
+      this.idsInOrder = false;
+      return;
+    }
+    if (!this.idsInOrder) {
+      for (const id of touched) mark[id] = 0;
+      touched.length = 0;
+      this.resort();
+      return;
     }
     // the touched counts leave the sorted order and come back at their new places
     const sv = this.sortedVals, si = this.sortedIds;
     let w = 0;
     for (let r = 0; r < this.len; r++) {
-      if (this.mark[si[r]!] === 1) continue;
+      if (mark[si[r]!] === 1) continue;
       sv[w] = sv[r]!;
       si[w++] = si[r]!;
     }
     const moved = touched.map((id) => {
       const at = lowerBound(st.ids, id);
-      this.mark[id] = 0;
+      mark[id] = 0;
       return [st.counts[at]!, id] as const;
     });
     touched.length = 0;
@@ -175,10 +225,16 @@ export class ExposureWindow {
     this.sortedIds = i;
   }
 
-  private growMark(id: number): void {
-    const m = new Uint8Array(Math.max(id + 1, this.mark.length * 2));
+  private grow(id: number): void {
+    if (id < this.mark.length) return;
+    const cap = Math.max(id + 1, this.mark.length * 2);
+    const m = new Uint8Array(cap);
     m.set(this.mark);
     this.mark = m;
+    const p = new Int32Array(cap).fill(ABSENT);
+    p.set(this.pos);
+    this.pos = p;
+    this.acc = new Float64Array(cap);
   }
 }
 

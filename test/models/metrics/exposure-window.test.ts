@@ -96,3 +96,25 @@ t.test("exposure window - a record state converts to the same window", async (t)
   t.equal(w.volume(), 7.5);
   t.throws(() => w.add([-1], [1]), RangeError, "ids are video numbers");
 });
+
+t.test("exposure window - summaries touching most of the window (a serving node's) then a few videos: still the batch figures", async (t) => {
+  const rng = createRng(9);
+  const n = 2500;
+  const batch = new Batch();
+  const win = new ExposureWindow(ExposureWindow.empty());
+  let mismatches = 0;
+  for (let step = 0; step < 120; step++) {
+    batch.decay(0.8);
+    win.decay(0.8, 0.01);
+    // big summaries (thousands of impressions, repeats included) re-sort in bulk; small ones move a few counts
+    const m = step % 3 === 2 ? 1 + rng.int(6) : 3000 + rng.int(3000);
+    const ids = Array.from({ length: m }, () => (rng.next() < 0.3 ? rng.int(50) : rng.int(n)));
+    const counts = ids.map(() => 1 + rng.int(4));
+    batch.add(ids, counts);
+    win.add(ids, counts);
+    const want = batch.metrics(n);
+    if (win.gini(n) !== want.gini || win.volume() !== want.volume || win.size !== want.size) mismatches++;
+  }
+  t.equal(mismatches, 0, "120 alternating big and small summaries, every Gini, volume and size identical");
+  t.ok(win.size > 2000, `the window held most of the catalog (${win.size} videos)`);
+});
