@@ -43,7 +43,20 @@ export class ExposureWindow {
   constructor(readonly state: ExposureWindowState) {
     const n = state.ids.length;
     if (n > 0) this.grow(state.ids[n - 1]!);
-    this.resort();
+    // the values alone, natively: a coordinator re-activated with a catalog-sized window answers at once;
+    // the ids' order is made when a small update first needs it
+    this.sortValues();
+  }
+
+  /** The values sorted anew from the state (natively); `sortedIds` is stale until `resort`. */
+  private sortValues(): void {
+    const counts = this.state.counts;
+    this.ensure(counts.length);
+    const sv = this.sortedVals.subarray(0, counts.length);
+    for (let i = 0; i < sv.length; i++) sv[i] = counts[i]!;
+    sv.sort();
+    this.len = sv.length;
+    this.idsInOrder = false;
   }
 
   /** The sorted lists (values and their ids) made anew from the state. */
@@ -156,12 +169,7 @@ export class ExposureWindow {
       // values natively is cheaper than moving each touched one; the ids' order is rebuilt when next needed
       for (const id of touched) mark[id] = 0;
       touched.length = 0;
-      this.ensure(st.counts.length);
-      const sv = this.sortedVals.subarray(0, st.counts.length);
-      for (let i = 0; i < sv.length; i++) sv[i] = st.counts[i]!;
-      sv.sort();
-      this.len = sv.length;
-      this.idsInOrder = false;
+      this.sortValues();
       return;
     }
     if (!this.idsInOrder) {
