@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { createFeedClient, createGetFeedCaller, parseTarget } from "../../cluster/index.ts";
+import { createFeedClient, createGetFeedFrameCaller, parseTarget } from "../../cluster/index.ts";
 import { runClosedLoop, runGrpcLoad } from "../../loadtest/index.ts";
 import { SyntheticWorld, worldParamsFor } from "../../models/index.ts";
 import type { Command } from "../cli.ts";
@@ -74,11 +74,12 @@ fyp loadtest --target grpc://HOST:PORT --sessions N [--duration SECONDS] [--spee
         ctx.out(JSON.stringify({ target: v.target, mode: "closed-loop", ...report }));
         return (report.getFeed.codes.OK ?? 0) > 0 ? 0 : 1;
       }
-      // Plaintext targets get the lean HTTP/2 caller: the grpc-js client costs about as much CPU per call as
-      // the server does, which on a shared machine is taken from the server being measured.
+      // Plaintext targets get the frame-level HTTP/2 caller (pre-encoded requests, like h2load): the grpc-js
+      // client, and node:http2's too, cost about as much CPU per call as the server does, which on a shared
+      // machine is taken from the server being measured and shows up as latency.
       const lean = !parseTarget(v.target).tls && v.ca === undefined && v["server-name"] === undefined;
       const token = typeof v["token-file"] === "string" ? readFileSync(v["token-file"], "utf8").trim() : undefined;
-      const caller = lean ? createGetFeedCaller({ target: v.target, token }) : null;
+      const caller = lean ? createGetFeedFrameCaller({ target: v.target, token, connections: 2 }) : null;
       await caller?.waitReady(10_000);
       const report = await runGrpcLoad(caller ?? client, {
         rate,
