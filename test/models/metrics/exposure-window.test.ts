@@ -118,3 +118,23 @@ t.test("exposure window - summaries touching most of the window (a serving node'
   t.equal(mismatches, 0, "120 alternating big and small summaries, every Gini, volume and size identical");
   t.ok(win.size > 2000, `the window held most of the catalog (${win.size} videos)`);
 });
+
+t.test("exposure window - its radix sort of the values gives the native sort's order bit for bit", (t) => {
+  const rng = createRng(7);
+  const bits = (a: Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("hex");
+  const cases: [string, (i: number) => number][] = [
+    ["decayed counts", (i) => Math.floor(rng.next() ** 3 * 40 + 1) * 0.7 ** (i % 9)],
+    ["small integers (digit passes skipped)", () => Math.floor(rng.next() * 5)],
+    ["wide range with zeros, subnormals and infinity", (i) => (i % 97 === 0 ? 0 : i % 89 === 0 ? 5e-324 : i % 83 === 0 ? Infinity : rng.next() * 10 ** Math.floor(rng.next() * 40 - 20))],
+    ["negatives and -0 (native fallback)", (i) => (i % 50 === 0 ? -0 : rng.next() - 0.3)],
+  ];
+  for (const [name, gen] of cases) {
+    for (const n of [0, 1, 255, 256, 3000, 100_000]) {
+      const a = Float64Array.from({ length: n }, (_, i) => gen(i));
+      const want = Float64Array.from(a).sort();
+      ExposureWindow.sortDoubles(a, new Float64Array(n));
+      t.equal(bits(a), bits(want), `${name}, ${n} values`);
+    }
+  }
+  t.end();
+});
