@@ -42,8 +42,11 @@ export interface WatchRecord {
   at: number;
 }
 
-/** Video messages a wall-clock flush sends per event-loop turn (see tellInTurns). */
-const WALL_FLUSH_CHUNK = 2000;
+/** Video messages a wall-clock flush sends per step (see inTurns). */
+const WALL_FLUSH_CHUNK = 500;
+/** The most clock time between two steps of a wall-clock flush, and the share of flushMs its steps may take. */
+const WALL_STEP_GAP_MS = 20;
+const WALL_FLUSH_SPREAD = 0.25;
 
 /** Pseudo-views of the quality prior, and the views the catalog-wide mean needs before it replaces 0.5. */
 const PRIOR_VIEWS = 5;
@@ -95,33 +98,51 @@ export class EngagementAggregator {
     this.drainTurns?.();
   }
 
-  /** Sends the rest of a flush spread over turns now (stop() must not lose a window's sums). */
+  /** Runs the rest of a flush spread over turns now (stop() must not lose a window's sums). */
   private drainTurns: (() => void) | null = null;
 
+  private sent: { promise: Promise<void>; resolve(): void } | null = null;
+
+  /** Resolves when the flush being spread over time (wall clock) has gone out; at once when none is. */
+  whenSent(): Promise<void> {
+    return this.sent?.promise ?? Promise.resolve();
+  }
+
   /**
-   * On the wall clock (a serving node), a flush's video messages go out WALL_FLUSH_CHUNK per event-loop turn:
-   * telling tens of thousands of video actors at once (each quiet one re-activated) blocked a node serving
-   * 1,000 GetFeed/s for 140-210 ms every flush, and every request that arrived meanwhile waited for it.
-   * Virtual-time runs send them at once, as before (same order, same outcomes).
+   * On the wall clock (a serving node), a flush goes out as steps, each in an event-loop turn of its own
+   * `gapMs` apart, with I/O between: the homogenization summary (the coordinator merges it in the turn it
+   * is told: 20-50 ms for a serving node's ~60k videos), the cohort summaries and the integrity batch, then
+   * the video messages WALL_FLUSH_CHUNK at a time with their quality estimates. Telling tens of thousands of
+   * video actors at once blocked a node serving 1,000 GetFeed/s for 140-210 ms every flush; 2,000 per turn
+   * back to back, all in the flush's first ~0.3 s, still held it 60-100 ms at a time: the actors activated
+   * then survive young-generation collections, and scavenges that copied mostly them paused 30-40 ms each.
+   * Paced, each scavenge meets a few hundred of them among the requests' garbage.
+   * Virtual-time runs do it all at once, as before (same order, same outcomes).
    */
-  private tellInTurns(entries: [number, VideoCounters][], tell: (id: number, c: VideoCounters) => void): void {
+  private inTurns(steps: (() => void)[], gapMs: number): void {
     this.drainTurns?.(); // a previous flush still going out (a very short flushMs) goes first
+    let resolve!: () => void;
+    const sent = { promise: new Promise<void>((r) => (resolve = r)), resolve };
+    this.sent = sent;
     let at = 0;
-    const send = (upTo: number): void => {
-      for (; at < upTo; at++) tell(entries[at]![0], entries[at]![1]);
+    const done = (): void => {
+      if (this.drainTurns === drain) this.drainTurns = null;
+      if (this.sent === sent) this.sent = null;
+      sent.resolve();
     };
     const drain = (): void => {
-      send(entries.length);
       this.drainTurns = null;
+      while (at < steps.length) steps[at++]!();
+      done();
     };
     this.drainTurns = drain;
     const turn = (): void => {
       if (this.drainTurns !== drain) return;
-      send(Math.min(entries.length, at + WALL_FLUSH_CHUNK));
-      if (at < entries.length) setImmediate(turn);
-      else this.drainTurns = null;
+      steps[at++]!();
+      if (at < steps.length) setTimeout(turn, gapMs).unref();
+      else done();
     };
-    turn();
+    setImmediate(turn);
   }
 
   /** A feed was served (served items count as impressions). */
@@ -202,36 +223,61 @@ export class EngagementAggregator {
       };
       sys.tell(actorId("video", "v" + id), m);
     };
-    const spread = sys.clock.kind === "wall" && this.videos.size > WALL_FLUSH_CHUNK;
-    for (const [id, c] of this.videos) {
-      if (!spread) tellVideo(id, c);
+    const videos = this.videos, cohorts = this.cohorts, exposures = this.exposures, engagements = this.engagements;
+    const categoryCounts = this.categoryCounts, ildSum = this.ildSum, feeds = this.feeds;
+    const quality = (id: number): void => {
       const q = this.qualitySums.get(id);
       if (q !== undefined) this.catalog.setQuality(id, (q[0] + PRIOR_VIEWS * prior) / (q[1] + PRIOR_VIEWS));
-    }
-    if (spread) this.tellInTurns([...this.videos], tellVideo);
-    for (const [cohort, byCat] of this.cohorts) {
-      for (const [category, s] of byCat) {
-        const m: CohortSummary = { type: "cohort.summary", category, watches: s.watches, watchRatioSum: s.watchRatioSum, completions: s.completions, skips: s.skips };
-        sys.tell(actorId("cohort", cohort), m);
+    };
+    const tellCohorts = (): void => {
+      for (const [cohort, byCat] of cohorts) {
+        for (const [category, s] of byCat) {
+          const m: CohortSummary = { type: "cohort.summary", category, watches: s.watches, watchRatioSum: s.watchRatioSum, completions: s.completions, skips: s.skips };
+          sys.tell(actorId("cohort", cohort), m);
+        }
       }
-    }
-    if (this.feeds > 0) {
+    };
+    const tellHomogenization = (): void => {
+      if (feeds === 0) return;
       const ids: number[] = [];
       const counts: number[] = [];
-      for (const [id, n] of this.exposures) {
+      for (const [id, n] of exposures) {
         ids.push(id);
         counts.push(n);
       }
       const m: HomogenizationSummary = {
         type: "homog.summary", node: this.o.nodeId, exposures: counts.reduce((a, b) => a + b, 0), distinctVideos: ids.length,
-        categoryCounts: this.categoryCounts, videoIds: ids, videoCounts: counts, ildSum: this.ildSum, feeds: this.feeds,
+        categoryCounts, videoIds: ids, videoCounts: counts, ildSum, feeds,
       };
       sys.tell("coord/homogenization", m);
+    };
+    const tellIntegrity = (): void => {
+      if (engagements.videos.length > 0) sys.tell("coord/integrity", { type: "integrity.engagements", node: this.o.nodeId, ...engagements });
+    };
+    if (sys.clock.kind === "wall" && videos.size > WALL_FLUSH_CHUNK) {
+      const it = videos.entries();
+      const chunk = (): void => {
+        for (let k = 0; k < WALL_FLUSH_CHUNK; k++) {
+          const e = it.next();
+          if (e.done === true) return;
+          tellVideo(e.value[0], e.value[1]);
+          quality(e.value[0]);
+        }
+      };
+      const steps: (() => void)[] = [tellHomogenization, tellCohorts, tellIntegrity];
+      for (let k = 0; k < videos.size; k += WALL_FLUSH_CHUNK) steps.push(chunk);
+      const gapMs = Math.min(WALL_STEP_GAP_MS, Math.floor((this.o.flushMs * WALL_FLUSH_SPREAD) / steps.length));
+      this.inTurns(steps, gapMs);
+    } else {
+      for (const [id, c] of videos) {
+        tellVideo(id, c);
+        quality(id);
+      }
+      tellCohorts();
+      tellHomogenization();
+      tellIntegrity();
     }
-    if (this.engagements.videos.length > 0) {
-      sys.tell("coord/integrity", { type: "integrity.engagements", node: this.o.nodeId, ...this.engagements });
-      this.engagements = { sessions: [], videos: [], times: [] };
-    }
+    if (engagements.videos.length > 0) this.engagements = { sessions: [], videos: [], times: [] };
     this.videos = new Map();
     this.cohorts = new Map();
     this.exposures = new Map();

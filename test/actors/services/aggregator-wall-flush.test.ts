@@ -15,17 +15,30 @@ function nodeWithImpressions(clock: Clock): ReturnType<typeof createFeedNode> {
 
 const delivered = (n: ReturnType<typeof createFeedNode>): number => n.system.stats().delivered;
 
-t.test("engagement aggregator - on the wall clock a big flush goes out 2,000 video messages per event-loop turn", async (t) => {
+const turn = (): Promise<void> => new Promise<void>((r) => setImmediate(r));
+
+t.test("engagement aggregator - on the wall clock a big flush goes out in later turns: the summaries, then 500 video messages per step", async (t) => {
   const n = nodeWithImpressions(new WallClock());
   t.teardown(() => n.close());
-  const before = delivered(n);
+  const homog = (): Promise<{ samples: unknown[] }> => n.system.ask("coord/homogenization", { type: "coord.get-state" }, 5000) as Promise<{ samples: unknown[] }>;
+  t.equal((await homog()).samples.length, 0, "no summary merged yet");
+  const base = delivered(n);
   n.feed.aggregator.flush();
-  const first = delivered(n) - before;
-  t.ok(first >= 2000 && first < 2010, `one turn: 2,000 video messages plus the few summaries (${first})`);
-  await new Promise<void>((r) => setImmediate(r));
-  t.ok(delivered(n) - before >= 4000, "the next turn sends the next 2,000");
-  await new Promise<void>((r) => setImmediate(r));
-  t.equal(delivered(n) - before, first + 3000, "all 5,000 in three turns");
+  t.equal(delivered(n) - base, 0, "the flush's own turn sends nothing");
+  await turn();
+  t.equal(delivered(n) - base, 1, "the next turn: the homogenization summary alone (no watches: no cohort or integrity messages)");
+  t.equal((await homog()).samples.length, 1, "merged in a turn of its own");
+  // the video steps (10 of 500) are paced by timers: every turn in between sees a step's multiple, never more
+  const seen = new Set<number>();
+  let done = false;
+  void n.feed.aggregator.whenSent().then(() => (done = true));
+  while (!done) {
+    seen.add(delivered(n) - base - 2); // minus the summary and the ask above
+    await turn();
+  }
+  t.equal(delivered(n) - base - 2, 5000, "all 5,000 video messages");
+  t.ok([...seen].every((k) => k % 500 === 0), `only whole steps between turns (${[...seen].join(",")})`);
+  t.ok(seen.size >= 8, `spread over many turns (${seen.size} distinct counts)`);
 });
 
 t.test("engagement aggregator - stop() sends what a spread flush has left", async (t) => {
@@ -33,9 +46,14 @@ t.test("engagement aggregator - stop() sends what a spread flush has left", asyn
   t.teardown(() => n.close());
   const before = delivered(n);
   n.feed.aggregator.flush();
-  const first = delivered(n) - before;
+  await turn();
+  t.equal(delivered(n) - before, 1, "one turn sent the summary");
+  let done = false;
+  void n.feed.aggregator.whenSent().then(() => (done = true));
   n.feed.aggregator.stop();
-  t.equal(delivered(n) - before, first + 3000, "the remaining 3,000 at once");
+  t.equal(delivered(n) - before, 5001, "the 5,000 video messages at once");
+  await turn();
+  t.ok(done, "whenSent() resolves");
 });
 
 t.test("engagement aggregator - a virtual-time flush sends every message at once, as before", async (t) => {
