@@ -60,7 +60,14 @@ const PRIOR_MIN_VIEWS = 100;
 export class EngagementAggregator {
   private videos = new Map<number, VideoCounters>();
   private cohorts = new Map<string, Map<number, CohortCategory>>();
-  private exposures = new Map<number, number>();
+  /**
+   * This window's impressions per video number (0: none yet) and the videos in first-impression order (what
+   * iterating an id -> count Map gave): a flush hands both over without walking a Map of tens of thousands
+   * of entries on the serving node's loop, and recording one costs an array access. Ids are catalog video
+   * numbers (non-negative integers), as the homogenization window requires.
+   */
+  private exposureCounts = new Float64Array(1024);
+  private exposureIds: number[] = [];
   private categoryCounts: number[];
   private ildSum = 0;
   private feeds = 0;
@@ -151,13 +158,24 @@ export class EngagementAggregator {
     for (const it of items) {
       const c = this.counters(it.videoId);
       c.impressions++;
-      this.exposures.set(it.videoId, (this.exposures.get(it.videoId) ?? 0) + 1);
+      this.countExposure(it.videoId);
       this.categoryCounts[it.category] = (this.categoryCounts[it.category] ?? 0) + 1;
       this.readModels.recordPoolImpression(it.videoId);
       this.readModels.recordExposure(it.videoId, now);
     }
     this.ildSum += ild;
     this.feeds++;
+  }
+
+  private countExposure(id: number): void {
+    let ec = this.exposureCounts;
+    if (id >= ec.length) {
+      const grown = new Float64Array(Math.max(id + 1, ec.length * 2));
+      grown.set(ec);
+      this.exposureCounts = ec = grown;
+    }
+    if (ec[id] === 0) this.exposureIds.push(id);
+    ec[id]!++;
   }
 
   /** A like or rewatch of a video already counted as watched. */
@@ -223,7 +241,14 @@ export class EngagementAggregator {
       };
       sys.tell(actorId("video", "v" + id), m);
     };
-    const videos = this.videos, cohorts = this.cohorts, exposures = this.exposures, engagements = this.engagements;
+    const videos = this.videos, cohorts = this.cohorts, engagements = this.engagements;
+    const exposedIds = this.exposureIds, exposedCounts: number[] = [];
+    const ec = this.exposureCounts;
+    for (let i = 0; i < exposedIds.length; i++) {
+      exposedCounts.push(ec[exposedIds[i]!]!);
+      ec[exposedIds[i]!] = 0;
+    }
+    this.exposureIds = [];
     const categoryCounts = this.categoryCounts, ildSum = this.ildSum, feeds = this.feeds;
     const quality = (id: number): void => {
       const q = this.qualitySums.get(id);
@@ -239,12 +264,7 @@ export class EngagementAggregator {
     };
     const tellHomogenization = (): void => {
       if (feeds === 0) return;
-      const ids: number[] = [];
-      const counts: number[] = [];
-      for (const [id, n] of exposures) {
-        ids.push(id);
-        counts.push(n);
-      }
+      const ids = exposedIds, counts = exposedCounts;
       const m: HomogenizationSummary = {
         type: "homog.summary", node: this.o.nodeId, exposures: counts.reduce((a, b) => a + b, 0), distinctVideos: ids.length,
         categoryCounts, videoIds: ids, videoCounts: counts, ildSum, feeds,
@@ -280,7 +300,6 @@ export class EngagementAggregator {
     if (engagements.videos.length > 0) this.engagements = { sessions: [], videos: [], times: [] };
     this.videos = new Map();
     this.cohorts = new Map();
-    this.exposures = new Map();
     this.categoryCounts = new Array<number>(this.catalog.numCategories).fill(0);
     this.ildSum = 0;
     this.feeds = 0;
