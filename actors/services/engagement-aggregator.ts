@@ -5,16 +5,63 @@ import type { ActorSystem } from "../actor-system.ts";
 import type { TimerHandle } from "../clock.ts";
 import type { ReadModels } from "./read-models.ts";
 
-interface VideoCounters {
-  stage: number;
-  impressions: number;
-  watches: number;
-  watchRatioSum: number;
-  watchMs: number;
-  completions: number;
-  skips: number;
-  likes: number;
-  rewatches: number;
+/**
+ * One flush window's per-video counters in typed arrays, a slot per video in first-touch order (what
+ * iterating an id -> counters Map gave): no object per video living the whole window. On a serving node
+ * ~60k of those objects lived 10 s, so they reached the old generation and every window fed major GC.
+ */
+class VideoWindow {
+  n = 0;
+  ids: Int32Array = new Int32Array(1024);
+  stage: Int32Array = new Int32Array(1024);
+  impressions: Float64Array = new Float64Array(1024);
+  watches: Float64Array = new Float64Array(1024);
+  watchRatioSum: Float64Array = new Float64Array(1024);
+  watchMs: Float64Array = new Float64Array(1024);
+  completions: Float64Array = new Float64Array(1024);
+  skips: Float64Array = new Float64Array(1024);
+  likes: Float64Array = new Float64Array(1024);
+  rewatches: Float64Array = new Float64Array(1024);
+
+  /** A new slot for `id` (counters zero). */
+  add(id: number, stage: number): number {
+    if (this.n === this.ids.length) this.grow();
+    const k = this.n++;
+    this.ids[k] = id;
+    this.stage[k] = stage;
+    return k;
+  }
+
+  /** Zeroes the first `n` slots' counters and empties the window. */
+  clear(): void {
+    const n = this.n;
+    for (const a of [this.impressions, this.watches, this.watchRatioSum, this.watchMs, this.completions, this.skips, this.likes, this.rewatches]) a.fill(0, 0, n);
+    this.n = 0;
+  }
+
+  private grow(): void {
+    const cap = this.ids.length * 2;
+    const i32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.ids = i32(this.ids);
+    this.stage = i32(this.stage);
+    this.impressions = f64(this.impressions);
+    this.watches = f64(this.watches);
+    this.watchRatioSum = f64(this.watchRatioSum);
+    this.watchMs = f64(this.watchMs);
+    this.completions = f64(this.completions);
+    this.skips = f64(this.skips);
+    this.likes = f64(this.likes);
+    this.rewatches = f64(this.rewatches);
+  }
 }
 
 interface CohortCategory {
@@ -58,7 +105,11 @@ const PRIOR_MIN_VIEWS = 100;
  * message each, instead of one message per event to a hot actor.
  */
 export class EngagementAggregator {
-  private videos = new Map<number, VideoCounters>();
+  /** This window's video counters, and the previous window's while a wall-clock flush is still sending it. */
+  private videos = new VideoWindow();
+  private sending = new VideoWindow();
+  /** Per video number: its slot in `videos`, -1 when it has none this window. */
+  private slotOf = new Int32Array(1024).fill(-1);
   private cohorts = new Map<string, Map<number, CohortCategory>>();
   /**
    * This window's impressions per video number (0: none yet) and the videos in first-impression order (what
@@ -155,9 +206,9 @@ export class EngagementAggregator {
   /** A feed was served (served items count as impressions). */
   recordServed(items: readonly { videoId: number; category: number }[], ild: number): void {
     const now = this.system.clock.now();
+    const v = this.videos;
     for (const it of items) {
-      const c = this.counters(it.videoId);
-      c.impressions++;
+      v.impressions[this.slot(it.videoId)]!++;
       this.countExposure(it.videoId);
       this.categoryCounts[it.category] = (this.categoryCounts[it.category] ?? 0) + 1;
       this.readModels.recordPoolImpression(it.videoId);
@@ -180,9 +231,9 @@ export class EngagementAggregator {
 
   /** A like or rewatch of a video already counted as watched. */
   recordReaction(videoId: number, kind: "like" | "rewatch"): void {
-    const c = this.counters(videoId);
-    if (kind === "like") c.likes++;
-    else c.rewatches++;
+    const k = this.slot(videoId);
+    if (kind === "like") this.videos.likes[k]!++;
+    else this.videos.rewatches[k]!++;
   }
 
   recordWatch(w: WatchRecord, nowMs: number): void {
@@ -191,14 +242,15 @@ export class EngagementAggregator {
       this.engagements.videos.push(w.videoId);
       this.engagements.times.push(w.at);
     }
-    const c = this.counters(w.videoId);
-    c.watches++;
-    c.watchRatioSum += w.watchRatio;
-    c.watchMs += w.watchMs;
-    if (w.completed) c.completions++;
-    if (w.skipped) c.skips++;
-    if (w.liked) c.likes++;
-    if (w.rewatched) c.rewatches++;
+    const k = this.slot(w.videoId);
+    const v = this.videos;
+    v.watches[k]!++;
+    v.watchRatioSum[k]! += w.watchRatio;
+    v.watchMs[k]! += w.watchMs;
+    if (w.completed) v.completions[k]!++;
+    if (w.skipped) v.skips[k]!++;
+    if (w.liked) v.likes[k]!++;
+    if (w.rewatched) v.rewatches[k]!++;
     let byCat = this.cohorts.get(w.cohort);
     if (byCat === undefined) this.cohorts.set(w.cohort, (byCat = new Map()));
     let cc = byCat.get(w.category);
@@ -216,17 +268,23 @@ export class EngagementAggregator {
     this.globalViews++;
   }
 
-  private counters(videoId: number): VideoCounters {
-    let c = this.videos.get(videoId);
-    if (c === undefined) {
-      c = { stage: this.readModels.stageOf.get(videoId) ?? -1, impressions: 0, watches: 0, watchRatioSum: 0, watchMs: 0, completions: 0, skips: 0, likes: 0, rewatches: 0 };
-      this.videos.set(videoId, c);
+  /** The video's slot in this window (made at its first event, with its ladder stage then). */
+  private slot(videoId: number): number {
+    if (!Number.isInteger(videoId) || videoId < 0) throw new RangeError(`video id must be a catalog video number, got ${videoId}`);
+    let so = this.slotOf;
+    if (videoId >= so.length) {
+      const grown = new Int32Array(Math.max(videoId + 1, so.length * 2)).fill(-1);
+      grown.set(so);
+      this.slotOf = so = grown;
     }
-    return c;
+    let k = so[videoId]!;
+    if (k < 0) so[videoId] = k = this.videos.add(videoId, this.readModels.stageOf.get(videoId) ?? -1);
+    return k;
   }
 
   /** Sends every pending sum to its actor and starts a new window. */
   flush(): void {
+    this.drainTurns?.(); // the previous window still going out (a very short flushMs) goes first
     this.flushes++;
     const sys = this.system;
     // Empirical Bayes: estimates shrink toward the catalog-wide mean with 5 pseudo-views, and a video with
@@ -234,14 +292,20 @@ export class EngagementAggregator {
     // videos outrank proven ones, a hidden exploration policy inside "pure exploitation".
     const prior = this.globalViews >= PRIOR_MIN_VIEWS ? this.globalSum / this.globalViews : 0.5;
     this.catalog.setPrior(prior);
-    const tellVideo = (id: number, c: VideoCounters): void => {
+    // this window's videos go out from `sending`; the next window counts into the emptied other one
+    const videos = this.videos;
+    this.videos = this.sending;
+    this.sending = videos;
+    for (let k = 0; k < videos.n; k++) this.slotOf[videos.ids[k]!] = -1;
+    const tellVideo = (k: number): void => {
+      const v = videos;
       const m: VideoEngagement = {
-        type: "video.engagement", stage: c.stage, watches: c.watches, watchRatioSum: c.watchRatioSum, impressions: c.impressions, watchMs: c.watchMs,
-        completions: c.completions, skips: c.skips, likes: c.likes, rewatches: c.rewatches,
+        type: "video.engagement", stage: v.stage[k]!, watches: v.watches[k]!, watchRatioSum: v.watchRatioSum[k]!, impressions: v.impressions[k]!, watchMs: v.watchMs[k]!,
+        completions: v.completions[k]!, skips: v.skips[k]!, likes: v.likes[k]!, rewatches: v.rewatches[k]!,
       };
-      sys.tell(actorId("video", "v" + id), m);
+      sys.tell(actorId("video", "v" + v.ids[k]!), m);
     };
-    const videos = this.videos, cohorts = this.cohorts, engagements = this.engagements;
+    const cohorts = this.cohorts, engagements = this.engagements;
     const exposedIds = this.exposureIds, exposedCounts: number[] = [];
     const ec = this.exposureCounts;
     for (let i = 0; i < exposedIds.length; i++) {
@@ -274,31 +338,32 @@ export class EngagementAggregator {
     const tellIntegrity = (): void => {
       if (engagements.videos.length > 0) sys.tell("coord/integrity", { type: "integrity.engagements", node: this.o.nodeId, ...engagements });
     };
-    if (sys.clock.kind === "wall" && videos.size > WALL_FLUSH_CHUNK) {
-      const it = videos.entries();
+    const n = videos.n;
+    if (sys.clock.kind === "wall" && n > WALL_FLUSH_CHUNK) {
+      let next = 0;
       const chunk = (): void => {
-        for (let k = 0; k < WALL_FLUSH_CHUNK; k++) {
-          const e = it.next();
-          if (e.done === true) return;
-          tellVideo(e.value[0], e.value[1]);
-          quality(e.value[0]);
+        const end = Math.min(n, next + WALL_FLUSH_CHUNK);
+        for (; next < end; next++) {
+          tellVideo(next);
+          quality(videos.ids[next]!);
         }
+        if (next === n) videos.clear();
       };
       const steps: (() => void)[] = [tellHomogenization, tellCohorts, tellIntegrity];
-      for (let k = 0; k < videos.size; k += WALL_FLUSH_CHUNK) steps.push(chunk);
+      for (let k = 0; k < n; k += WALL_FLUSH_CHUNK) steps.push(chunk);
       const gapMs = Math.min(WALL_STEP_GAP_MS, Math.floor((this.o.flushMs * WALL_FLUSH_SPREAD) / steps.length));
       this.inTurns(steps, gapMs);
     } else {
-      for (const [id, c] of videos) {
-        tellVideo(id, c);
-        quality(id);
+      for (let k = 0; k < n; k++) {
+        tellVideo(k);
+        quality(videos.ids[k]!);
       }
+      videos.clear();
       tellCohorts();
       tellHomogenization();
       tellIntegrity();
     }
     if (engagements.videos.length > 0) this.engagements = { sessions: [], videos: [], times: [] };
-    this.videos = new Map();
     this.cohorts = new Map();
     this.categoryCounts = new Array<number>(this.catalog.numCategories).fill(0);
     this.ildSum = 0;

@@ -63,3 +63,28 @@ t.test("engagement aggregator - a virtual-time flush sends every message at once
   n.feed.aggregator.flush();
   t.ok(delivered(n) - before >= 5000, `all 5,000 video messages in the flush itself (${delivered(n) - before})`);
 });
+
+t.test("engagement aggregator - the next window counts while a spread flush is still sending the last: every video gets both windows' sums, once", async (t) => {
+  const n = nodeWithImpressions(new WallClock());
+  t.teardown(() => n.close());
+  const agg = n.feed.aggregator;
+  agg.flush(); // window 1: one impression each for videos 0..4999, going out over later turns
+  await turn();
+  // window 2, while window 1 is still going out: two more impressions each for videos 0..299 (a window small
+  // enough to go out at once, so only the flush itself can make window 1 finish first)
+  for (let v = 0; v < 300; v += 10) {
+    const items = Array.from({ length: 10 }, (_, i) => ({ videoId: v + i, category: 0 }));
+    agg.recordServed(items, 0.5);
+    agg.recordServed(items, 0.5);
+  }
+  agg.flush(); // sends the rest of window 1 first, then window 2
+  // window 3 counts into the buffer window 1 used: it must be empty by now
+  agg.recordServed([{ videoId: 4000, category: 0 }], 0.5);
+  agg.flush();
+  let done = false;
+  void agg.whenSent().then(() => (done = true));
+  while (!done) await turn(); // the steps' timers are unref'd (background work): turns keep this test's loop alive
+  const stats = (v: number): Promise<{ impressions: number }> => n.system.ask(`video/v${v}`, { type: "video.get-stats" }, 5000) as Promise<{ impressions: number }>;
+  const got = await Promise.all([0, 9, 299, 300, 4000, 4999, 5000].map(stats));
+  t.same(got.map((s) => s.impressions), [3, 3, 3, 1, 2, 1, 0], "window 1 (1 each) + window 2 (2 each for 0..299) + window 3 (v4000); 5000 never served");
+});
