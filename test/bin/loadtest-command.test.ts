@@ -1,29 +1,11 @@
 import t from "tap";
-import { spawn } from "node:child_process";
-import { ROOT, runCli } from "../helpers/run-cli.ts";
+import { runCli, spawnServe } from "../helpers/run-cli.ts";
 
 /** `fyp serve` on free ports in its own process; resolves with its gRPC address. */
 async function serve(t: { teardown(fn: () => unknown): void }, videos: number): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "bin/fyp.ts", "serve", "--port", "0", "--no-metrics", "--videos", String(videos), "--profile", "small", "--log-level", "warn", "--set", "storage.stateStore=memory"],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  t.teardown(() => void child.kill("SIGKILL"));
-  const first = await Promise.race([
-    new Promise<string>((resolve) => {
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => {
-        out += d.toString();
-        if (out.includes("\n")) resolve(out.split("\n")[0]!);
-      });
-    }),
-    exited.then((code) => Promise.reject(new Error(`fyp serve exited early (${code}): ${stderr}`))),
-  ]);
-  return (JSON.parse(first) as { grpc: string }).grpc;
+  const s = spawnServe(["--port", "0", "--no-metrics", "--videos", String(videos), "--profile", "small", "--log-level", "warn", "--set", "storage.stateStore=memory"]);
+  t.teardown(() => void s.child.kill("SIGKILL"));
+  return (await s.ready).grpc;
 }
 
 t.test("cli - fyp loadtest against fyp serve: open-loop rate and closed-loop sessions, as a load-tester runs them", async (t) => {

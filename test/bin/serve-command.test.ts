@@ -1,31 +1,14 @@
 import t from "tap";
-import { spawn } from "node:child_process";
 import { createFeedClient } from "../../cluster/index.ts";
-import { ROOT } from "../helpers/run-cli.ts";
+import { spawnServe } from "../helpers/run-cli.ts";
 
 t.test("cli - fyp serve answers feeds from the real feed node and shuts down cleanly on SIGTERM", async (t) => {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "bin/fyp.ts", "serve", "--port", "0", "--metrics-port", "0", "--videos", "500", "--log-level", "warn", "--set", "storage.stateStore=memory"],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const serve = spawnServe(["--port", "0", "--metrics-port", "0", "--videos", "500", "--log-level", "warn", "--set", "storage.stateStore=memory"]);
+  const { child, exited } = serve;
   t.teardown(() => {
     if (child.exitCode === null) child.kill("SIGKILL");
   });
-  const first = await Promise.race([
-    new Promise<string>((resolve) => {
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => {
-        out += d.toString();
-        if (out.includes("\n")) resolve(out.split("\n")[0]!);
-      });
-    }),
-    exited.then((code) => Promise.reject(new Error(`fyp serve exited early (${code}): ${stderr}`))),
-  ]);
-  const info = JSON.parse(first) as { grpc: string; metrics: string; tls: boolean; auth: boolean; videos: number };
+  const info = await serve.ready;
   t.match(info, { grpc: /^127\.0\.0\.1:\d+$/, metrics: /^http:\/\/127\.0\.0\.1:\d+\/metrics$/, tls: false, auth: false, videos: 500 });
   const client = createFeedClient({ target: `grpc://${info.grpc}` });
   t.teardown(() => client.close());

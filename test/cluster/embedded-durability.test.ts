@@ -1,32 +1,19 @@
 import t from "tap";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WallClock } from "../../actors/index.ts";
 import { createFeedClient, createFeedNode, silentLogger, startDurableEmbedded } from "../../cluster/index.ts";
 import { loadConfig } from "../../configs/index.ts";
-import { ROOT } from "../helpers/run-cli.ts";
+import { spawnServe } from "../helpers/run-cli.ts";
 
 const USERS = Array.from({ length: 20 }, (_, i) => `u${i}`);
 const FAST = ["--set", "cluster.numShards=64", "--set", "cluster.checkpointMs=200"];
 
 /** `fyp serve` over `dir` (durable LMDB event log, the default); resolves with its gRPC address once it listens. */
 function serve(dir: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", "bin/fyp.ts", "serve", "--port", "0", "--no-metrics", "--profile", "small", "--videos", "300",
-    "--log-level", "warn", "--set", `storage.dir=${dir}`, ...FAST], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-3000)));
-  const exited = new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
-  const ready = new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("\n")) resolve((JSON.parse(out.slice(0, out.indexOf("\n"))) as { grpc: string }).grpc);
-    });
-    void exited.then((c) => reject(new Error(`fyp serve exited (${c}) before it listened: ${err}`)));
-  });
-  return { child, exited, ready, stderr: () => err };
+  const s = spawnServe(["--port", "0", "--no-metrics", "--profile", "small", "--videos", "300", "--log-level", "warn", "--set", `storage.dir=${dir}`, ...FAST]);
+  return { ...s, ready: s.ready.then((i) => i.grpc) };
 }
 
 async function report(grpc: string, rounds: number, acked: Map<string, number>, tag: string): Promise<void> {
