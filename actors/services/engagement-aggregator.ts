@@ -111,14 +111,6 @@ export class EngagementAggregator {
   /** Per video number: its slot in `videos`, -1 when it has none this window. */
   private slotOf = new Int32Array(1024).fill(-1);
   private cohorts = new Map<string, Map<number, CohortCategory>>();
-  /**
-   * This window's impressions per video number (0: none yet) and the videos in first-impression order (what
-   * iterating an id -> count Map gave): a flush hands both over without walking a Map of tens of thousands
-   * of entries on the serving node's loop, and recording one costs an array access. Ids are catalog video
-   * numbers (non-negative integers), as the homogenization window requires.
-   */
-  private exposureCounts = new Float64Array(1024);
-  private exposureIds: number[] = [];
   private categoryCounts: number[];
   private ildSum = 0;
   private feeds = 0;
@@ -209,24 +201,12 @@ export class EngagementAggregator {
     const v = this.videos;
     for (const it of items) {
       v.impressions[this.slot(it.videoId)]!++;
-      this.countExposure(it.videoId);
       this.categoryCounts[it.category] = (this.categoryCounts[it.category] ?? 0) + 1;
       this.readModels.recordPoolImpression(it.videoId);
       this.readModels.recordExposure(it.videoId, now);
     }
     this.ildSum += ild;
     this.feeds++;
-  }
-
-  private countExposure(id: number): void {
-    let ec = this.exposureCounts;
-    if (id >= ec.length) {
-      const grown = new Float64Array(Math.max(id + 1, ec.length * 2));
-      grown.set(ec);
-      this.exposureCounts = ec = grown;
-    }
-    if (ec[id] === 0) this.exposureIds.push(id);
-    ec[id]!++;
   }
 
   /** A like or rewatch of a video already counted as watched. */
@@ -306,13 +286,13 @@ export class EngagementAggregator {
       sys.tell(actorId("video", "v" + v.ids[k]!), m);
     };
     const cohorts = this.cohorts, engagements = this.engagements;
-    const exposedIds = this.exposureIds, exposedCounts: number[] = [];
-    const ec = this.exposureCounts;
-    for (let i = 0; i < exposedIds.length; i++) {
-      exposedCounts.push(ec[exposedIds[i]!]!);
-      ec[exposedIds[i]!] = 0;
+    // the exposure summary is the window's impressions per video (the monitor's merge does not depend on the order)
+    const exposedIds: number[] = [], exposedCounts: number[] = [];
+    for (let k = 0; k < videos.n; k++) {
+      if (videos.impressions[k]! === 0) continue;
+      exposedIds.push(videos.ids[k]!);
+      exposedCounts.push(videos.impressions[k]!);
     }
-    this.exposureIds = [];
     const categoryCounts = this.categoryCounts, ildSum = this.ildSum, feeds = this.feeds;
     const quality = (id: number): void => {
       const q = this.qualitySums.get(id);
