@@ -33,6 +33,22 @@ export interface VideoState {
 export const RETIRED = -2;
 
 /**
+ * A catalog video never on the ladder shares these (frozen) instead of two arrays of its own: ~100k video
+ * actors live on a serving node, and every object of theirs is marked at each major GC.
+ */
+const NO_STAGES = Object.freeze([]) as unknown as StageCounters[];
+const NO_REPORTS = Object.freeze([]) as unknown as number[];
+
+/**
+ * `x` as a small integer when it is one (exact). Counters arrive as doubles (the aggregator counts in
+ * Float64Arrays); stored as they are, V8 turns the field into a boxed double for every video's state, an
+ * extra heap object per counter per video.
+ */
+function small(x: number): number {
+  return (x | 0) === x ? x | 0 : x;
+}
+
+/**
  * A video: its performance counters (fed by per-node aggregated flushes) and its place on the viral
  * ladder. When a stage's impressions reach the stage budget it reports the stage's means once; the viral
  * coordinator decides promotion against the cohort baselines.
@@ -41,7 +57,7 @@ export const videoActor = defineActor<VideoState, VideoMsg>({
   kind: "video",
   initialState: () => ({
     stage: -1, impressions: 0, watchMs: 0, completions: 0, skips: 0, likes: 0, rewatches: 0,
-    authorId: "", durationMs: 0, category: -1, stages: [], reported: [],
+    authorId: "", durationMs: 0, category: -1, stages: NO_STAGES, reported: NO_REPORTS,
   }),
   snapshot: videoStateToTuple,
   restore: (data) => (Array.isArray(data) ? videoStateFromTuple(data as VideoTuple) : (data as VideoState)),
@@ -58,18 +74,19 @@ export const videoActor = defineActor<VideoState, VideoMsg>({
         return undefined;
       case "video.watch":
         s.impressions++;
-        s.watchMs += msg.watchMs;
+        s.watchMs = small(s.watchMs + msg.watchMs);
         if (msg.watchMs >= msg.durationMs) s.completions++;
         if (msg.watchMs < Math.min(3000, msg.durationMs * 0.2)) s.skips++;
         return undefined;
       case "video.engagement": {
-        s.impressions += msg.impressions;
-        s.watchMs += msg.watchMs;
-        s.completions += msg.completions;
-        s.skips += msg.skips;
-        s.likes += msg.likes;
-        s.rewatches += msg.rewatches;
+        s.impressions = small(s.impressions + msg.impressions);
+        s.watchMs = small(s.watchMs + msg.watchMs);
+        s.completions = small(s.completions + msg.completions);
+        s.skips = small(s.skips + msg.skips);
+        s.likes = small(s.likes + msg.likes);
+        s.rewatches = small(s.rewatches + msg.rewatches);
         if (msg.stage >= 0) {
+          if (s.stages === NO_STAGES) s.stages = [];
           const st = (s.stages[msg.stage] ??= { impressions: 0, watches: 0, watchRatioSum: 0, completions: 0, skips: 0 });
           st.impressions += msg.impressions;
           st.watches += msg.watches;
@@ -78,6 +95,7 @@ export const videoActor = defineActor<VideoState, VideoMsg>({
           st.skips += msg.skips;
           const budget = feedServices(ctx.services).viral.stageBudgets[msg.stage];
           if (budget !== undefined && st.impressions >= budget && !s.reported.includes(msg.stage) && s.stage === msg.stage) {
+            if (s.reported === NO_REPORTS) s.reported = [];
             s.reported.push(msg.stage);
             // rates per watch, like the cohort baselines (served items a viewer never reached are not skips)
             const n = Math.max(1, st.watches);
@@ -150,8 +168,8 @@ function videoStateFromTuple(t: VideoTuple): VideoState {
   const s: VideoState = {
     stage: t[1], impressions: t[2], watchMs: t[3], completions: t[4], skips: t[5], likes: t[6], rewatches: t[7],
     authorId: t[8], durationMs: t[9], category: t[10],
-    stages: t[11].map((st) => (st === null ? (undefined as unknown as StageCounters) : { impressions: st[0], watches: st[1], watchRatioSum: st[2], completions: st[3], skips: st[4] })),
-    reported: t[12],
+    stages: t[11].length === 0 ? NO_STAGES : t[11].map((st) => (st === null ? (undefined as unknown as StageCounters) : { impressions: st[0], watches: st[1], watchRatioSum: st[2], completions: st[3], skips: st[4] })),
+    reported: t[12].length === 0 ? NO_REPORTS : t[12],
   };
   if (t[13] !== undefined && t[13] !== null) s.title = t[13];
   if (t[14] !== undefined) s.tags = t[14];
