@@ -10,6 +10,24 @@ export interface ExposureWindowState {
 }
 
 /**
+ * Work done in steps: each `next()` does a bounded slice of it (at most STEP elements of a loop, a 64k-entry
+ * histogram, or a short native operation), and the last returns the result. `drain` runs one to the end.
+ */
+export type Steps<T = void> = Generator<void, T, void>;
+
+/** Runs stepped work to its end in the caller's turn. */
+export function drain<T>(steps: Steps<T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+  }
+}
+
+/** Elements a loop handles between two yields of stepped work (~10-60 µs). */
+const STEP = 4096;
+const STEP_MASK = STEP - 1;
+
+/**
  * A decaying per-video exposure window with its Gini kept up to date incrementally: the same numbers as
  * holding the counts in an object keyed by id, decaying every entry, and sorting all of them for the Gini
  * at every update (what the homogenization monitor did), at O(k + m log m) per update for k exposed
@@ -19,19 +37,33 @@ export interface ExposureWindowState {
  * those below the floor (a prefix of that order); only the m touched counts move, and they are merged back
  * in. The sums run over the same doubles in the same order as before (values ascending for the Gini,
  * ids ascending for the volume), so the results are bit-for-bit those of the batch computation.
+ *
+ * Steps: `update` is the same computation cut into bounded steps (a generator; no loop, sort or histogram
+ * runs more than STEP elements between two yields), so a serving node can spread a summary that touches
+ * ~60k videos of a 100k window over several event-loop turns (15-30 ms in one turn). `decay` and `add` run
+ * those steps to the end at once; the results do not depend on where the steps are cut.
  */
 const ABSENT = -1;
 const FRESH = -2;
 /** An update touching at least 1/BULK_SHARE of the window re-sorts the values instead of moving each. */
 const BULK_SHARE = 4;
 
+/** The order kept in `sortedVals`/`sortedIds`. */
+const enum Sorted {
+  /** Not built (a window made from a stored state): built when first needed. */
+  None,
+  /** The values ascending; `sortedIds` stale (after a bulk update), rebuilt when a small update needs it. */
+  Values,
+  /** The values ascending with their ids. */
+  Both,
+}
+
 export class ExposureWindow {
   /** Counts ascending, with their ids (ties in any order: equal values give equal sums). */
   private sortedVals = new Float64Array(64);
   private sortedIds = new Int32Array(64);
   private len = 0;
-  /** False after a bulk update sorted the values alone: `sortedIds` is rebuilt before it is next used. */
-  private idsInOrder = true;
+  private sorted = Sorted.Both;
   /** Per id: 1 while touched in the current update. */
   private mark = new Uint8Array(1024);
   /** Per id, during an update: its index in the state lists, FRESH, or ABSENT. */
@@ -39,41 +71,18 @@ export class ExposureWindow {
   /** Per FRESH id, during an update: its count so far. */
   private acc = new Float64Array(1024);
   private touched: number[] = [];
-  /** Room for sortDoubles' passes. */
-  private scratch = new Float64Array(0);
+  /** The touched counts of a small update, and its new ids, on their way into the sorted order. */
+  private movedVals = new Float64Array(0);
+  private movedIds = new Int32Array(0);
+  /** Room for the radix sort's passes (this window's own: stepped sorts of two windows may interleave). */
+  private readonly radix: RadixBuffers = { vals: new Float64Array(0), ids: new Int32Array(0), counts: new Uint32Array(1 << 16) };
 
   constructor(readonly state: ExposureWindowState) {
     const n = state.ids.length;
     if (n > 0) this.grow(state.ids[n - 1]!);
-    // the values alone, natively: a coordinator re-activated with a catalog-sized window answers at once;
-    // the ids' order is made when a small update first needs it
-    this.sortValues();
-  }
-
-  /** The values sorted anew from the state (natively); `sortedIds` is stale until `resort`. */
-  private sortValues(): void {
-    const counts = this.state.counts;
-    this.ensure(counts.length);
-    const sv = this.sortedVals.subarray(0, counts.length);
-    for (let i = 0; i < sv.length; i++) sv[i] = counts[i]!;
-    if (this.scratch.length < sv.length) this.scratch = new Float64Array(this.sortedVals.length);
-    sortDoubles(sv, this.scratch);
-    this.len = sv.length;
-    this.idsInOrder = false;
-  }
-
-  /** The sorted lists (values and their ids) made anew from the state. */
-  private resort(): void {
-    const { ids, counts } = this.state;
-    const n = ids.length;
-    this.ensure(n);
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => counts[a]! - counts[b]!);
-    for (let r = 0; r < n; r++) {
-      this.sortedVals[r] = counts[order[r]!]!;
-      this.sortedIds[r] = ids[order[r]!]!;
-    }
-    this.len = n;
-    this.idsInOrder = true;
+    // nothing sorted yet: a coordinator re-activated with a catalog-sized window sorts in the steps of its
+    // first update (or at once for a Gini asked before one)
+    if (n > 0) this.sorted = Sorted.None;
   }
 
   /** The window's sort of its values (sortDoubles below), for its tests. */
@@ -96,20 +105,56 @@ export class ExposureWindow {
 
   /** Multiplies every count by `k` and forgets those that fall below `floor`. */
   decay(k: number, floor: number): void {
+    drain(this.decaySteps(k, floor));
+  }
+
+  /** Adds `counts[i]` to video `ids[i]` (a video may appear more than once). */
+  add(ids: ArrayLike<number>, counts: ArrayLike<number>): void {
+    drain(this.addSteps(ids, counts));
+  }
+
+  /**
+   * `decay(k, floor)` (unless `k` is null) then `add(ids, counts)`, in bounded steps. The state lists change
+   * in place as the steps run: until the last step, finish it (`drain`) before reading or storing them.
+   * `ids`/`counts` must not change meanwhile.
+   */
+  *update(k: number | null, floor: number, ids: ArrayLike<number>, counts: ArrayLike<number>): Steps {
+    if (k !== null) yield* this.decaySteps(k, floor);
+    yield* this.addSteps(ids, counts);
+  }
+
+  /** Sum of the counts, added in ascending id order. */
+  volume(): number {
+    const c = this.state.counts;
+    let s = 0;
+    for (let i = 0; i < c.length; i++) s += c[i]!;
+    return s;
+  }
+
+  /** Exposure Gini over a catalog of `n` videos (= sparseGini of the counts). */
+  gini(n: number): number {
+    if (this.sorted === Sorted.None) drain(this.sortValuesSteps());
+    return sortedSparseGini(this.sortedVals, this.len, n);
+  }
+
+  private *decaySteps(k: number, floor: number): Steps {
     const { ids, counts } = this.state;
     let w = 0;
     for (let i = 0; i < ids.length; i++) {
       const v = counts[i]! * k;
+      if ((i & STEP_MASK) === STEP_MASK) yield;
       if (v < floor) continue;
       ids[w] = ids[i]!;
       counts[w++] = v;
     }
     ids.length = w;
     counts.length = w;
+    if (this.sorted === Sorted.None) return;
     const sv = this.sortedVals, si = this.sortedIds;
     let j = 0;
     for (let i = 0; i < this.len; i++) {
       const v = sv[i]! * k;
+      if ((i & STEP_MASK) === STEP_MASK) yield;
       if (v < floor) continue;
       sv[j] = v;
       si[j++] = si[i]!;
@@ -117,20 +162,23 @@ export class ExposureWindow {
     this.len = j;
   }
 
-  /** Adds `counts[i]` to video `ids[i]` (a video may appear more than once). */
-  add(ids: ArrayLike<number>, counts: ArrayLike<number>): void {
+  private *addSteps(ids: ArrayLike<number>, counts: ArrayLike<number>): Steps {
     const st = this.state;
     let maxId = -1;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (!Number.isInteger(id) || id < 0) throw new RangeError(`video id must be a non-negative integer, got ${id}`);
       if (id > maxId) maxId = id;
+      if ((i & STEP_MASK) === STEP_MASK) yield;
     }
     if (maxId >= this.mark.length) this.grow(maxId);
     // where each kept id sits in the state lists, for this update only (FRESH: new here, summed in `acc`)
     const pos = this.pos, acc = this.acc, mark = this.mark, touched = this.touched;
-    for (let i = 0; i < st.ids.length; i++) pos[st.ids[i]!] = i;
-    const fresh: number[] = [];
+    for (let i = 0; i < st.ids.length; i++) {
+      pos[st.ids[i]!] = i;
+      if ((i & STEP_MASK) === STEP_MASK) yield;
+    }
+    let freshN = 0;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       const c = counts[i]!;
@@ -145,87 +193,143 @@ export class ExposureWindow {
       else {
         pos[id] = FRESH;
         acc[id] = 0 + c;
-        fresh.push(id);
+        freshN++;
       }
+      if ((i & STEP_MASK) === STEP_MASK) yield;
     }
-    for (let i = 0; i < st.ids.length; i++) pos[st.ids[i]!] = ABSENT;
-    if (fresh.length > 0) {
-      const order = Int32Array.from(fresh).sort(); // ids are int32: a native numeric sort
+    for (let i = 0; i < st.ids.length; i++) {
+      pos[st.ids[i]!] = ABSENT;
+      if ((i & STEP_MASK) === STEP_MASK) yield;
+    }
+    if (freshN > 0) {
+      // the new ids ascending (as doubles: non-negative integers sort by their bits like their values)
+      const fresh = this.moved(freshN).vals;
+      let f = 0;
+      for (let t = 0; t < touched.length; t++) {
+        const id = touched[t]!;
+        if (pos[id] === FRESH) fresh[f++] = id;
+        if ((t & STEP_MASK) === STEP_MASK) yield;
+      }
+      yield* radixSteps(fresh, freshN, null, this.radix);
       // merge the new ids into the ascending lists, from the back, in place
-      const n = st.ids.length, m = fresh.length;
+      const n = st.ids.length, m = freshN;
       for (let k = 0; k < m; k++) {
         st.ids.push(0);
         st.counts.push(0);
+        if ((k & STEP_MASK) === STEP_MASK) yield;
       }
       let i = n - 1, j = m - 1;
       for (let w = n + m - 1; j >= 0; w--) {
-        if (i >= 0 && st.ids[i]! > order[j]!) {
+        if (i >= 0 && st.ids[i]! > fresh[j]!) {
           st.ids[w] = st.ids[i]!;
           st.counts[w] = st.counts[i--]!;
         } else {
-          const id = order[j--]!;
+          const id = fresh[j--]!;
           st.ids[w] = id;
           st.counts[w] = acc[id]!;
           pos[id] = ABSENT;
         }
+        if ((w & STEP_MASK) === STEP_MASK) yield;
       }
     }
     if (touched.length * BULK_SHARE >= st.ids.length) {
       // most of the window moved (a serving node's summary touches tens of thousands of videos): sorting the
-      // values natively is cheaper than moving each touched one; the ids' order is rebuilt when next needed
-      for (const id of touched) mark[id] = 0;
-      touched.length = 0;
-      this.sortValues();
+      // values is cheaper than moving each touched one; the ids' order is rebuilt when next needed
+      yield* this.clearTouched();
+      yield* this.sortValuesSteps();
       return;
     }
-    if (!this.idsInOrder) {
-      for (const id of touched) mark[id] = 0;
-      touched.length = 0;
-      this.resort();
+    if (this.sorted !== Sorted.Both) {
+      yield* this.clearTouched();
+      yield* this.resortSteps();
       return;
     }
     // the touched counts leave the sorted order and come back at their new places
     const sv = this.sortedVals, si = this.sortedIds;
     let w = 0;
     for (let r = 0; r < this.len; r++) {
+      if ((r & STEP_MASK) === STEP_MASK) yield;
       if (mark[si[r]!] === 1) continue;
       sv[w] = sv[r]!;
       si[w++] = si[r]!;
     }
-    const moved = touched.map((id) => {
-      const at = lowerBound(st.ids, id);
+    const mc = touched.length;
+    const { vals: mv, ids: mi } = this.moved(mc);
+    for (let t = 0; t < mc; t++) {
+      const id = touched[t]!;
+      mv[t] = st.counts[lowerBound(st.ids, id)]!;
+      mi[t] = id;
       mark[id] = 0;
-      return [st.counts[at]!, id] as const;
-    });
+      if ((t & 1023) === 1023) yield;
+    }
     touched.length = 0;
-    moved.sort((a, b) => a[0] - b[0]);
-    const total = w + moved.length;
+    yield* radixSteps(mv, mc, mi, this.radix);
+    const total = w + mc;
     this.ensure(total);
     const sv2 = this.sortedVals, si2 = this.sortedIds;
-    let a = w - 1, b = moved.length - 1;
+    let a = w - 1, b = mc - 1;
     for (let out = total - 1; b >= 0; out--) {
-      if (a >= 0 && sv2[a]! > moved[b]![0]) {
+      if (a >= 0 && sv2[a]! > mv[b]!) {
         sv2[out] = sv2[a]!;
         si2[out] = si2[a--]!;
       } else {
-        sv2[out] = moved[b]![0];
-        si2[out] = moved[b--]![1];
+        sv2[out] = mv[b]!;
+        si2[out] = mi[b--]!;
       }
+      if ((out & STEP_MASK) === STEP_MASK) yield;
     }
     this.len = total;
   }
 
-  /** Sum of the counts, added in ascending id order. */
-  volume(): number {
-    const c = this.state.counts;
-    let s = 0;
-    for (let i = 0; i < c.length; i++) s += c[i]!;
-    return s;
+  /** Unmarks this update's touched ids. */
+  private *clearTouched(): Steps {
+    const mark = this.mark, touched = this.touched;
+    for (let t = 0; t < touched.length; t++) {
+      mark[touched[t]!] = 0;
+      if ((t & STEP_MASK) === STEP_MASK) yield;
+    }
+    touched.length = 0;
   }
 
-  /** Exposure Gini over a catalog of `n` videos (= sparseGini of the counts). */
-  gini(n: number): number {
-    return sortedSparseGini(this.sortedVals, this.len, n);
+  /** The values sorted anew from the state; `sortedIds` is stale until `resortSteps`. */
+  private *sortValuesSteps(): Steps {
+    const counts = this.state.counts;
+    const n = counts.length;
+    this.ensure(n);
+    const sv = this.sortedVals;
+    for (let i = 0; i < n; i++) {
+      sv[i] = counts[i]!;
+      if ((i & STEP_MASK) === STEP_MASK) yield;
+    }
+    yield* radixSteps(sv, n, null, this.radix);
+    this.len = n;
+    this.sorted = Sorted.Values;
+  }
+
+  /** The sorted lists (values and their ids) made anew from the state. */
+  private *resortSteps(): Steps {
+    const { ids, counts } = this.state;
+    const n = ids.length;
+    this.ensure(n);
+    const sv = this.sortedVals, si = this.sortedIds;
+    for (let i = 0; i < n; i++) {
+      sv[i] = counts[i]!;
+      si[i] = ids[i]!;
+      if ((i & STEP_MASK) === STEP_MASK) yield;
+    }
+    yield* radixSteps(sv, n, si, this.radix);
+    this.len = n;
+    this.sorted = Sorted.Both;
+  }
+
+  /** Room for `n` moved values and ids. */
+  private moved(n: number): { vals: Float64Array; ids: Int32Array } {
+    if (this.movedVals.length < n) {
+      const cap = Math.max(n, this.movedVals.length * 2);
+      this.movedVals = new Float64Array(cap);
+      this.movedIds = new Int32Array(cap);
+    }
+    return { vals: this.movedVals, ids: this.movedIds };
   }
 
   private ensure(n: number): void {
@@ -264,8 +368,13 @@ function lowerBound(a: readonly number[], x: number): number {
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-/** Counts per 16-bit digit value, reused by sortDoubles. */
-const digitCounts = new Uint32Array(1 << 16);
+
+/** Scratch of a radix sort: values and ids (grown on demand) and the counts per 16-bit digit value. */
+interface RadixBuffers {
+  vals: Float64Array;
+  ids: Int32Array;
+  readonly counts: Uint32Array;
+}
 
 /**
  * Sorts `a` ascending in place, the same result as `a.sort()` (Float64Array's numeric order) bit for bit:
@@ -276,25 +385,42 @@ const digitCounts = new Uint32Array(1 << 16);
  * `scratch` holds at least a.length values.
  */
 export function sortDoubles(a: Float64Array, scratch: Float64Array): void {
-  const n = a.length;
+  drain(radixSteps(a, a.length, null, { vals: scratch, ids: new Int32Array(0), counts: syncDigitCounts }));
+}
+const syncDigitCounts = new Uint32Array(1 << 16);
+
+/**
+ * The radix sort of sortDoubles over `a[0, n)`, in steps, carrying `ids[i]` with `a[i]` when `ids` is given
+ * (equal values' ids in any order). Values with the sign bit take a native sort in one step.
+ */
+function* radixSteps(a: Float64Array, n: number, ids: Int32Array | null, bufs: RadixBuffers): Steps {
   if (n < 256 || !LITTLE_ENDIAN) {
-    a.sort();
+    nativeSort(a, n, ids);
     return;
   }
-  let src = a, dst = scratch.subarray(0, n);
-  let srcW = new Uint32Array(src.buffer, src.byteOffset, n * 2), dstW = new Uint32Array(dst.buffer, dst.byteOffset, n * 2);
+  const aw = new Uint32Array(a.buffer, a.byteOffset, n * 2);
   for (let i = 1; i < 2 * n; i += 2) {
-    if (srcW[i]! >= 0x80000000) {
-      a.sort();
+    if (aw[i]! >= 0x80000000) {
+      nativeSort(a, n, ids);
       return;
     }
+    if ((i & STEP_MASK) === 1) yield;
   }
-  const cnt = digitCounts;
+  if (bufs.vals.length < n) bufs.vals = new Float64Array(n);
+  if (ids !== null && bufs.ids.length < n) bufs.ids = new Int32Array(n);
+  let src = a.subarray(0, n), dst = bufs.vals.subarray(0, n);
+  let srcW = aw, dstW = new Uint32Array(dst.buffer, dst.byteOffset, n * 2);
+  let srcI = ids, dstI = ids !== null ? bufs.ids : null;
+  let inA = true;
+  const cnt = bufs.counts;
   // little-endian words: [low, high] per double; digits from the lowest 16 bits up
   for (let d = 0; d < 4; d++) {
     const word = d >> 1, shift = (d & 1) * 16;
     cnt.fill(0);
-    for (let i = 0; i < n; i++) cnt[(srcW[2 * i + word]! >>> shift) & 0xffff]!++;
+    for (let i = 0; i < n; i++) {
+      cnt[(srcW[2 * i + word]! >>> shift) & 0xffff]!++;
+      if ((i & STEP_MASK) === STEP_MASK) yield;
+    }
     if (cnt[(srcW[word]! >>> shift) & 0xffff] === n) continue; // one digit value: this pass moves nothing
     let sum = 0;
     for (let k = 0; k < 65536; k++) {
@@ -302,13 +428,48 @@ export function sortDoubles(a: Float64Array, scratch: Float64Array): void {
       cnt[k] = sum;
       sum += c;
     }
-    for (let i = 0; i < n; i++) dst[cnt[(srcW[2 * i + word]! >>> shift) & 0xffff]!++] = src[i]!;
+    yield;
+    if (srcI === null) {
+      for (let i = 0; i < n; i++) {
+        dst[cnt[(srcW[2 * i + word]! >>> shift) & 0xffff]!++] = src[i]!;
+        if ((i & STEP_MASK) === STEP_MASK) yield;
+      }
+    } else {
+      const si = srcI, di = dstI!;
+      for (let i = 0; i < n; i++) {
+        const at = cnt[(srcW[2 * i + word]! >>> shift) & 0xffff]!++;
+        dst[at] = src[i]!;
+        di[at] = si[i]!;
+        if ((i & STEP_MASK) === STEP_MASK) yield;
+      }
+    }
     const t = src;
     src = dst;
     dst = t;
     const tw = srcW;
     srcW = dstW;
     dstW = tw;
+    const ti = srcI;
+    srcI = dstI;
+    dstI = ti;
+    inA = !inA;
   }
-  if (src !== a) a.set(src);
+  if (!inA) {
+    a.set(src);
+    if (ids !== null) ids.set(srcI!.subarray(0, n));
+  }
+}
+
+/** `a[0, n)` ascending by the native sort, `ids` (when given) permuted with it. */
+function nativeSort(a: Float64Array, n: number, ids: Int32Array | null): void {
+  if (ids === null) {
+    a.subarray(0, n).sort();
+    return;
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => a[x]! - a[y]!);
+  const v = order.map((i) => a[i]!), d = order.map((i) => ids[i]!);
+  for (let r = 0; r < n; r++) {
+    a[r] = v[r]!;
+    ids[r] = d[r]!;
+  }
 }
