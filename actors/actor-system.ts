@@ -87,18 +87,65 @@ type Timers = null | { name: string; handle: TimerHandle } | Map<string, TimerHa
  * One actor instance in memory. It is also the handler's context (methods live on the prototype, so an
  * idle actor costs only its fields).
  */
+/** Rows of doubles handed to live cells and taken back, for reuse, when the cells leave. */
+class TimeTable {
+  times = new Float64Array(1024);
+  private free: number[] = [];
+  private next = 0;
+
+  take(): number {
+    const r = this.free.pop();
+    if (r !== undefined) {
+      this.times[r] = 0;
+      return r;
+    }
+    if (this.next === this.times.length) {
+      const grown = new Float64Array(this.times.length * 2);
+      grown.set(this.times);
+      this.times = grown;
+    }
+    return this.next++;
+  }
+
+  give(row: number): void {
+    this.free.push(row);
+  }
+}
+
 class ActorCell<S = unknown, M extends { type: string } = { type: string }> implements ActorContext<S, M> {
   state: S = undefined as S;
   flags = Status.Activating as number;
   mailbox: Mailbox | null = null;
-  lastActive = 0;
   timers: Timers = null;
+  /** This cell's row in its system's clock-time table (-1 once the cell is dropped). */
+  slot: number;
 
   constructor(
     readonly system: ActorSystem,
     readonly id: ActorId,
     readonly behavior: ActorBehavior<S, M>,
-  ) {}
+  ) {
+    this.slot = system.lastActiveTimes.take();
+  }
+
+  /**
+   * When the actor last handled a message or was activated (clock ms). Kept in the system's table, not in
+   * the cell: a double in an object is a heap number of its own, one more object per live actor for
+   * every major GC to mark (~100k video actors on a serving node).
+   */
+  get lastActive(): number {
+    return this.slot < 0 ? 0 : this.system.lastActiveTimes.times[this.slot]!;
+  }
+  set lastActive(t: number) {
+    if (this.slot >= 0) this.system.lastActiveTimes.times[this.slot] = t;
+  }
+
+  /** Gives the cell's row back (the cell left the system: passivated, replaced, failed to activate). */
+  drop(): void {
+    if (this.slot < 0) return;
+    this.system.lastActiveTimes.give(this.slot);
+    this.slot = -1;
+  }
 
   get status(): Status {
     return (this.flags & STATUS_MASK) as Status;
@@ -206,6 +253,8 @@ export class ActorSystem {
   private readonly codec: Codec;
   private readonly kinds = new Map<string, ActorBehavior<any, any>>();
   private readonly cells = new Map<ActorId, ActorCell<any, any>>();
+  /** Each live cell's last-active time, by its row (see ActorCell.lastActive). */
+  readonly lastActiveTimes = new TimeTable();
   private ready: (ActorCell<any, any> | undefined)[] = [];
   private readyHead = 0;
   private drainQueued = false;
@@ -310,6 +359,7 @@ export class ActorSystem {
       cell.status = Status.Passivated;
       cell.cancelAllTimers();
       this.cells.delete(id);
+      cell.drop();
     }
     this.unflushed.delete(id);
     return bytes === undefined ? this.store.delete(id) : this.store.put(id, bytes);
@@ -597,6 +647,7 @@ export class ActorSystem {
 
   private activationFailed(cell: ActorCell<any, any>, e: unknown): void {
     this.cells.delete(cell.id);
+    cell.drop();
     const err = e instanceof FypError ? e : new StateStoreError(`cannot activate ${cell.id}: ${errorMessage(e)}`, e);
     this.log.error({ kind: cell.kind, key: cell.key, err: errorMessage(e) }, "activation failed");
     if (this.events.active) this.events.emit({ type: "activation-failed", id: cell.id, error: err });
@@ -628,6 +679,7 @@ export class ActorSystem {
     cell.passivateRequested = false;
     cell.cancelAllTimers();
     this.cells.delete(cell.id);
+    cell.drop();
     this.counters.passivations++;
     this.unflushed.set(cell.id, bytes);
     let w: void | Promise<void>;

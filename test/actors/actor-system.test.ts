@@ -172,6 +172,36 @@ t.test("timers - one-shot and periodic timers fire at exact virtual times", asyn
   t.equal(clock.pendingForeground, 0);
 });
 
+t.test("passivation - each actor's idle time is its own, also when actors come and go many times", async (t) => {
+  const { system, clock } = testSystem({ passivationIdleMs: 10_000, sweepIntervalMs: 0 });
+  system.register(syncCounter);
+  const ids = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `cnt/x${from + i}`);
+  const touch = async (list: string[]): Promise<void> => {
+    for (const id of list) system.tell(id, { type: "inc" });
+    await system.whenIdle();
+  };
+  // 3,000 actors (more rows than the table starts with), a third of them touched again later
+  await touch(ids(0, 3000));
+  clock.advanceTo(6_000);
+  await touch(ids(0, 1000));
+  clock.advanceTo(12_000);
+  t.equal(system.sweep(), 2000, "only those idle for 10 s go (the 2,000 last seen at 0)");
+  t.ok(ids(0, 1000).every((id) => system.isActive(id)), "every actor touched at 6 s still active");
+  // newcomers take the freed rows: they start idle from their own activation, not the rows' old times
+  await touch(ids(3000, 4500));
+  clock.advanceTo(17_000);
+  t.equal(system.sweep(), 1000, "the 1,000 last seen at 6 s; newcomers from 12 s stay");
+  t.ok(ids(3000, 4500).every((id) => system.isActive(id)), "every newcomer still active");
+  clock.advanceTo(22_000);
+  t.equal(system.sweep(), 1500, "then the newcomers");
+  // a passivated actor comes back with its state, and its own new idle time
+  t.equal(await system.ask("cnt/x2500", { type: "get" }), 1);
+  clock.advanceTo(31_000);
+  t.equal(system.sweep(), 0, "reactivated at 22 s: not idle for 10 s yet at 31 s");
+  clock.advanceTo(32_000);
+  t.equal(system.sweep(), 1);
+});
+
 t.test("passivation - idle actors are swept into the store and restored transparently", async (t) => {
   const { system, clock } = testSystem({ passivationIdleMs: 10_000, sweepIntervalMs: 5_000 });
   system.register(syncCounter);
