@@ -22,8 +22,9 @@ export interface CoEngagementOptions {
 /**
  * One item's pair counts and its cached top list. The counts are `np` partners in flat arrays (`pid`,
  * `pc`), found by `slot` (partner -> position): a rebuild reads the arrays, not a map's entries. The list
- * is partner ids and scores in two typed arrays (`len` of them; -1 before the first build), and the
- * `[id, score]` pairs `neighbors` hands out, made from them on the first such read after a build.
+ * is partner ids and scores in two typed arrays (`len` of them; -1 before the first build) holding the
+ * best `maxNeighbors` partners in no particular order (a rebuild selects them without sorting), and the
+ * `[id, score]` pairs `neighbors` hands out, best first, made from them on the first such read after a build.
  */
 interface Row {
   slot: Map<number, number>;
@@ -118,17 +119,22 @@ export class CoEngagementIndex {
     if (row === undefined) return EMPTY;
     let list = row.list;
     if (list === undefined) {
-      list = new Array(row.len);
-      for (let r = 0; r < row.len; r++) list[r] = [row.ids[r]!, row.scores[r]!];
+      // the kept set, best first (ids are unique within a row, so the order is total)
+      const order = this.order();
+      const k = selectTopInto(row.ids, row.scores, row.len, row.len, order);
+      list = new Array(k);
+      for (let r = 0; r < k; r++) list[r] = [row.ids[order[r]!]!, row.scores[order[r]!]!];
       row.list = list;
     }
     return list;
   }
 
   /**
-   * The item's row with its neighbour list (`ids`/`scores`, `len` entries, best first) up to date under
-   * the rules of `neighbors`, which reads it; undefined for an item with no pairs. The hot path of
-   * CollaborativeSource: no `[id, score]` pair per neighbour.
+   * The item's row with its neighbour list (`ids`/`scores`, `len` entries: the same neighbours and scores
+   * as `neighbors`, in no particular order) up to date under the rules of `neighbors`, which reads it;
+   * undefined for an item with no pairs. The hot path of CollaborativeSource, which sums per candidate and
+   * ranks by a total order, so it needs the set, not its order: no `[id, score]` pair per neighbour and no
+   * sort per rebuild.
    */
   current(item: number, nowMs?: number): { readonly ids: Float64Array; readonly scores: Float64Array; readonly len: number } | undefined {
     return this.built(item, nowMs);
@@ -142,18 +148,24 @@ export class CoEngagementIndex {
       if (nowMs !== undefined && nowMs - row.builtAt < this.refreshMs) return row;
     }
     const ni = this.count(item);
-    const n = this.fillScratch(row, ni);
-    const k = selectTopInto(this.scratchIds, this.scratchScores, n, this.opts.maxNeighbors, this.order());
+    const k = Math.min(row.np, this.opts.maxNeighbors);
     if (row.ids.length < k) {
       // most items have a few partners: size the list to them, growing by doubling up to maxNeighbors
       const cap = Math.min(this.opts.maxNeighbors, Math.max(8, k, 2 * row.ids.length));
       row.ids = new Float64Array(cap);
       row.scores = new Float64Array(cap);
     }
-    const order = this.orderScratch;
-    for (let r = 0; r < k; r++) {
-      row.ids[r] = this.scratchIds[order[r]!]!;
-      row.scores[r] = this.scratchScores[order[r]!]!;
+    if (row.np <= this.opts.maxNeighbors) {
+      // every partner is kept (most rows): the scores straight into the list, in slot order
+      this.fillInto(row, ni, row.ids, row.scores);
+    } else {
+      const n = this.fillScratch(row, ni);
+      const order = this.order();
+      selectTopSetInto(this.scratchIds, this.scratchScores, n, k, order);
+      for (let r = 0; r < k; r++) {
+        row.ids[r] = this.scratchIds[order[r]!]!;
+        row.scores[r] = this.scratchScores[order[r]!]!;
+      }
     }
     row.len = k;
     row.list = undefined;
@@ -251,8 +263,11 @@ export class CoEngagementIndex {
       this.scratchIds = new Float64Array(row.np * 2);
       this.scratchScores = new Float64Array(row.np * 2);
     }
-    const ids = this.scratchIds;
-    const scores = this.scratchScores;
+    return this.fillInto(row, ni, this.scratchIds, this.scratchScores);
+  }
+
+  /** Partner ids and c / sqrt(ni nj) scores into `ids`/`scores` (room for `np`), in slot order; returns how many. */
+  private fillInto(row: Row, ni: number, ids: Float64Array, scores: Float64Array): number {
     const counts = this.counts;
     const pid = row.pid, pc = row.pc, np = row.np;
     for (let k = 0; k < np; k++) {
@@ -285,10 +300,21 @@ export function selectTop(ids: Float64Array, scores: Float64Array, n: number, k:
 
 let heapScratch = new Int32Array(256);
 
-/** selectTop into `out` (length >= min(k, n)); returns how many positions it wrote. */
-export function selectTopInto(ids: Float64Array, scores: Float64Array, n: number, k: number, out: Int32Array): number {
+/**
+ * The positions of the best `k` of the first `n` entries (as `selectTopInto` picks them) into `out`, in no
+ * particular order: its heap pass without the final sort. Returns how many.
+ */
+export function selectTopSetInto(ids: Float64Array, scores: Float64Array, n: number, k: number, out: Int32Array): number {
   k = Math.min(k, n);
   if (k <= 0) return 0;
+  const size = fillHeap(ids, scores, n, k);
+  const heap = heapScratch;
+  for (let r = 0; r < size; r++) out[r] = heap[r]!;
+  return size;
+}
+
+/** Leaves the best `k` (<= n, >= 1) of the first `n` entries in `heapScratch` as a min-heap (worst on top); returns its size. */
+function fillHeap(ids: Float64Array, scores: Float64Array, n: number, k: number): number {
   if (heapScratch.length < k) heapScratch = new Int32Array(k * 2);
   const heap = heapScratch;
   let size = 0;
@@ -309,6 +335,15 @@ export function selectTopInto(ids: Float64Array, scores: Float64Array, n: number
       siftDown(heap, size, ids, scores);
     }
   }
+  return size;
+}
+
+/** selectTop into `out` (length >= min(k, n)); returns how many positions it wrote. */
+export function selectTopInto(ids: Float64Array, scores: Float64Array, n: number, k: number, out: Int32Array): number {
+  k = Math.min(k, n);
+  if (k <= 0) return 0;
+  let size = fillHeap(ids, scores, n, k);
+  const heap = heapScratch;
   const m = size;
   for (let r = m - 1; r >= 0; r--) {
     out[r] = heap[0]!;

@@ -209,3 +209,20 @@ t.test("collaborative source - ids past the dense range (uploads with large numb
   }
   t.ok(nonEmpty > 20, "the queries found candidates");
 });
+
+t.test("current - the kept neighbours and scores of neighbors(), unordered, for rows under and over maxNeighbors partners", async (t) => {
+  const co = new CoEngagementIndex({ window: 5, maxNeighbors: 12 });
+  stream(21, 200, 25, (r) => Math.floor(2000 * r.next() ** 3), (item, previous) => co.addEngagement(item, previous));
+  let under = 0, over = 0;
+  for (let item = 0; item < 2000; item++) {
+    const row = co.current(item, 0);
+    if (row === undefined) continue;
+    if (co.pairCount(item) > 12) over++;
+    else under++;
+    const got: [number, number][] = [];
+    for (let r = 0; r < row.len; r++) got.push([row.ids[r]!, row.scores[r]!]);
+    const list = co.neighbors(item, 0);
+    t.same(got.sort((a, b) => b[1] - a[1] || a[0] - b[0]), list, `item ${item}: the same set`);
+  }
+  t.ok(under > 20 && over > 20, `both kinds of row (${under} under, ${over} over)`);
+});
