@@ -13,8 +13,22 @@ export class ContentSource implements CandidateSource {
   candidates(req: CandidateRequest, limit: number): Candidate[] {
     const total = req.interests.reduce((s, i) => s + Math.max(0, i.weight), 0);
     if (total <= 0 || limit <= 0) return [];
-    const best = new Map<number, number>();
     const keep = (id: number) => !req.seen(id);
+    let positive = 0;
+    for (const interest of req.interests) if (interest.weight > 0) positive++;
+    if (positive === 1 && Number.isFinite(total)) {
+      // one interest (a session's short-term one): its weight share is 1, and an index's list best first
+      // is already the candidates' order when it is strict in (score desc, id asc) with distinct ids
+      const interest = req.interests.find((i) => i.weight > 0)!;
+      const k = Math.max(1, Math.ceil((limit * interest.weight) / total));
+      const found = req.seenIds !== undefined && this.index.searchExcluding !== undefined ? this.index.searchExcluding(interest.vector, k, req.seenIds) : this.index.search(interest.vector, k, keep);
+      const direct = inCandidateOrder(found, limit, this.name);
+      if (direct !== undefined) return direct;
+      const best = new Map<number, number>();
+      for (const n of found) if (n.score > (best.get(n.id) ?? -Infinity)) best.set(n.id, n.score);
+      return topCandidates(best, limit, this.name);
+    }
+    const best = new Map<number, number>();
     for (const interest of req.interests) {
       if (interest.weight <= 0) continue;
       const k = Math.max(1, Math.ceil((limit * interest.weight) / total));
@@ -54,6 +68,44 @@ export function topCandidates(scores: Map<number, number>, limit: number, source
   for (let r = 0; r < m; r++) out[r] = { id: ids[order[r]!]!, score: vals[order[r]!]!, source };
   return out;
 }
+
+/**
+ * `found` as candidates when it already is what `topCandidates` would make of it: at most `limit` entries,
+ * distinct ids, no NaN or -Infinity score (the best-score map drops them), each entry after the one before
+ * in (score desc, id asc). Otherwise undefined.
+ */
+function inCandidateOrder(found: readonly { id: number; score: number }[], limit: number, source: Candidate["source"]): Candidate[] | undefined {
+  const n = found.length;
+  if (n > limit) return undefined;
+  if (++stamp === 0x7fffffff) {
+    marks.fill(0);
+    stamp = 1;
+  }
+  let prevScore = Infinity, prevId = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const { id, score } = found[i]!;
+    if (!(score > -Infinity)) return undefined;
+    if (i > 0 && !(score < prevScore || (score === prevScore && id > prevId))) return undefined;
+    if (!(id >= 0 && id < MARK_IDS && Number.isInteger(id))) return undefined;
+    if (id >= marks.length) {
+      const grown = new Int32Array(Math.min(MARK_IDS, Math.max(id + 1, marks.length * 2)));
+      grown.set(marks);
+      marks = grown;
+    }
+    if (marks[id] === stamp) return undefined;
+    marks[id] = stamp;
+    prevScore = score;
+    prevId = id;
+  }
+  const out: Candidate[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = { id: found[i]!.id, score: found[i]!.score, source };
+  return out;
+}
+
+/** Ids below this are checked for repeats in a flat array of stamps (the catalog's dense video numbers). */
+const MARK_IDS = 1 << 24;
+let marks = new Int32Array(1024);
+let stamp = 0;
 
 let ids = new Float64Array(256);
 let vals = new Float64Array(256);

@@ -24,3 +24,36 @@ t.test("content source - its top-k selection gives the list of sorting every ent
   }
   t.pass("200 random neighbour lists (ties, repeats, NaN) give identical candidate lists");
 });
+
+t.test("content source - a neighbour list already best first is taken as it is, and the same candidates as the sort otherwise", async (t) => {
+  const rng = createRng(17);
+  let found: { id: number; score: number }[] = [];
+  const index = { dim: 2, size: 1e6, search: () => found, add() {}, remove() {}, has: () => true } as unknown as AnnIndex;
+  const src = new ContentSource(index);
+  for (let trial = 0; trial < 400; trial++) {
+    const n = 1 + rng.int(200);
+    const ids = new Set<number>();
+    while (ids.size < n) ids.add(rng.int(3000));
+    // coarse scores give ties (ordered by id, as an index returns equal distances by label)
+    found = [...ids].map((id) => ({ id, score: Math.round(rng.next() * 10) / 10 })).sort((a, b) => b.score - a.score || a.id - b.id);
+    const kind = trial % 8;
+    if (kind === 1) found.push({ ...found[0]! }); // a repeated id
+    if (kind === 2 && n > 2) [found[0], found[1]] = [found[1]!, found[0]!]; // out of order
+    if (kind === 3) found[n - 1] = { id: found[n - 1]!.id, score: Number.NaN };
+    if (kind === 4) found[n - 1] = { id: found[n - 1]!.id, score: -Infinity };
+    if (kind === 5) found[0] = { id: 2 ** 25 + 1, score: found[0]!.score }; // an id past the dense range
+    const best = new Map<number, number>();
+    for (const f of found) if (f.score > (best.get(f.id) ?? -Infinity)) best.set(f.id, f.score);
+    const limit = kind === 6 ? Math.max(1, n - 5) : n + rng.int(50);
+    const wantList = [...best].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    const nan = [...best.values()].some((v) => Number.isNaN(v));
+    const want = (nan ? [...best].sort((a, b) => b[1] - a[1] || a[0] - b[0]) : wantList).slice(0, limit).map(([id, score]) => ({ id, score, source: "content" }));
+    const req: CandidateRequest = { cohort: "c0", nowMs: 0, interests: [{ vector: [1, 0], weight: 1 }, { vector: [0, 1], weight: 0 }], recent: [], seen: () => false, seenCategories: new Set() };
+    const got = src.candidates(req, limit);
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      t.same(got, want, `trial ${trial} (kind ${kind})`);
+      return;
+    }
+  }
+  t.pass("400 lists (ordered, repeated, out of order, NaN, -Infinity, large ids, longer than the limit) give the sort's candidates");
+});
