@@ -58,10 +58,18 @@ export class TrendingCounter {
    * a full sort would. A negative weight, or a request for more than the cached N, forces a full sort.
    */
   top(cohort: string, nowMs: number, limit: number): number[] {
+    return this.topList(cohort, nowMs, limit)?.slice(0, limit) ?? [];
+  }
+
+  /**
+   * The cached list `top` slices (at least `limit` ids when the cohort has them; read-only, valid until the
+   * next record or read), or undefined for an unknown cohort: for a caller that walks it, no copy.
+   */
+  topList(cohort: string, nowMs: number, limit: number): readonly number[] | undefined {
     const m = this.byCohort.get(cohort);
-    if (m === undefined) return [];
+    if (m === undefined) return undefined;
     let cache = this.topCache.get(cohort);
-    if (cache !== undefined && cache.valid && cache.size >= limit && nowMs - cache.at < this.refreshMs) return cache.ids.slice(0, limit);
+    if (cache !== undefined && cache.valid && cache.size >= limit && nowMs - cache.at < this.refreshMs) return cache.ids;
     if (cache !== undefined && cache.valid && cache.size >= limit) {
       if (cache.touched.size > 0) {
         merge(cache, m);
@@ -74,7 +82,7 @@ export class TrendingCounter {
       cache = { at: nowMs, size, ids, vals: ids.map((id) => m.get(id)!), valid: true, touched: new Set() };
       this.topCache.set(cohort, cache);
     }
-    return cache.ids.slice(0, limit);
+    return cache.ids;
   }
 
   private rebase(nowMs: number): void {
@@ -213,16 +221,31 @@ export class TrendingSource implements CandidateSource {
 
   candidates(req: CandidateRequest, limit: number): Candidate[] {
     const out: Candidate[] = [];
-    const taken = new Set<number>();
-    for (const cohort of req.cohort === this.globalCohort ? [req.cohort] : [req.cohort, this.globalCohort]) {
+    const two = req.cohort !== this.globalCohort;
+    // a cohort's list holds each id once, so only the global list's ids can repeat one taken from the first
+    // (the first list's are `out` when the global list is reached)
+    let taken: Set<number> | undefined;
+    for (let pass = 0; pass < (two ? 2 : 1); pass++) {
+      if (pass === 1) {
+        taken = new Set<number>();
+        for (const c of out) taken.add(c.id);
+      }
+      const cohort = pass === 0 ? req.cohort : this.globalCohort;
       // over-fetch because seen items are dropped after the ranking
-      const top = this.counter.top(cohort, req.nowMs, limit * 2 + 50);
+      const want = limit * 2 + 50;
+      const top = this.counter.topList(cohort, req.nowMs, want);
+      if (top === undefined) continue;
       const values = this.counter.storedValues(cohort);
       const f = this.counter.decayFactor(req.nowMs);
-      for (const id of top) {
+      const n = Math.min(want, top.length);
+      for (let i = 0; i < n; i++) {
+        const id = top[i]!;
         if (out.length >= limit) return out;
-        if (req.seen(id) || taken.has(id)) continue;
-        taken.add(id);
+        if (req.seen(id)) continue;
+        if (taken !== undefined) {
+          if (taken.has(id)) continue;
+          taken.add(id);
+        }
         // = counter.score(cohort, id, nowMs)
         out.push({ id, score: f === undefined ? 0 : (values?.get(id) ?? 0) * f, source: this.name });
       }

@@ -1,5 +1,5 @@
 import t from "tap";
-import { createRng, TrendingCounter } from "../../../models/index.ts";
+import { createRng, TrendingCounter, TrendingSource } from "../../../models/index.ts";
 
 const HOUR = 3_600_000;
 
@@ -53,4 +53,37 @@ t.test("trending - a negative weight re-sorts the whole cohort", async (t) => {
   t.same(after.slice(0, 4), [13, 20, 27, 34], "the demoted item left the head");
   t.equal(after.indexOf(6), -1, "and fell below the first 1,100 (score 0.5 < every other item's 1)");
   t.equal(tc.top("c", 1, 1200).at(-1), 6, "last of the whole cohort");
+});
+
+t.test("trending source - the cohort's list then the global one, seen and repeated ids skipped, as walking copies of both lists", async (t) => {
+  const tc = new TrendingCounter(HOUR, 500);
+  const src = new TrendingSource(tc, "*");
+  const rng = createRng(33);
+  let now = 0;
+  let fromGlobal = 0;
+  for (let step = 0; step < 3000; step++) {
+    now += rng.int(300);
+    const item = Math.floor(400 * rng.next() ** 2);
+    tc.record(rng.next() < 0.5 ? "a" : "b", item, 1, now);
+    tc.record("*", item, 1, now);
+    if (step % 10 !== 0) continue;
+    const cohort = ["a", "b", "*", "new"][rng.int(4)]!;
+    const seen = new Set(Array.from({ length: rng.int(300) }, () => rng.int(400)));
+    const limit = 1 + rng.int(120);
+    // the reference: both lists copied, every id checked against everything taken
+    const want: [number, number][] = [];
+    const taken = new Set<number>();
+    for (const c of cohort === "*" ? ["*"] : [cohort, "*"]) {
+      for (const id of tc.top(c, now, limit * 2 + 50)) {
+        if (want.length >= limit) break;
+        if (seen.has(id) || taken.has(id)) continue;
+        taken.add(id);
+        want.push([id, tc.score(c, id, now)]);
+        if (c === "*" && cohort !== "*") fromGlobal++;
+      }
+    }
+    const got = src.candidates({ cohort, nowMs: now, interests: [], recent: [], seen: (id) => seen.has(id), seenCategories: new Set() }, limit);
+    t.same(got.map((c) => [c.id, c.score]), want, `step ${step} cohort ${cohort}`);
+  }
+  t.ok(fromGlobal > 0, "some feeds reached the global list");
 });
