@@ -102,6 +102,7 @@ export { ExposureWindow, sortedSparseGini } from "./metrics/index.ts";
 export type { ExposureWindowState } from "./metrics/index.ts";
 export { policySelector } from "./feed/policy-selector.ts";
 export { LinUcbBandit } from "./feed/linucb-bandit.ts";
+export { ExploredContexts } from "./feed/explored-contexts.ts";
 // content model (trained by `fyp train content`), vectors and the catalog index
 export { contentFeatures, sliceFeatures, metaTokens, videoText, durationBucket, TOWERS, CONTENT_MODEL_IO } from "./embeddings/content-features.ts";
 export type { ContentFeatureOptions, ContentFeatures, ContentItem } from "./embeddings/content-features.ts";

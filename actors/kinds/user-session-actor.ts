@@ -1,6 +1,6 @@
 import { InvalidArgumentError, assertNever, actorId, hash32, type FeedItem, type FeedReply, type SessionMsg } from "../../protocols/index.ts";
 import {
-  SessionSignals, applyWatch, intraListDiversity, newSessionModel, sessionModelFromPlain, sessionModelToPlain,
+  ExploredContexts, SessionSignals, applyWatch, intraListDiversity, newSessionModel, sessionModelFromPlain, sessionModelToPlain,
   type FeedVideo, type ServedItem, type SessionModel, type SessionSignalsState,
 } from "../../models/index.ts";
 import { defineActor, type ActorContext } from "../actor-behavior.ts";
@@ -14,11 +14,8 @@ export interface UserSessionState {
   signals: SessionSignals | SessionSignalsState | null;
   /** Flagged as bot-like: its events still count for its own interests, barely for anyone else. */
   suspect: boolean;
-  /**
-   * Bandit contexts of served exploration items not watched yet, oldest first, as flat records
-   * `[videoId, n, x_0 .. x_n-1]` (bounded; a record per key in an object cost ~150 B, this ~60 B).
-   */
-  explored: number[];
+  /** Bandit contexts of served exploration items not watched yet, oldest first (bounded). */
+  explored: ExploredContexts;
 }
 
 /** What the store holds (plain data). */
@@ -28,6 +25,7 @@ interface StoredSessionState {
   joined: boolean;
   signals: SessionSignalsState | null;
   suspect: boolean;
+  /** Flat records `[videoId, n, x_0 .. x_n-1]`, oldest first. */
   explored: number[];
 }
 
@@ -45,10 +43,13 @@ export function cohortOf(userKey: string, cohorts: number): string {
  */
 export const userSessionActor = defineActor<UserSessionState, SessionMsg>({
   kind: "session",
-  initialState: () => ({ model: undefined as unknown as SessionModel, cohort: "", joined: false, signals: null, suspect: false, explored: [] }),
+  initialState: () => ({ model: undefined as unknown as SessionModel, cohort: "", joined: false, signals: null, suspect: false, explored: new ExploredContexts(EXPLORED_MAX) }),
   snapshot(s): StoredSessionState {
     const sig = s.signals;
-    return { ...s, model: s.model === undefined ? undefined : sessionModelToPlain(s.model), signals: sig instanceof SessionSignals ? sig.toState() : sig };
+    return {
+      ...s, model: s.model === undefined ? undefined : sessionModelToPlain(s.model), signals: sig instanceof SessionSignals ? sig.toState() : sig,
+      explored: s.explored.toArray(),
+    };
   },
   restore(data): UserSessionState {
     const d = data as StoredSessionState;
@@ -57,7 +58,7 @@ export const userSessionActor = defineActor<UserSessionState, SessionMsg>({
       model: d.model === undefined ? (undefined as unknown as SessionModel) : sessionModelFromPlain(d.model),
       signals: d.signals ?? null,
       // older states kept an object per video id
-      explored: Array.isArray(d.explored) ? d.explored : [],
+      explored: ExploredContexts.fromArray(Array.isArray(d.explored) ? d.explored : [], EXPLORED_MAX),
     };
   },
   // Not async: only a feed returns a promise; events are handled synchronously (an async handler costs a
@@ -102,7 +103,7 @@ export const userSessionActor = defineActor<UserSessionState, SessionMsg>({
         return undefined;
       case "session.leave":
         // exploration items served but never watched will get no reward: do not carry their contexts
-        s.explored = [];
+        s.explored.clear();
         ctx.passivate();
         return undefined;
       case "session.get-state":
@@ -150,25 +151,7 @@ async function serveFeed(ctx: ActorContext<UserSessionState, SessionMsg>, f: Fee
 function rememberExplored(s: UserSessionState, it: ServedItem, f: FeedServices): void {
   const v = f.catalog.get(it.videoId)!;
   const x = f.bandit!.features({ id: v.id, category: v.category, authorId: v.authorId, vector: v.vector, source: it.source, score: it.score, predictions: it.predictions });
-  const e = s.explored;
-  takeExplored(e, it.videoId);
-  e.push(it.videoId, x.length);
-  for (let i = 0; i < x.length; i++) e.push(x[i]!);
-  let records = 0;
-  for (let i = 0; i < e.length; i += 2 + e[i + 1]!) records++;
-  if (records > EXPLORED_MAX) e.splice(0, 2 + e[1]!);
-}
-
-/** Removes the context of `videoId` from the flat records and returns it (undefined if not there). */
-function takeExplored(e: number[], videoId: number): Float64Array | undefined {
-  for (let i = 0; i < e.length; i += 2 + e[i + 1]!) {
-    if (e[i] !== videoId) continue;
-    const n = e[i + 1]!;
-    const x = Float64Array.from(e.slice(i + 2, i + 2 + n));
-    e.splice(i, 2 + n);
-    return x;
-  }
-  return undefined;
+  s.explored.add(it.videoId, x);
 }
 
 
@@ -200,8 +183,8 @@ function onWatch(ctx: ActorContext<UserSessionState, SessionMsg>, f: FeedService
     }
   }
   if (weight > 0) f.coEngagement.addEngagement(v.id, s.model.recent, 1);
-  if (s.explored.length > 0 && f.bandit !== undefined) {
-    const x = takeExplored(s.explored, v.id);
+  if (s.explored.size > 0 && f.bandit !== undefined) {
+    const x = s.explored.take(v.id);
     if (x !== undefined) f.bandit.update(x, Math.min(1, watchRatio));
   }
   const shared = s.suspect || f.readModels.flaggedSessions.has(ctx.id) ? SUSPECT_WEIGHT : 1;
