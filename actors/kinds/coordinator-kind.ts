@@ -11,10 +11,19 @@ export function coordinatorKind(byKey: Record<string, ActorBehavior<any, CoordMs
     if (b === undefined) throw new Error(`no coordinator "coord/${key}" (known: ${Object.keys(byKey).join(", ")})`);
     return b;
   };
+  // the behaviour that handled each state, for its own snapshot (a state does not carry its key)
+  const owner = new WeakMap<object, ActorBehavior<any, CoordMsg>>();
   return defineActor<unknown, CoordMsg>({
     kind: "coord",
     initialState: (key) => of(key).initialState(key),
-    receive: (ctx, msg) => of(ctx.key).receive(ctx, msg),
-    snapshot: (state) => state,
+    receive: (ctx, msg) => {
+      const b = of(ctx.key);
+      if (b.snapshot !== undefined && typeof ctx.state === "object" && ctx.state !== null) owner.set(ctx.state, b);
+      return b.receive(ctx, msg);
+    },
+    snapshot: (state) => {
+      const b = typeof state === "object" && state !== null ? owner.get(state) : undefined;
+      return b?.snapshot !== undefined ? b.snapshot(state) : state;
+    },
   });
 }

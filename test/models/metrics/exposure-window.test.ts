@@ -138,3 +138,41 @@ t.test("exposure window - its radix sort of the values gives the native sort's o
   }
   t.end();
 });
+
+t.test("exposure window - an update run in steps, interleaved with another window's, gives the one-shot figures and state", async (t) => {
+  // two coordinators' merges in one process (a cluster's nodes in a test) step by turns; each window sorts in its own buffers
+  const rng = createRng(11);
+  const n = 30_000;
+  const oneShot = [new ExposureWindow(ExposureWindow.empty()), new ExposureWindow(ExposureWindow.empty())];
+  const stepped = [new ExposureWindow(ExposureWindow.empty()), new ExposureWindow(ExposureWindow.empty())];
+  let mismatches = 0, maxSteps = 0;
+  for (let round = 0; round < 12; round++) {
+    const k = round === 0 ? null : Math.pow(0.5, rng.next());
+    // mostly node-sized summaries (most of the window, the bulk path), some small ones (the ids' re-sort and the incremental path)
+    const sums = [0, 1].map(() => {
+      const m = round % 4 === 3 ? 1 + rng.int(40) : 10_000 + rng.int(20_000);
+      const ids = Array.from({ length: m }, () => (rng.next() < 0.3 ? rng.int(300) : rng.int(n)));
+      return { ids, counts: ids.map(() => 1 + rng.int(4)) };
+    });
+    for (let w = 0; w < 2; w++) {
+      if (k !== null) oneShot[w]!.decay(k, 0.01);
+      oneShot[w]!.add(sums[w]!.ids, sums[w]!.counts);
+    }
+    const gens = [0, 1].map((w) => stepped[w]!.update(k, 0.01, sums[w]!.ids, sums[w]!.counts));
+    const done = [false, false];
+    let steps = 0;
+    while (!done[0] || !done[1]) {
+      for (let w = 0; w < 2; w++) if (!done[w] && gens[w]!.next().done === true) done[w] = true;
+      steps++;
+    }
+    maxSteps = Math.max(maxSteps, steps);
+    for (let w = 0; w < 2; w++) {
+      const a = stepped[w]!, b = oneShot[w]!;
+      if (a.gini(n) !== b.gini(n) || a.volume() !== b.volume() || a.size !== b.size) mismatches++;
+    }
+  }
+  t.equal(mismatches, 0, "every Gini, volume and size identical to the one-shot update");
+  t.ok(maxSteps > 20, `an update of a node-sized summary takes many steps (${maxSteps})`);
+  // compared whole as text (a diff of two 30k-entry lists would take minutes to print)
+  for (let w = 0; w < 2; w++) t.ok(JSON.stringify(stepped[w]!.state) === JSON.stringify(oneShot[w]!.state), `window ${w}: the same ids and counts`);
+});
