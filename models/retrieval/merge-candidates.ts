@@ -11,28 +11,74 @@ export function mergeCandidates(lists: Partial<Record<SourceName, Candidate[]>>,
   const sum = SOURCES.reduce((s, n) => s + Math.max(0, quotas[n] ?? 0), 0);
   if (sum <= 0 || total <= 0) return [];
   const out: Candidate[] = [];
-  const taken = new Set<number>();
-  const cursor = new Map<SourceName, number>();
-  const take = (name: SourceName, want: number): void => {
-    const list = lists[name] ?? [];
-    let i = cursor.get(name) ?? 0;
+  const taken = new TakenIds();
+  // each source's read position, in SOURCES order
+  const cursor = SOURCES.map(() => 0);
+  const take = (s: number, want: number): void => {
+    const list = lists[SOURCES[s]!];
+    if (list === undefined) return;
+    let i = cursor[s]!;
     for (; i < list.length && want > 0 && out.length < total; i++) {
       const c = list[i]!;
-      if (taken.has(c.id)) continue;
-      taken.add(c.id);
+      if (!taken.add(c.id)) continue;
       out.push(c);
       want--;
     }
-    cursor.set(name, i);
+    cursor[s] = i;
   };
-  for (const name of SOURCES) take(name, Math.round((total * Math.max(0, quotas[name] ?? 0)) / sum));
+  for (let s = 0; s < SOURCES.length; s++) take(s, Math.round((total * Math.max(0, quotas[SOURCES[s]!] ?? 0)) / sum));
   let progress = true;
   while (out.length < total && progress) {
     const before = out.length;
-    for (const name of SOURCES) if ((quotas[name] ?? 0) > 0) take(name, 1);
+    for (let s = 0; s < SOURCES.length; s++) if ((quotas[SOURCES[s]!] ?? 0) > 0) take(s, 1);
     progress = out.length > before;
   }
+  taken.clear();
   return out;
+}
+
+/** Ids below this are marked in a flat array (the catalog's dense video numbers); others in a set. */
+const DENSE_IDS = 1 << 24;
+
+/**
+ * The ids one merge has taken: a stamp per dense id (a new stamp per merge, so nothing is cleared), a set
+ * for the rest. A merge runs synchronously, so one shared stamp array serves every merge.
+ */
+class TakenIds {
+  private static marks = new Int32Array(1024);
+  private static stamp = 0;
+  private readonly other = new Set<number>();
+  private readonly stamp: number;
+
+  constructor() {
+    if (++TakenIds.stamp === 0x7fffffff) {
+      TakenIds.marks.fill(0);
+      TakenIds.stamp = 1;
+    }
+    this.stamp = TakenIds.stamp;
+  }
+
+  /** Adds `id`; false when it was taken already. */
+  add(id: number): boolean {
+    if (id >= 0 && id < DENSE_IDS && Number.isInteger(id)) {
+      let marks = TakenIds.marks;
+      if (id >= marks.length) {
+        const grown = new Int32Array(Math.min(DENSE_IDS, Math.max(id + 1, marks.length * 2)));
+        grown.set(marks);
+        TakenIds.marks = marks = grown;
+      }
+      if (marks[id] === this.stamp) return false;
+      marks[id] = this.stamp;
+      return true;
+    }
+    if (this.other.has(id)) return false;
+    this.other.add(id);
+    return true;
+  }
+
+  clear(): void {
+    this.other.clear();
+  }
 }
 
 /** Asks every source for its quota (with head-room for duplicates) and merges. */

@@ -1,7 +1,7 @@
 import t from "tap";
 import {
   BruteForceIndex, CandidateGenerator, CoEngagementIndex, CollaborativeSource, ColdStartSource, ContentSource, createRng,
-  ExplorationSource, ExposurePool, mergeCandidates, TrendingCounter, TrendingSource, type Candidate, type CandidateRequest,
+  ExplorationSource, ExposurePool, mergeCandidates, SOURCES, TrendingCounter, TrendingSource, type Candidate, type CandidateRequest,
 } from "../../../models/index.ts";
 
 const HOUR = 3_600_000;
@@ -128,4 +128,52 @@ t.test("candidate generator - all sources, merged within the total", async (t) =
   t.equal(out.length, 20);
   t.equal(new Set(out.map((c) => c.id)).size, 20);
   t.same(new Set(out.map((c) => c.source)), new Set(["content", "trending", "coldStart"]));
+});
+
+t.test("mergeCandidates - the same merge as taking from each list with a set of the ids taken", async (t) => {
+  // the set-based merge this one replaced, as the oracle
+  const oracle = (lists: Partial<Record<(typeof SOURCES)[number], Candidate[]>>, quotas: Partial<Record<(typeof SOURCES)[number], number>>, total: number): Candidate[] => {
+    const sum = SOURCES.reduce((s, n) => s + Math.max(0, quotas[n] ?? 0), 0);
+    if (sum <= 0 || total <= 0) return [];
+    const out: Candidate[] = [];
+    const taken = new Set<number>();
+    const cursor = new Map<string, number>();
+    const take = (name: (typeof SOURCES)[number], want: number): void => {
+      const list = lists[name] ?? [];
+      let i = cursor.get(name) ?? 0;
+      for (; i < list.length && want > 0 && out.length < total; i++) {
+        const c = list[i]!;
+        if (taken.has(c.id)) continue;
+        taken.add(c.id);
+        out.push(c);
+        want--;
+      }
+      cursor.set(name, i);
+    };
+    for (const name of SOURCES) take(name, Math.round((total * Math.max(0, quotas[name] ?? 0)) / sum));
+    let progress = true;
+    while (out.length < total && progress) {
+      const before = out.length;
+      for (const name of SOURCES) if ((quotas[name] ?? 0) > 0) take(name, 1);
+      progress = out.length > before;
+    }
+    return out;
+  };
+  const rng = createRng(44);
+  for (let trial = 0; trial < 300; trial++) {
+    const lists: Partial<Record<(typeof SOURCES)[number], Candidate[]>> = {};
+    const quotas: Partial<Record<(typeof SOURCES)[number], number>> = {};
+    for (const name of SOURCES) {
+      if (rng.next() < 0.8) lists[name] = Array.from({ length: rng.int(120) }, (_, i) => ({ id: rng.next() < 0.05 ? 2 ** 25 + rng.int(20) : rng.int(400), score: -i, source: name }));
+      if (rng.next() < 0.85) quotas[name] = rng.next() < 0.1 ? 0 : rng.next();
+    }
+    const total = rng.int(250);
+    const want = oracle(lists, quotas, total);
+    const got = mergeCandidates(lists, quotas, total);
+    if (got.length !== want.length || got.some((c, i) => c !== want[i])) {
+      t.same(got, want, `trial ${trial}`);
+      return;
+    }
+  }
+  t.pass("300 random merges (repeats within and across lists, ids past the dense range, missing lists and quotas) identical");
 });
