@@ -1,5 +1,5 @@
 import type { Candidate, CandidateRequest, CandidateSource } from "./candidate-source.ts";
-import { selectTop } from "./co-engagement.ts";
+import { selectTop, selectTopInto } from "./co-engagement.ts";
 
 /**
  * Time-decayed engagement per cohort. A weight w at time t is stored as w * 2^((t - t0) / halfLife): the
@@ -79,7 +79,7 @@ export class TrendingCounter {
     } else {
       const size = Math.max(limit, cache?.size ?? 0, 1000);
       const ids = rank(m.keys, m, size);
-      cache = { at: nowMs, size, ids, vals: ids.map((id) => m.get(id)!), valid: true, touched: new Set() };
+      cache = { at: nowMs, size, ids, vals: ids.map((id) => m.get(id)!), spareIds: [], spareVals: [], valid: true, touched: new Set() };
       this.topCache.set(cohort, cache);
     }
     return cache.ids;
@@ -160,6 +160,9 @@ interface TopCache {
   ids: number[];
   /** Stored values of `ids` (unchanged for items not in `touched`). */
   vals: number[];
+  /** The arrays `ids`/`vals` had before the last merge, written by the next one (no new arrays per merge). */
+  spareIds: number[];
+  spareVals: number[];
   /** False after a negative weight: the next read sorts the whole cohort. */
   valid: boolean;
   /** Items recorded since the list was last brought up to date. */
@@ -168,9 +171,80 @@ interface TopCache {
 
 /**
  * Brings a cached list up to date: the untouched ids keep their values and so their order; the touched ids
- * are ranked by their new values and merged in; the first `size` are kept.
+ * are ranked by their new values and merged in; the first `size` are kept. The touched ids are ordered by a
+ * selection over typed copies (score desc, ties by lower id: a total order, as the comparator sort gives it)
+ * and looked up by a stamp per dense id; the result goes into the cache's spare arrays.
  */
 function merge(cache: TopCache, values: StoredValues): void {
+  const nt = cache.touched.size;
+  if (tIds.length < nt) {
+    tIds = new Float64Array(nt * 2);
+    tVals = new Float64Array(nt * 2);
+    tOrder = new Int32Array(nt * 2);
+  }
+  if (++stamp === 0x7fffffff) {
+    marks.fill(0);
+    stamp = 1;
+  }
+  let x = 0;
+  let sparse = false;
+  for (const id of cache.touched) {
+    const v = values.get(id)!;
+    // a NaN value has no place in a total order: the comparator sort's order is the reference for it
+    if (Number.isNaN(v)) return mergeSorted(cache, values);
+    tIds[x] = id;
+    tVals[x++] = v;
+    if (id >= 0 && id < DENSE_IDS && Number.isInteger(id)) {
+      if (id >= marks.length) {
+        const grown = new Int32Array(Math.min(DENSE_IDS, Math.max(id + 1, marks.length * 2)));
+        grown.set(marks);
+        marks = grown;
+      }
+      marks[id] = stamp;
+    } else sparse = true;
+  }
+  const order = tOrder;
+  selectTopInto(tIds, tVals, nt, nt, order);
+  const ids = cache.spareIds;
+  const vals = cache.spareVals;
+  const oldIds = cache.ids, oldVals = cache.vals;
+  const touched = cache.touched;
+  let p = 0;
+  let i = 0;
+  let k = 0;
+  const n = oldIds.length;
+  while (p < cache.size) {
+    for (; i < n; i++) {
+      const id = oldIds[i]!;
+      const hit = id >= 0 && id < marks.length && Number.isInteger(id) ? marks[id] === stamp : sparse && touched.has(id);
+      if (!hit) break;
+    }
+    if (i < n && (k >= nt || oldVals[i]! > tVals[order[k]!]! || (oldVals[i] === tVals[order[k]!]! && oldIds[i]! < tIds[order[k]!]!))) {
+      ids[p] = oldIds[i]!;
+      vals[p++] = oldVals[i]!;
+      i++;
+    } else if (k < nt) {
+      ids[p] = tIds[order[k]!]!;
+      vals[p++] = tVals[order[k]!]!;
+      k++;
+    } else break;
+  }
+  ids.length = p;
+  vals.length = p;
+  cache.spareIds = oldIds;
+  cache.spareVals = oldVals;
+  cache.ids = ids;
+  cache.vals = vals;
+}
+
+let tIds = new Float64Array(256);
+let tVals = new Float64Array(256);
+let tOrder = new Int32Array(256);
+let marks = new Int32Array(1024);
+let stamp = 0;
+
+/** `merge` by a comparator sort of [id, value] pairs (the reference; used when a value is NaN). */
+function mergeSorted(cache: TopCache, values: StoredValues): void {
   const t = [...cache.touched].map((id): [number, number] => [id, values.get(id)!]).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
   const ids: number[] = [];
   const vals: number[] = [];

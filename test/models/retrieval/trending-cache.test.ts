@@ -43,6 +43,29 @@ t.test("trending - the incremental refresh ranks exactly like a full sort of the
   t.ok(checks > 200);
 });
 
+t.test("trending - the incremental refresh ranks ids past the dense range, negative and fractional ids like a full sort", async (t) => {
+  const tc = new TrendingCounter(HOUR, 0);
+  const rng = createRng(23);
+  const stored = new Map<number, number>();
+  // a third of the items get ids outside the flat arrays (counted and merged through maps and sets)
+  const idOf = (x: number): number => (x % 3 === 0 ? x : x % 3 === 1 ? 2 ** 25 + x : -x - 0.5);
+  let now = 0;
+  let checks = 0;
+  for (let step = 0; step < 8000; step++) {
+    if (step > 0) now += rng.int(2000);
+    const item = idOf(Math.floor(3000 * rng.next() ** 2));
+    const w = 1 + rng.int(3);
+    tc.record("c", item, w, now);
+    stored.set(item, (stored.get(item) ?? 0) + w * 2 ** (now / HOUR));
+    if (step % 53 === 0) {
+      const want = [...stored].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 80).map(([id]) => id);
+      t.same(tc.top("c", now, 80), want, `step ${step}`);
+      checks++;
+    }
+  }
+  t.ok(checks > 100);
+});
+
 t.test("trending - a negative weight re-sorts the whole cohort", async (t) => {
   const tc = new TrendingCounter(HOUR, 0);
   for (let i = 0; i < 1200; i++) tc.record("c", i, 1 + (i % 7), 0);
