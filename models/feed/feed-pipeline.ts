@@ -139,13 +139,17 @@ export class FeedPipeline {
         seenIds: seen,
         seenCategories,
       };
-      cands = this.candidates(session, creq, req.cohort).filter((c) => !seen.has(c.id));
+      cands = this.candidates(session, creq, req.cohort);
+      // the sources leave seen items out already; copy only when one did not
+      if (cands.some((c) => seen.has(c.id))) cands = cands.filter((c) => !seen.has(c.id));
     } finally {
       seen.clear();
     }
     const ranker = d.ranker();
     const affinity = longTermDistribution(session);
-    const rows = rankRows(cands.map((c) => c.id), (id) => d.catalog.get(id), session, affinity, (id) => d.catalog.quality(id));
+    if (candIds.length < cands.length) candIds = new Float64Array(cands.length * 2);
+    for (let i = 0; i < cands.length; i++) candIds[i] = cands[i]!.id;
+    const rows = rankRows(candIds, (id) => d.catalog.get(id), session, affinity, (id) => d.catalog.quality(id), cands.length);
     const preds = await ranker.predict(rows, { session, nowMs: req.nowMs, depth: session.served });
     // rows follow the candidates one to one unless the catalog lacked one of them
     const aligned = rows.length === cands.length;
@@ -237,6 +241,8 @@ export class FeedPipeline {
   }
 }
 
+/** The candidates' ids handed to rankRows (read before the ranker's await). */
+let candIds = new Float64Array(256);
 let sortKeys = new Float64Array(256);
 let sortIds = new Float64Array(256);
 let sortIdx = new Int32Array(256);

@@ -77,7 +77,7 @@ export class PriorRanker implements Ranker {
 }
 
 /** Builds rank rows for candidate ids (cosine on unit vectors is a dot product). */
-export function rankRows(ids: readonly number[], lookup: (id: number) => FeedVideo | undefined, session: SessionModel, affinityShare: readonly number[], quality: (id: number) => number): RankRow[] {
+export function rankRows(ids: ArrayLike<number>, lookup: (id: number) => FeedVideo | undefined, session: SessionModel, affinityShare: readonly number[], quality: (id: number) => number, count = ids.length): RankRow[] {
   // The interest vector arrives as whatever array kind the session's history made it (a fresh model, a
   // restored one, ...), and a dot product reading several kinds runs ~10x slower than over one: copy it
   // into a typed scratch once per request (the same doubles, so the same sums) and loop over that.
@@ -89,15 +89,18 @@ export function rankRows(ids: readonly number[], lookup: (id: number) => FeedVid
   for (let d = 0; d < dims; d++) qq += q[d]! * q[d]!;
   const norm = Math.sqrt(qq) || 1;
   const useSimilarity = session.shortWeight > 0;
-  const videos: FeedVideo[] = [];
-  const found: number[] = [];
-  for (const id of ids) {
+  // the videos found and their ids, in scratch arrays reused across requests (cleared below)
+  const videos = videoScratch;
+  if (foundScratch.length < count) foundScratch = new Float64Array(Math.max(256, count * 2));
+  const found = foundScratch;
+  let n = 0;
+  for (let i = 0; i < count; i++) {
+    const id = ids[i]!;
     const video = lookup(id);
     if (video === undefined) continue;
-    videos.push(video);
-    found.push(id);
+    videos[n] = video;
+    found[n++] = id;
   }
-  const n = videos.length;
   if (simScratch.length < n) simScratch = new Float64Array(Math.max(256, n * 2));
   const sim = simScratch;
   if (useSimilarity) {
@@ -116,9 +119,12 @@ export function rankRows(ids: readonly number[], lookup: (id: number) => FeedVid
       quality: quality(found[i]!),
     };
   }
+  videos.length = 0;
   return rows;
 }
 
+const videoScratch: FeedVideo[] = [];
+let foundScratch = new Float64Array(0);
 let simScratch = new Float64Array(0);
 let shortScratch = new Float64Array(0);
 
