@@ -69,7 +69,7 @@ export const homogenizationCoordinator = defineActor<HomogenizationState, CoordM
 });
 
 /** Clock time a wall-clock merge runs before it lets the event loop go (requests, I/O) for a turn. */
-const MERGE_SLICE_MS = 3;
+const MERGE_SLICE_MS = 2;
 
 /** The merge running over turns per coordinator state (its actor is busy meanwhile: one at a time). */
 const merging = new WeakMap<HomogenizationState, SteppedJob>();
