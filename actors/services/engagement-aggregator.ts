@@ -248,7 +248,11 @@ export class EngagementAggregator {
     this.globalViews++;
   }
 
-  /** The video's slot in this window (made at its first event, with its ladder stage then). */
+  /**
+   * The video's slot in this window (made at its first event, with its ladder stage then). `slotOf` may
+   * still hold a slot of an earlier window: it counts only when this window's slot there is this video's,
+   * so a flush leaves `slotOf` as it is (no pass over ~60k entries in the flush's turn).
+   */
   private slot(videoId: number): number {
     if (!Number.isInteger(videoId) || videoId < 0) throw new RangeError(`video id must be a catalog video number, got ${videoId}`);
     let so = this.slotOf;
@@ -257,8 +261,9 @@ export class EngagementAggregator {
       grown.set(so);
       this.slotOf = so = grown;
     }
+    const v = this.videos;
     let k = so[videoId]!;
-    if (k < 0) so[videoId] = k = this.videos.add(videoId, this.readModels.stageOf.get(videoId) ?? -1);
+    if (k < 0 || k >= v.n || v.ids[k] !== videoId) so[videoId] = k = v.add(videoId, this.readModels.stageOf.get(videoId) ?? -1);
     return k;
   }
 
@@ -276,7 +281,6 @@ export class EngagementAggregator {
     const videos = this.videos;
     this.videos = this.sending;
     this.sending = videos;
-    for (let k = 0; k < videos.n; k++) this.slotOf[videos.ids[k]!] = -1;
     const tellVideo = (k: number): void => {
       const v = videos;
       const m: VideoEngagement = {
@@ -286,13 +290,18 @@ export class EngagementAggregator {
       sys.tell(actorId("video", "v" + v.ids[k]!), m);
     };
     const cohorts = this.cohorts, engagements = this.engagements;
-    // the exposure summary is the window's impressions per video (the monitor's merge does not depend on the order)
-    const exposedIds: number[] = [], exposedCounts: number[] = [];
-    for (let k = 0; k < videos.n; k++) {
-      if (videos.impressions[k]! === 0) continue;
-      exposedIds.push(videos.ids[k]!);
-      exposedCounts.push(videos.impressions[k]!);
-    }
+    // the exposure summary is the window's impressions per video (the monitor's merge does not depend on the
+    // order), read from `videos` before its last step clears it
+    let exposedIds: number[] = [], exposedCounts: number[] = [];
+    const exposure = (): void => {
+      exposedIds = [];
+      exposedCounts = [];
+      for (let k = 0; k < videos.n; k++) {
+        if (videos.impressions[k]! === 0) continue;
+        exposedIds.push(videos.ids[k]!);
+        exposedCounts.push(videos.impressions[k]!);
+      }
+    };
     const categoryCounts = this.categoryCounts, ildSum = this.ildSum, feeds = this.feeds;
     const quality = (id: number): void => {
       const q = this.qualitySums.get(id);
@@ -308,6 +317,7 @@ export class EngagementAggregator {
     };
     const tellHomogenization = (): void => {
       if (feeds === 0) return;
+      if (wall) exposure(); // in its own step: the flush's turn does no pass over the window's videos
       const ids = exposedIds, counts = exposedCounts;
       const m: HomogenizationSummary = {
         type: "homog.summary", node: this.o.nodeId, exposures: counts.reduce((a, b) => a + b, 0), distinctVideos: ids.length,
@@ -319,7 +329,9 @@ export class EngagementAggregator {
       if (engagements.videos.length > 0) sys.tell("coord/integrity", { type: "integrity.engagements", node: this.o.nodeId, ...engagements });
     };
     const n = videos.n;
-    if (sys.clock.kind === "wall" && n > WALL_FLUSH_CHUNK) {
+    const wall = sys.clock.kind === "wall" && n > WALL_FLUSH_CHUNK;
+    if (!wall) exposure();
+    if (wall) {
       let next = 0;
       const chunk = (): void => {
         const end = Math.min(n, next + WALL_FLUSH_CHUNK);

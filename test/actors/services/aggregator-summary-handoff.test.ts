@@ -1,0 +1,60 @@
+import t from "tap";
+import { loadConfig } from "../../../configs/index.ts";
+import { VirtualClock, WallClock, type Clock, type HomogenizationSample } from "../../../actors/index.ts";
+import { createFeedNode, silentLogger } from "../../../cluster/index.ts";
+
+/**
+ * The homogenization summary a wall-clock flush hands over in a step of its own (built there, from the window
+ * being sent) is the one a virtual-time flush builds at once: the same videos and impressions, so the same
+ * Gini and coverage at the monitor. Windows: 900 videos served once each (90 feeds; more than a wall-clock
+ * flush sends at once), then, while that window still goes out, videos 0..299 twice more (a video of the
+ * window being sent counted anew). Both under 1,024 videos: the first impression of a window's 1,025th video
+ * is lost as its counters grow (recordServed reads the impressions array before slot() grows it), on both clocks.
+ */
+const VIDEOS = 3000;
+
+function feedNode(clock: Clock): ReturnType<typeof createFeedNode> {
+  const config = loadConfig({ env: {}, overrides: { "simulate.videos": VIDEOS, "storage.stateStore": "memory", "feed.flushMs": 3_600_000 } });
+  return createFeedNode({ config, clock, log: silentLogger(), storage: "ephemeral" });
+}
+
+const serve = (n: ReturnType<typeof createFeedNode>, from: number, to: number): void => {
+  for (let v = from; v < to; v += 10) n.feed.aggregator.recordServed(Array.from({ length: 10 }, (_, i) => ({ videoId: v + i, category: (v + i) % 4 })), 0.5);
+};
+
+const turn = (): Promise<void> => new Promise<void>((r) => setImmediate(r));
+
+async function twoWindows(clock: Clock): Promise<HomogenizationSample[]> {
+  const n = feedNode(clock);
+  try {
+    const agg = n.feed.aggregator;
+    serve(n, 0, 900);
+    agg.flush();
+    serve(n, 0, 300);
+    serve(n, 0, 300);
+    agg.flush(); // the rest of window 1 first (wall clock), then window 2
+    let done = false;
+    void agg.whenSent().then(() => (done = true));
+    while (!done) await turn();
+    const r = await n.system.ask<{ samples: HomogenizationSample[] }>("coord/homogenization", { type: "coord.get-state" }, 30_000);
+    return r.samples;
+  } finally {
+    await n.close();
+  }
+}
+
+t.test("engagement aggregator - the summary handed over in a wall-clock flush's own step carries the window's impressions, as at once on virtual time", async (t) => {
+  const wall = await twoWindows(new WallClock());
+  const virt = await twoWindows(new VirtualClock({ seed: 1 }));
+  t.equal(wall.length, 2, "a summary per window");
+  t.equal(virt.length, 2);
+  t.same(wall.map((s) => s.exposures), [900, 600], "window 1: 900 impressions; window 2: 600 (videos 0..299 twice)");
+  t.same(virt.map((s) => s.exposures), [900, 600]);
+  const first = (s: HomogenizationSample): unknown => ({ gini: s.gini, coverage: s.coverage, entropy: s.entropy, exposures: s.exposures });
+  t.strictSame(first(wall[0]!), first(virt[0]!), "the first window's figures identical (no decay before it)");
+  t.equal(wall[0]!.coverage, 900 / VIDEOS, "900 distinct videos of the catalog");
+  // window 2 adds to videos already in the window: coverage unchanged on both clocks (the decay between the
+  // two summaries is clock time, milliseconds on the wall clock and none on virtual time, too little to drop any)
+  t.equal(wall[1]!.coverage, 900 / VIDEOS);
+  t.equal(virt[1]!.coverage, 900 / VIDEOS);
+});
