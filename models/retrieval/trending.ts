@@ -58,18 +58,19 @@ export class TrendingCounter {
    * a full sort would. A negative weight, or a request for more than the cached N, forces a full sort.
    */
   top(cohort: string, nowMs: number, limit: number): number[] {
-    return this.topList(cohort, nowMs, limit)?.slice(0, limit) ?? [];
+    const list = this.topList(cohort, nowMs, limit);
+    return list === undefined ? [] : Array.from(list.ids.subarray(0, Math.min(limit, list.len)));
   }
 
   /**
    * The cached list `top` slices (at least `limit` ids when the cohort has them; read-only, valid until the
    * next record or read), or undefined for an unknown cohort: for a caller that walks it, no copy.
    */
-  topList(cohort: string, nowMs: number, limit: number): readonly number[] | undefined {
+  topList(cohort: string, nowMs: number, limit: number): TopList | undefined {
     const m = this.byCohort.get(cohort);
     if (m === undefined) return undefined;
     let cache = this.topCache.get(cohort);
-    if (cache !== undefined && cache.valid && cache.size >= limit && nowMs - cache.at < this.refreshMs) return cache.ids;
+    if (cache !== undefined && cache.valid && cache.size >= limit && nowMs - cache.at < this.refreshMs) return cache;
     if (cache !== undefined && cache.valid && cache.size >= limit) {
       if (cache.touched.size > 0) {
         merge(cache, m);
@@ -78,11 +79,17 @@ export class TrendingCounter {
       cache.at = nowMs;
     } else {
       const size = Math.max(limit, cache?.size ?? 0, 1000);
-      const ids = rank(m.keys, m, size);
-      cache = { at: nowMs, size, ids, vals: ids.map((id) => m.get(id)!), spareIds: [], spareVals: [], valid: true, touched: new Set() };
+      const ranked = rank(m.keys, m, size);
+      const ids = new Float64Array(size);
+      const vals = new Float64Array(size);
+      for (let i = 0; i < ranked.length; i++) {
+        ids[i] = ranked[i]!;
+        vals[i] = m.get(ranked[i]!)!;
+      }
+      cache = { at: nowMs, size, ids, vals, len: ranked.length, spareIds: new Float64Array(size), spareVals: new Float64Array(size), valid: true, touched: new Set() };
       this.topCache.set(cohort, cache);
     }
-    return cache.ids;
+    return cache;
   }
 
   private rebase(nowMs: number): void {
@@ -152,17 +159,24 @@ class ScoreTable implements StoredValues {
   }
 }
 
-interface TopCache {
+/** A cohort's cached best ids, best first: the first `len` of `ids`. */
+export interface TopList {
+  readonly ids: Float64Array;
+  readonly len: number;
+}
+
+interface TopCache extends TopList {
   at: number;
-  /** How many ids the list keeps (>= any limit asked so far, at least 1000). */
+  /** How many ids the list keeps (>= any limit asked so far, at least 1000); the arrays' length. */
   size: number;
-  /** The cohort's best min(size, cohort size) items. */
-  ids: number[];
+  /** The cohort's best min(size, cohort size) items (`len` of them). */
+  ids: Float64Array;
   /** Stored values of `ids` (unchanged for items not in `touched`). */
-  vals: number[];
+  vals: Float64Array;
+  len: number;
   /** The arrays `ids`/`vals` had before the last merge, written by the next one (no new arrays per merge). */
-  spareIds: number[];
-  spareVals: number[];
+  spareIds: Float64Array;
+  spareVals: Float64Array;
   /** False after a negative weight: the next read sorts the whole cohort. */
   valid: boolean;
   /** Items recorded since the list was last brought up to date. */
@@ -209,14 +223,17 @@ function merge(cache: TopCache, values: StoredValues): void {
   const vals = cache.spareVals;
   const oldIds = cache.ids, oldVals = cache.vals;
   const touched = cache.touched;
+  const m = marks;
+  const cur = stamp;
   let p = 0;
   let i = 0;
   let k = 0;
-  const n = oldIds.length;
+  const n = cache.len;
   while (p < cache.size) {
     for (; i < n; i++) {
       const id = oldIds[i]!;
-      const hit = id >= 0 && id < marks.length && Number.isInteger(id) ? marks[id] === stamp : sparse && touched.has(id);
+      const j = id | 0;
+      const hit = j === id && j >= 0 && j < m.length ? m[j] === cur : sparse && touched.has(id);
       if (!hit) break;
     }
     if (i < n && (k >= nt || oldVals[i]! > tVals[order[k]!]! || (oldVals[i] === tVals[order[k]!]! && oldIds[i]! < tIds[order[k]!]!))) {
@@ -229,8 +246,7 @@ function merge(cache: TopCache, values: StoredValues): void {
       k++;
     } else break;
   }
-  ids.length = p;
-  vals.length = p;
+  cache.len = p;
   cache.spareIds = oldIds;
   cache.spareVals = oldVals;
   cache.ids = ids;
@@ -246,25 +262,29 @@ let stamp = 0;
 /** `merge` by a comparator sort of [id, value] pairs (the reference; used when a value is NaN). */
 function mergeSorted(cache: TopCache, values: StoredValues): void {
   const t = [...cache.touched].map((id): [number, number] => [id, values.get(id)!]).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-  const ids: number[] = [];
-  const vals: number[] = [];
+  const ids = cache.spareIds;
+  const vals = cache.spareVals;
+  let p = 0;
   let i = 0;
   let k = 0;
-  const n = cache.ids.length;
-  while (ids.length < cache.size) {
+  const n = cache.len;
+  while (p < cache.size) {
     while (i < n && cache.touched.has(cache.ids[i]!)) i++;
     if (i < n && (k >= t.length || cache.vals[i]! > t[k]![1] || (cache.vals[i] === t[k]![1] && cache.ids[i]! < t[k]![0]))) {
-      ids.push(cache.ids[i]!);
-      vals.push(cache.vals[i]!);
+      ids[p] = cache.ids[i]!;
+      vals[p++] = cache.vals[i]!;
       i++;
     } else if (k < t.length) {
-      ids.push(t[k]![0]);
-      vals.push(t[k]![1]);
+      ids[p] = t[k]![0];
+      vals[p++] = t[k]![1];
       k++;
     } else break;
   }
+  cache.spareIds = cache.ids;
+  cache.spareVals = cache.vals;
   cache.ids = ids;
   cache.vals = vals;
+  cache.len = p;
 }
 
 /** The best `size` of `ids` by stored value, descending, ties by lower id (a top-k selection, not a full sort). */
@@ -311,9 +331,10 @@ export class TrendingSource implements CandidateSource {
       if (top === undefined) continue;
       const values = this.counter.storedValues(cohort);
       const f = this.counter.decayFactor(req.nowMs);
-      const n = Math.min(want, top.length);
+      const n = Math.min(want, top.len);
+      const ids = top.ids;
       for (let i = 0; i < n; i++) {
-        const id = top[i]!;
+        const id = ids[i]!;
         if (out.length >= limit) return out;
         if (req.seen(id)) continue;
         if (taken !== undefined) {
