@@ -91,6 +91,8 @@ export interface WatchRecord {
 
 /** Video messages a wall-clock flush sends per step (see inTurns). */
 const WALL_FLUSH_CHUNK = 500;
+/** Window slots a wall-clock flush's step reads into the homogenization summary (see flush). */
+const WALL_EXPOSURE_CHUNK = 8192;
 /** The most clock time between two steps of a wall-clock flush, and the share of flushMs its steps may take. */
 const WALL_STEP_GAP_MS = 20;
 const WALL_FLUSH_SPREAD = 0.25;
@@ -160,8 +162,8 @@ export class EngagementAggregator {
 
   /**
    * On the wall clock (a serving node), a flush goes out as steps, each in an event-loop turn of its own
-   * `gapMs` apart, with I/O between: the homogenization summary (the coordinator merges it in the turn it
-   * is told: 20-50 ms for a serving node's ~60k videos), the cohort summaries and the integrity batch, then
+   * `gapMs` apart, with I/O between: the homogenization summary (read from the window in steps, then told;
+   * the coordinator merges it in slices of its own turns), the cohort summaries and the integrity batch, then
    * the video messages WALL_FLUSH_CHUNK at a time with their quality estimates. Telling tens of thousands of
    * video actors at once blocked a node serving 1,000 GetFeed/s for 140-210 ms every flush; 2,000 per turn
    * back to back, all in the flush's first ~0.3 s, still held it 60-100 ms at a time: the actors activated
@@ -291,16 +293,16 @@ export class EngagementAggregator {
     };
     const cohorts = this.cohorts, engagements = this.engagements;
     // the exposure summary is the window's impressions per video (the monitor's merge does not depend on the
-    // order), read from `videos` before its last step clears it
-    let exposedIds: number[] = [], exposedCounts: number[] = [];
-    const exposure = (): void => {
-      exposedIds = [];
-      exposedCounts = [];
-      for (let k = 0; k < videos.n; k++) {
+    // order), read from `videos` before its last step clears it: slots [0, end) after exposureUpTo(end)
+    const exposedIds: number[] = [], exposedCounts: number[] = [];
+    let exposedUpTo = 0;
+    const exposureUpTo = (end: number): void => {
+      for (let k = exposedUpTo; k < end; k++) {
         if (videos.impressions[k]! === 0) continue;
         exposedIds.push(videos.ids[k]!);
         exposedCounts.push(videos.impressions[k]!);
       }
+      exposedUpTo = end;
     };
     const categoryCounts = this.categoryCounts, ildSum = this.ildSum, feeds = this.feeds;
     const quality = (id: number): void => {
@@ -317,7 +319,6 @@ export class EngagementAggregator {
     };
     const tellHomogenization = (): void => {
       if (feeds === 0) return;
-      if (wall) exposure(); // in its own step: the flush's turn does no pass over the window's videos
       const ids = exposedIds, counts = exposedCounts;
       const m: HomogenizationSummary = {
         type: "homog.summary", node: this.o.nodeId, exposures: counts.reduce((a, b) => a + b, 0), distinctVideos: ids.length,
@@ -329,9 +330,7 @@ export class EngagementAggregator {
       if (engagements.videos.length > 0) sys.tell("coord/integrity", { type: "integrity.engagements", node: this.o.nodeId, ...engagements });
     };
     const n = videos.n;
-    const wall = sys.clock.kind === "wall" && n > WALL_FLUSH_CHUNK;
-    if (!wall) exposure();
-    if (wall) {
+    if (sys.clock.kind === "wall" && n > WALL_FLUSH_CHUNK) {
       let next = 0;
       const chunk = (): void => {
         const end = Math.min(n, next + WALL_FLUSH_CHUNK);
@@ -341,11 +340,22 @@ export class EngagementAggregator {
         }
         if (next === n) videos.clear();
       };
-      const steps: (() => void)[] = [tellHomogenization, tellCohorts, tellIntegrity];
+      // the summary is built WALL_EXPOSURE_CHUNK slots per step, its last step tells it: the flush's own turn
+      // does no pass over the window's videos (60k of them took 4-24 ms there on a serving node, run cold
+      // once per flush), and no step more than a few ms
+      const exposureStep = (): void => {
+        exposureUpTo(Math.min(n, exposedUpTo + WALL_EXPOSURE_CHUNK));
+        if (exposedUpTo === n) tellHomogenization();
+      };
+      const steps: (() => void)[] = [];
+      if (feeds === 0) steps.push(tellHomogenization);
+      else for (let k = 0; k < n; k += WALL_EXPOSURE_CHUNK) steps.push(exposureStep);
+      steps.push(tellCohorts, tellIntegrity);
       for (let k = 0; k < n; k += WALL_FLUSH_CHUNK) steps.push(chunk);
       const gapMs = Math.min(WALL_STEP_GAP_MS, Math.floor((this.o.flushMs * WALL_FLUSH_SPREAD) / steps.length));
       this.inTurns(steps, gapMs);
     } else {
+      exposureUpTo(n);
       for (let k = 0; k < n; k++) {
         tellVideo(k);
         quality(videos.ids[k]!);

@@ -58,3 +58,33 @@ t.test("engagement aggregator - the summary handed over in a wall-clock flush's 
   t.equal(wall[1]!.coverage, 900 / VIDEOS);
   t.equal(virt[1]!.coverage, 900 / VIDEOS);
 });
+
+t.test("engagement aggregator - a window of more videos than one step reads (8,192) is handed over whole, after its last step", async (t) => {
+  const run = async (clock: Clock): Promise<number[]> => {
+    const config = loadConfig({ env: {}, overrides: { "simulate.videos": 12_000, "storage.stateStore": "memory", "feed.flushMs": 3_600_000 } });
+    const n = createFeedNode({ config, clock, log: silentLogger(), storage: "ephemeral" });
+    try {
+      const agg = n.feed.aggregator;
+      // two windows of 10,000 videos first, one per counting buffer, so both have grown (see the note above)
+      for (let w = 0; w < 2; w++) {
+        serve(n, 0, 10_000);
+        agg.flush();
+      }
+      serve(n, 0, 9000);
+      serve(n, 0, 3000);
+      agg.flush();
+      let done = false;
+      void agg.whenSent().then(() => (done = true));
+      while (!done) await turn();
+      const r = await n.system.ask<{ samples: HomogenizationSample[] }>("coord/homogenization", { type: "coord.get-state" }, 30_000);
+      return r.samples.map((s) => s.exposures);
+    } finally {
+      await n.close();
+    }
+  };
+  const wall = await run(new WallClock());
+  const virt = await run(new VirtualClock({ seed: 1 }));
+  t.equal(wall.length, 3, "a summary per window");
+  t.equal(wall[2], 12_000, "9,000 videos once and 3,000 of them again: every impression of the 9,000-slot window");
+  t.strictSame(wall, virt, "the same summaries as at once on virtual time");
+});
