@@ -12,8 +12,12 @@ import type { IdSet } from "../retrieval/candidate-source.ts";
 export class SeenMarks implements IdSet {
   private marks = new Uint8Array(1024);
   private readonly ids: number[] = [];
-  /** Ids not usable as an index (negative, fractional, huge), kept in a set; -1 is the common one. */
-  private readonly other = new Set<number>();
+  /**
+   * Ids not usable as an index (negative, fractional, huge), kept in a set; -1 is the common one. Replaced,
+   * not cleared: `clear()` on a long-lived Set allocates its new table in the old generation (V8 keeps a
+   * table's generation), garbage for the next major GC at every request.
+   */
+  private other = new Set<number>();
   private filled = false;
 
   /** Marks the ids of a seen ring (free slots hold -1). */
@@ -36,7 +40,7 @@ export class SeenMarks implements IdSet {
   clear(): void {
     for (const id of this.ids) this.marks[id] = 0;
     this.ids.length = 0;
-    this.other.clear();
+    if (this.other.size > 0) this.other = new Set<number>();
     this.filled = false;
   }
 

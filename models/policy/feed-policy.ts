@@ -47,8 +47,13 @@ export class FeedPolicy {
   private sortedLen = 0;
   private adjusted = new Float64Array(0);
   private used = new Uint8Array(0);
-  private readonly authorCounts = new Map<number, number>();
-  private readonly categoryCounts = new Map<number, number>();
+  /**
+   * Per pass; new Maps each pass rather than `clear()`: V8 allocates a long-lived Map's new table (on clear
+   * and on growth) in the old generation, and at three passes per feed that was ~40% of what a serving node
+   * promoted (sampling heap profiler), the cause of most of its major GCs. A young Map dies young.
+   */
+  private authorCounts = new Map<number, number>();
+  private categoryCounts = new Map<number, number>();
 
   constructor(public config: PolicyConfig) {}
 
@@ -108,8 +113,8 @@ export class FeedPolicy {
     const used = this.used;
     const cfg = this.config;
     const shareMax = Math.max(1, Math.floor(cfg.categoryShareCap * k));
-    this.authorCounts.clear();
-    this.categoryCounts.clear();
+    this.authorCounts = new Map<number, number>();
+    this.categoryCounts = new Map<number, number>();
     const out: PolicyItem[] = [];
     let prevCat = ctx.previous?.category ?? Number.NaN;
     let run = ctx.previous?.run ?? 0;
