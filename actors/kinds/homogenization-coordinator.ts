@@ -151,14 +151,13 @@ function* mergeSteps(ctx: ActorContext<HomogenizationState, CoordMsg>, m: Homoge
   }
   s.lastAt = now;
   yield* win.update(decay, 0.01, m.videoIds, m.videoCounts);
-  yield;
   m.categoryCounts.forEach((c, k) => (s.categories[k] = (s.categories[k] ?? 0) + c));
   // Gini over the whole catalog with unexposed videos as zeros, from the exposed ones only (kept sorted
   // between summaries): this runs on a serving node per flush, where a catalog-sized array and sort
   // showed up as tail latency, and per-summary sorts and string keys as ~7% of a simulation.
   const size = f.catalog.size;
-  const volume = win.volume();
-  const gini = win.gini(size);
+  const volume = yield* win.volumeSteps();
+  const gini = yield* win.giniSteps(size);
   const coverage = size > 0 ? Math.min(1, win.size / size) : 0;
   const chance = uniformCoverage(volume, size);
   const metrics = {
