@@ -381,7 +381,9 @@ export class CollaborativeSource implements CandidateSource {
   // first-touch order in `ids`), a map for the rest; reset after each request.
   private acc = new Float64Array(1024);
   private has = new Uint8Array(1024);
-  private readonly other = new Map<number, number>();
+  // replaced when used rather than cleared: V8 gives a long-lived Map's new table (clear() allocates one) to
+  // the old generation, garbage for the next major GC at every request
+  private other = new Map<number, number>();
 
   constructor(private readonly index: CoEngagementIndex, private readonly seeds = 20, private readonly recencyDecay = 0.9) {}
 
@@ -422,7 +424,7 @@ export class CollaborativeSource implements CandidateSource {
         this.has[j] = 0;
       } else this.scores[i] = this.other.get(j)!;
     }
-    this.other.clear();
+    if (this.other.size > 0) this.other = new Map<number, number>();
     if (this.order.length < Math.min(limit, n)) this.order = new Int32Array(Math.min(limit, n) * 2);
     const m = selectTopInto(this.ids, this.scores, n, limit, this.order);
     const out: Candidate[] = new Array(m);

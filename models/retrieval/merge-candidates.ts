@@ -33,7 +33,6 @@ export function mergeCandidates(lists: Partial<Record<SourceName, Candidate[]>>,
     for (let s = 0; s < SOURCES.length; s++) if ((quotas[SOURCES[s]!] ?? 0) > 0) take(s, 1);
     progress = out.length > before;
   }
-  taken.clear();
   return out;
 }
 
@@ -74,10 +73,6 @@ class TakenIds {
     if (this.other.has(id)) return false;
     this.other.add(id);
     return true;
-  }
-
-  clear(): void {
-    this.other.clear();
   }
 }
 

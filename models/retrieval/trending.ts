@@ -74,7 +74,8 @@ export class TrendingCounter {
     if (cache !== undefined && cache.valid && cache.size >= limit) {
       if (cache.touched.size > 0) {
         merge(cache, m);
-        cache.touched.clear();
+        // a new set rather than clear(): V8 gives a long-lived Set's new table to the old generation
+        cache.touched = new Set();
       }
       cache.at = nowMs;
     } else {
