@@ -202,7 +202,9 @@ export class EngagementAggregator {
     const now = this.system.clock.now();
     const v = this.videos;
     for (const it of items) {
-      v.impressions[this.slot(it.videoId)]!++;
+      // the slot first: making it may grow the window's arrays, and the count must go to the grown one
+      const k = this.slot(it.videoId);
+      v.impressions[k]!++;
       this.categoryCounts[it.category] = (this.categoryCounts[it.category] ?? 0) + 1;
       this.readModels.recordPoolImpression(it.videoId);
       this.readModels.recordExposure(it.videoId, now);
