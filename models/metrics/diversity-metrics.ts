@@ -25,6 +25,17 @@ export function sparseGini(counts: Iterable<number>, n: number): number {
 
 /** `sparseGini` of the first `len` entries of `x`, already in ascending order (no copy, no sort). */
 export function sortedSparseGini(x: ArrayLike<number>, len: number, n: number): number {
+  const steps = sortedSparseGiniSteps(x, len, n, -1);
+  let r = steps.next();
+  while (r.done !== true) r = steps.next();
+  return r.value;
+}
+
+/**
+ * `sortedSparseGini` as steps, pausing after every entry whose index ends in `stepMask`'s bits (-1: never),
+ * for a caller that must not hold the event loop for a whole window; the same sums in the same order.
+ */
+export function* sortedSparseGiniSteps(x: ArrayLike<number>, len: number, n: number, stepMask: number): Generator<void, number, void> {
   if (n <= 0 || len === 0) return 0;
   const zeros = Math.max(0, n - len);
   let sum = 0;
@@ -32,6 +43,7 @@ export function sortedSparseGini(x: ArrayLike<number>, len: number, n: number): 
   for (let i = 0; i < len; i++) {
     sum += x[i]!;
     weighted += (zeros + i + 1) * x[i]!;
+    if (stepMask >= 0 && (i & stepMask) === stepMask) yield;
   }
   const m = zeros + len;
   return sum > 0 ? (2 * weighted) / (m * sum) - (m + 1) / m : 0;

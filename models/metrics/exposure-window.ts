@@ -1,4 +1,4 @@
-import { sortedSparseGini } from "./diversity-metrics.ts";
+import { sortedSparseGini, sortedSparseGiniSteps } from "./diversity-metrics.ts";
 
 /**
  * The plain data of an exposure window (what an actor state holds and a checkpoint encodes): the exposed
@@ -149,23 +149,12 @@ export class ExposureWindow {
   }
 
   /**
-   * `gini(n)` in steps: sortedSparseGini's sums (diversity-metrics) over the sorted values, term for term
-   * in the same order, and its formula; bit for bit the same figure (tested against it).
+   * `gini(n)` in steps: sortedSparseGini's own steps (diversity-metrics) over the sorted values, bit for bit
+   * the same figure (tested against it).
    */
   *giniSteps(n: number): Steps<number> {
     if (this.sorted === Sorted.None) yield* this.sortValuesSteps();
-    const x = this.sortedVals, len = this.len;
-    if (n <= 0 || len === 0) return 0;
-    const zeros = Math.max(0, n - len);
-    let sum = 0;
-    let weighted = 0;
-    for (let i = 0; i < len; i++) {
-      sum += x[i]!;
-      weighted += (zeros + i + 1) * x[i]!;
-      if ((i & STEP_MASK) === STEP_MASK) yield;
-    }
-    const m = zeros + len;
-    return sum > 0 ? (2 * weighted) / (m * sum) - (m + 1) / m : 0;
+    return yield* sortedSparseGiniSteps(this.sortedVals, this.len, n, STEP_MASK);
   }
 
   private *decaySteps(k: number, floor: number): Steps {
