@@ -82,12 +82,16 @@ export class ExploredContexts {
     this.count--;
   }
 
-  /** Room for `need` values: doubling, but not past what `maxRecords` records of this size take. */
+  /**
+   * Room for `need` values: one record at first (a bandit context of 6 fits in 64 bytes, which V8 keeps on
+   * its heap: most simulated sessions explore once or twice), then doubling, but not past what `maxRecords`
+   * records of this size take.
+   */
   private reserve(need: number, recordLen: number): void {
     const cap = this.buf === null ? 0 : this.buf.length;
     if (need <= cap) return;
     const full = this.maxRecords * recordLen;
-    const next = Math.max(need, Math.min(Math.max(cap * 2, 4 * recordLen), full));
+    const next = Math.max(need, Math.min(Math.max(cap * 2, recordLen), full));
     const grown = new Float64Array(next);
     if (this.buf !== null) grown.set(this.buf.subarray(0, this.len));
     this.buf = grown;
