@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { setFlagsFromString } from "node:v8";
 import { loadConfig, type Config } from "../configs/index.ts";
 import { createLogger } from "../cluster/index.ts";
 import type { Logger } from "pino";
@@ -72,4 +73,12 @@ export function buildContext(cmd: Command, argv: string[]): CommandContext {
     logger: (config) => createLogger(config.log.level),
     out: (line) => void process.stdout.write(line + "\n"),
   };
+}
+
+/**
+ * What a process serving gRPC sets before its catalog and actors fill the heap (`fyp serve`, `fyp node`):
+ * V8's heap growth after a major GC (`grpc.heapGrowingPercent`), for fewer, not longer, major GCs.
+ */
+export function tuneServingHeap(config: Config): void {
+  if (config.grpc.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.grpc.heapGrowingPercent}`);
 }

@@ -334,7 +334,7 @@ export const configSchema = obj({
     /** Admission control: messages queued in the node's mailboxes above which requests are refused. */
     maxMailboxBacklog: int(1, 100_000_000),
     /**
-     * V8's heap growth after a major GC, in percent, set when `fyp serve` starts (0: V8's own heuristic).
+     * V8's heap growth after a major GC, in percent, set when `fyp serve` or `fyp node` starts (0: V8's own heuristic).
      * Each major GC of a serving node stalls requests 50-200 ms; with V8's heuristic the next one came when
      * the heap had grown ~15-25 MB (every ~6 s at 1,000 req/s), with 300 when it has grown to ~4x what was live.
      */

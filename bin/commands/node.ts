@@ -7,7 +7,7 @@ import {
   ClusterFeedBackend, JetStreamModelStore, KvUploadCatalog, ModelSyncAgent, NatsTransport, SyncedFeedRanker, connectClusterNode, createFeedNode, modelSyncService,
   modelsDirTrainer, readClusterMembers, startFeedService, NodeFeedLog, incrementalFeedTrainer,
 } from "../../cluster/index.ts";
-import type { Command } from "../cli.ts";
+import { tuneServingHeap, type Command } from "../cli.ts";
 
 export const nodeCommand: Command = {
   name: "node",
@@ -46,6 +46,7 @@ export const nodeCommand: Command = {
     if (v.videos !== undefined) overrides["simulate.videos"] = v.videos;
     const config = ctx.config(overrides);
     const log = ctx.logger(config);
+    tuneServingHeap(config);
     const nodeId = config.node.id === "auto" ? `node-${process.pid}` : config.node.id;
     const ms = config.cluster.modelSync;
     const ranker = new SyncedFeedRanker({ dims: config.dims.content, watchRatioCap: config.ranking.watchRatioCap, log });

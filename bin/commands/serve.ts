@@ -1,9 +1,8 @@
-import { setFlagsFromString } from "node:v8";
 import { hash32, InvalidArgumentError } from "../../protocols/index.ts";
 import { WallClock } from "../../actors/index.ts";
 import { join } from "node:path";
 import { ActorFeedBackend, createFeedNode, startDurableEmbedded, startFeedService, type DurableEmbedded } from "../../cluster/index.ts";
-import type { Command } from "../cli.ts";
+import { tuneServingHeap, type Command } from "../cli.ts";
 
 export const serveCommand: Command = {
   name: "serve",
@@ -43,8 +42,7 @@ export const serveCommand: Command = {
     if (v.videos !== undefined) overrides["simulate.videos"] = v.videos;
     const config = ctx.config(overrides);
     const log = ctx.logger(config);
-    // before the catalog and actors fill the heap: fewer, not longer, major GCs (configs/config-schema.ts)
-    if (config.grpc.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.grpc.heapGrowingPercent}`);
+    tuneServingHeap(config);
     const nodeId = config.node.id === "auto" ? `serve-${process.pid}` : config.node.id;
     // storage.stateStore=memory is a scratch run: nothing is persisted, no event log either
     const durableLog = config.storage.eventLog === "lmdb" && config.storage.stateStore === "lmdb";
