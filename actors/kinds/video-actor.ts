@@ -40,9 +40,9 @@ const NO_STAGES = Object.freeze([]) as unknown as StageCounters[];
 const NO_REPORTS = Object.freeze([]) as unknown as number[];
 
 /**
- * `x` as a small integer when it is one (exact). Counters arrive as doubles (the aggregator counts in
- * Float64Arrays); stored as they are, V8 turns the field into a boxed double for every video's state, an
- * extra heap object per counter per video.
+ * `x` as a small integer when it is one (exact). A sum may arrive as a double even when integral (watch ms
+ * summed in a Float64Array, a decoded message); stored as it is, V8 turns the field into a boxed double for
+ * every video's state, an extra heap object per counter per video.
  */
 function small(x: number): number {
   return (x | 0) === x ? x | 0 : x;

@@ -14,14 +14,15 @@ class VideoWindow {
   n = 0;
   ids: Int32Array = new Int32Array(1024);
   stage: Int32Array = new Int32Array(1024);
-  impressions: Float64Array = new Float64Array(1024);
-  watches: Float64Array = new Float64Array(1024);
+  /** Counts in Int32Arrays (a window's counts are far below 2^31): read back they are small integers, as the video actors keep them. */
+  impressions: Int32Array = new Int32Array(1024);
+  watches: Int32Array = new Int32Array(1024);
   watchRatioSum: Float64Array = new Float64Array(1024);
   watchMs: Float64Array = new Float64Array(1024);
-  completions: Float64Array = new Float64Array(1024);
-  skips: Float64Array = new Float64Array(1024);
-  likes: Float64Array = new Float64Array(1024);
-  rewatches: Float64Array = new Float64Array(1024);
+  completions: Int32Array = new Int32Array(1024);
+  skips: Int32Array = new Int32Array(1024);
+  likes: Int32Array = new Int32Array(1024);
+  rewatches: Int32Array = new Int32Array(1024);
 
   /** A new slot for `id` (counters zero). */
   add(id: number, stage: number): number {
@@ -53,14 +54,14 @@ class VideoWindow {
     };
     this.ids = i32(this.ids);
     this.stage = i32(this.stage);
-    this.impressions = f64(this.impressions);
-    this.watches = f64(this.watches);
+    this.impressions = i32(this.impressions);
+    this.watches = i32(this.watches);
     this.watchRatioSum = f64(this.watchRatioSum);
     this.watchMs = f64(this.watchMs);
-    this.completions = f64(this.completions);
-    this.skips = f64(this.skips);
-    this.likes = f64(this.likes);
-    this.rewatches = f64(this.rewatches);
+    this.completions = i32(this.completions);
+    this.skips = i32(this.skips);
+    this.likes = i32(this.likes);
+    this.rewatches = i32(this.rewatches);
   }
 }
 
