@@ -21,13 +21,20 @@ export interface CoEngagementOptions {
 
 /**
  * One item's pair counts and its cached top list. The counts are `np` partners in flat arrays (`pid`,
- * `pc`), found by `slot` (partner -> position): a rebuild reads the arrays, not a map's entries. The list
- * is partner ids and scores in two typed arrays (`len` of them; -1 before the first build) holding the
- * best `maxNeighbors` partners in no particular order (a rebuild selects them without sorting), and the
- * `[id, score]` pairs `neighbors` hands out, best first, made from them on the first such read after a build.
+ * `pc`), found by `slot` (partner -> position, a hash table in a typed array): a rebuild reads the arrays,
+ * not a map's entries. The list is partner ids and scores in two typed arrays (`len` of them; -1 before
+ * the first build) holding the best `maxNeighbors` partners in no particular order (a rebuild selects them
+ * without sorting), and the `[id, score]` pairs `neighbors` hands out, best first, made from them on the
+ * first such read after a build.
  */
 interface Row {
-  slot: Map<number, number>;
+  /**
+   * Partner -> position + 1 for partner ids that are integers in [0, 2^31), open addressing with linear
+   * probing (0 = empty; length a power of two, at least twice `np`): most engagements bring a new partner,
+   * and a Map grown entry by entry was most of `bump`. Other partner ids go to `slotOther`.
+   */
+  slot: Int32Array;
+  slotOther: Map<number, number> | undefined;
   pid: Float64Array;
   pc: Int32Array;
   np: number;
@@ -201,12 +208,12 @@ export class CoEngagementIndex {
   private bump(a: number, b: number): void {
     let row = this.rows.get(a);
     if (row === undefined) {
-      row = { slot: new Map(), pid: new Float64Array(8), pc: new Int32Array(8), np: 0, ids: NO_IDS, scores: NO_IDS, len: -1, list: undefined, dirty: true, builtAt: 0, epoch: this.epoch };
+      row = { slot: new Int32Array(16), slotOther: undefined, pid: new Float64Array(8), pc: new Int32Array(8), np: 0, ids: NO_IDS, scores: NO_IDS, len: -1, list: undefined, dirty: true, builtAt: 0, epoch: this.epoch };
       this.rows.set(a, row);
     }
     row.dirty = true;
-    const at = row.slot.get(b);
-    if (at !== undefined) {
+    const at = slotOf(row, b);
+    if (at >= 0) {
       row.pc[at]!++;
       return;
     }
@@ -220,10 +227,10 @@ export class CoEngagementIndex {
       row.pid = pid;
       row.pc = pc;
     }
-    row.slot.set(b, row.np);
     row.pid[row.np] = b;
     row.pc[row.np] = 1;
     row.np++;
+    setSlot(row, b, row.np - 1);
   }
 
   /**
@@ -245,16 +252,17 @@ export class CoEngagementIndex {
     const keep = selectTop(ids, key, n, this.maxPairs >> 1);
     const pid = new Float64Array(row.pid.length);
     const pc = new Int32Array(row.pc.length);
-    row.slot.clear();
     for (let r = 0; r < keep.length; r++) {
       const i = keep[r]!;
       pid[r] = ids[i]!;
       pc[r] = row.pc[i]!;
-      row.slot.set(ids[i]!, r);
     }
     row.pid = pid;
     row.pc = pc;
     row.np = keep.length;
+    row.slot.fill(0);
+    row.slotOther = undefined;
+    for (let r = 0; r < keep.length; r++) setSlot(row, pid[r]!, r);
   }
 
   /** Partner ids and c / sqrt(ni nj) scores into the scratch arrays; returns how many. */
@@ -280,6 +288,50 @@ export class CoEngagementIndex {
     return np;
   }
 }
+
+/** The position of partner `b` in the row's `pid`, or -1 when it has none (a Map's get, by the same keys). */
+function slotOf(row: Row, b: number): number {
+  if ((b | 0) === b && b >= 0) {
+    const tab = row.slot, pid = row.pid;
+    const mask = tab.length - 1;
+    for (let h = Math.imul(b, HASH_MUL) >>> Math.clz32(mask); ; h = (h + 1) & mask) {
+      const v = tab[h]!;
+      if (v === 0) return -1;
+      if (pid[v - 1] === b) return v - 1;
+    }
+  }
+  return row.slotOther?.get(b) ?? -1;
+}
+
+/** Records that partner `b` (not in the table yet; already counted in `np`) sits at `pos`. */
+function setSlot(row: Row, b: number, pos: number): void {
+  if (!((b | 0) === b && b >= 0)) {
+    (row.slotOther ??= new Map<number, number>()).set(b, pos);
+    return;
+  }
+  if (row.slot.length < 2 * row.np) {
+    // re-inserts every tabled partner, `b` among them
+    let cap = row.slot.length * 2;
+    while (cap < 2 * row.np) cap *= 2;
+    row.slot = new Int32Array(cap);
+    for (let i = 0; i < row.np; i++) {
+      const p = row.pid[i]!;
+      if ((p | 0) === p && p >= 0) insertSlot(row.slot, p, i);
+    }
+    return;
+  }
+  insertSlot(row.slot, b, pos);
+}
+
+function insertSlot(tab: Int32Array, b: number, pos: number): void {
+  const mask = tab.length - 1;
+  let h = Math.imul(b, HASH_MUL) >>> Math.clz32(mask);
+  while (tab[h] !== 0) h = (h + 1) & mask;
+  tab[h] = pos + 1;
+}
+
+/** Fibonacci hashing: the product's top bits index a table of a power-of-two length. */
+const HASH_MUL = 0x9e3779b1 | 0;
 
 /** a ranks below b: lower score, or equal score and higher id. */
 function worse(ids: Float64Array, scores: Float64Array, a: number, b: number): boolean {

@@ -226,3 +226,46 @@ t.test("current - the kept neighbours and scores of neighbors(), unordered, for 
   }
   t.ok(under > 20 && over > 20, `both kinds of row (${under} under, ${over} over)`);
 });
+
+t.test("co-engagement - partners past the hashed range (fractional, >= 2^31, negative) count as dense ones do, through pruning", async (t) => {
+  // The same engagements under order-preserving renamings that send some or all partners past the typed
+  // table (to the per-row map): every list, pair count and score must be the renamed dense one.
+  const names: [string, (x: number) => number][] = [
+    ["dense", (x) => x],
+    ["fractional", (x) => x + 0.5],
+    ["past 2^31", (x) => x + 2 ** 31],
+    ["mixed", (x) => (x < 150 ? x : x + 2 ** 31)],
+    ["negative", (x) => x - 1000],
+  ];
+  const indexes = names.map(() => new CoEngagementIndex({ window: 5, maxNeighbors: 6, maxPairs: 24 }));
+  const rng = createRng(11);
+  const partners = new Map<number, Set<number>>();
+  for (let s = 0; s < 300; s++) {
+    const recent: number[][] = names.map(() => []);
+    for (let e = 0; e < 30; e++) {
+      const item = rng.next() < 0.6 ? rng.int(20) : 20 + rng.int(280);
+      for (const p of recent[0]!.slice(0, 5)) {
+        if (p === item) continue;
+        if (!partners.has(item)) partners.set(item, new Set());
+        partners.get(item)!.add(p);
+      }
+      names.forEach(([, f], k) => {
+        indexes[k]!.addEngagement(f(item), recent[k]!);
+        recent[k]!.unshift(f(item));
+      });
+    }
+  }
+  t.ok((partners.get(0)?.size ?? 0) > 48 && indexes[0]!.pairCount(0) <= 24, "hot items' tables were pruned (more partners than the cap)");
+  let compared = 0;
+  for (let x = 0; x < 300; x++) {
+    const want = indexes[0]!.neighbors(x);
+    for (let k = 1; k < names.length; k++) {
+      const [name, f] = names[k]!;
+      const got = indexes[k]!.neighbors(f(x));
+      t.equal(indexes[k]!.pairCount(f(x)), indexes[0]!.pairCount(x), `${name} ${x}: pair count`);
+      if (!(got.length === want.length && got.every(([j, sc], i) => j === f(want[i]![0]) && sc === want[i]![1]))) t.fail(`${name} ${x}: neighbours differ`);
+      compared++;
+    }
+  }
+  t.equal(compared, 1200);
+});
