@@ -38,7 +38,13 @@ export class ExplorationSource implements CandidateSource {
     }
     const out: Candidate[] = [];
     if (total === 0) return out;
-    const taken = new Set<number>();
+    // the ids drawn so far: a stamp per dense id (a new stamp per call, nothing cleared), a set for others
+    if (++this.stamp === 0x7fffffff) {
+      this.marks.fill(0);
+      this.stamp = 1;
+    }
+    const stamp = this.stamp;
+    let other: Set<number> | undefined;
     for (let tries = 0; out.length < limit && tries < limit * 4; tries++) {
       const x = this.rng.next() * total;
       let lo = 0;
@@ -50,10 +56,28 @@ export class ExplorationSource implements CandidateSource {
       }
       const items = this.catalog.categoryItems(cats[lo]!);
       const id = items[this.rng.int(items.length)]!;
-      if (taken.has(id) || req.seen(id)) continue;
-      taken.add(id);
+      if (id >= 0 && id < DENSE_IDS && Number.isInteger(id)) {
+        if (id >= this.marks.length) this.grow(id);
+        if (this.marks[id] === stamp || req.seen(id)) continue;
+        this.marks[id] = stamp;
+      } else {
+        if (other?.has(id) === true || req.seen(id)) continue;
+        (other ??= new Set<number>()).add(id);
+      }
       out.push({ id, score: -out.length, source: this.name });
     }
     return out;
   }
+
+  private marks = new Int32Array(1024);
+  private stamp = 0;
+
+  private grow(id: number): void {
+    const m = new Int32Array(Math.min(DENSE_IDS, Math.max(id + 1, this.marks.length * 2)));
+    m.set(this.marks);
+    this.marks = m;
+  }
 }
+
+/** Ids below this are marked in a flat array (the catalog's dense video numbers); others in a set. */
+const DENSE_IDS = 1 << 24;

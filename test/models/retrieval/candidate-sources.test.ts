@@ -95,6 +95,44 @@ t.test("exploration - uniform over videos, not the same best few; unseen categor
   t.same(src.candidates(request(), 0), [], "limit 0, nothing");
 });
 
+t.test("exploration - the draws of a set-based reference, ids past the dense range and repeats included", async (t) => {
+  // small categories force repeated draws (the set of taken ids decides), one with ids no flat array holds
+  const items = new Map<number, number[]>([[0, range(5, 4)], [1, [2 ** 30, 2 ** 40, 7.5, -3]], [2, range(100, 40)]]);
+  const catalog = { categories: () => [0, 1, 2], categoryItems: (c: number) => items.get(c) ?? [] };
+  const reference = (rng: ReturnType<typeof createRng>, seenCats: ReadonlySet<number>, seen: (id: number) => boolean, limit: number): number[] => {
+    const cats = catalog.categories();
+    const cum: number[] = [];
+    let total = 0;
+    for (const c of cats) cum.push((total += catalog.categoryItems(c).length * (seenCats.has(c) ? 1 : 3)));
+    const out: number[] = [];
+    const taken = new Set<number>();
+    for (let tries = 0; out.length < limit && tries < limit * 4; tries++) {
+      const x = rng.next() * total;
+      const at = cum.findIndex((v) => v > x);
+      const list = catalog.categoryItems(cats[at]!);
+      const id = list[rng.int(list.length)]!;
+      if (taken.has(id) || seen(id)) continue;
+      taken.add(id);
+      out.push(id);
+    }
+    return out;
+  };
+  const src = new ExplorationSource(catalog, createRng(9), 3);
+  const ref = createRng(9);
+  let drawn = 0;
+  for (let r = 0; r < 300; r++) {
+    const seenCats = new Set(r % 2 === 0 ? [2] : []);
+    const seen = (id: number): boolean => id === 6 || id === 2 ** 40 || id === 100 + (r % 40);
+    const limit = 1 + (r % 30);
+    const want = reference(ref, seenCats, seen, limit);
+    const got = src.candidates(request({ seenCategories: seenCats, seen }), limit);
+    t.same(got.map((c) => c.id), want, `request ${r}`);
+    t.same(got.map((c) => c.score), want.map((_, i) => -i));
+    drawn += got.length;
+  }
+  t.ok(drawn > 3000, `${drawn} drawn`);
+});
+
 function range(from: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => from + i);
 }
