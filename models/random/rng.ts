@@ -34,8 +34,33 @@ export function createRng(seed: number): Rng {
   st[1] = mix(s0, 2);
   st[2] = mix(s0, 3);
   st[3] = 1;
-  const next = (): number => {
-    // sfc32 (sums wrap mod 2^32 as they did over unsigned words)
+  const next = sfc32(st);
+  for (let i = 0; i < 12; i++) next();
+  // methods, not arrow properties: tsx (esbuild's keepNames) wraps every arrow given a name in __name(), an
+  // Object.defineProperty each, four per stream (streams are forked per user); none reads `this`
+  return {
+    seed: s0,
+    next,
+    int(n) {
+      return Math.floor(next() * n);
+    },
+    normal() {
+      const u = 1 - next();
+      const v = next();
+      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    },
+    exponential(mean) {
+      return -Math.log(1 - next()) * mean;
+    },
+    fork(label) {
+      return createRng(mix(s0, typeof label === "number" ? label >>> 0 : hash32(label)));
+    },
+  };
+}
+
+/** sfc32 over the four words in `st` (sums wrap mod 2^32 as they did over unsigned words). */
+function sfc32(st: Int32Array): () => number {
+  return () => {
     const a = st[0]!, b = st[1]!, c = st[2]!;
     const d = (st[3]! + 1) | 0;
     const t = (((a + b) | 0) + d) | 0;
@@ -44,19 +69,6 @@ export function createRng(seed: number): Rng {
     st[2] = (((c << 21) | (c >>> 11)) + t) | 0;
     st[3] = d;
     return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 12; i++) next();
-  return {
-    seed: s0,
-    next,
-    int: (n) => Math.floor(next() * n),
-    normal() {
-      const u = 1 - next();
-      const v = next();
-      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-    },
-    exponential: (mean) => -Math.log(1 - next()) * mean,
-    fork: (label) => createRng(mix(s0, typeof label === "number" ? label >>> 0 : hash32(label))),
   };
 }
 

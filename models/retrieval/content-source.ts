@@ -13,7 +13,8 @@ export class ContentSource implements CandidateSource {
   candidates(req: CandidateRequest, limit: number): Candidate[] {
     const total = req.interests.reduce((s, i) => s + Math.max(0, i.weight), 0);
     if (total <= 0 || limit <= 0) return [];
-    const keep = (id: number) => !req.seen(id);
+    // (the filters below are written where they are used: a named closure made per call costs an
+    // Object.defineProperty each under tsx, which names it with __name())
     let positive = 0;
     for (const interest of req.interests) if (interest.weight > 0) positive++;
     if (positive === 1 && Number.isFinite(total)) {
@@ -21,7 +22,7 @@ export class ContentSource implements CandidateSource {
       // is already the candidates' order when it is strict in (score desc, id asc) with distinct ids
       const interest = req.interests.find((i) => i.weight > 0)!;
       const k = Math.max(1, Math.ceil((limit * interest.weight) / total));
-      const found = req.seenIds !== undefined && this.index.searchExcluding !== undefined ? this.index.searchExcluding(interest.vector, k, req.seenIds) : this.index.search(interest.vector, k, keep);
+      const found = req.seenIds !== undefined && this.index.searchExcluding !== undefined ? this.index.searchExcluding(interest.vector, k, req.seenIds) : this.index.search(interest.vector, k, (id) => !req.seen(id));
       const direct = inCandidateOrder(found, limit, this.name);
       if (direct !== undefined) return direct;
       const best = new Map<number, number>();
@@ -32,7 +33,7 @@ export class ContentSource implements CandidateSource {
     for (const interest of req.interests) {
       if (interest.weight <= 0) continue;
       const k = Math.max(1, Math.ceil((limit * interest.weight) / total));
-      const found = req.seenIds !== undefined && this.index.searchExcluding !== undefined ? this.index.searchExcluding(interest.vector, k, req.seenIds) : this.index.search(interest.vector, k, keep);
+      const found = req.seenIds !== undefined && this.index.searchExcluding !== undefined ? this.index.searchExcluding(interest.vector, k, req.seenIds) : this.index.search(interest.vector, k, (id) => !req.seen(id));
       for (const n of found) {
         const s = n.score * (interest.weight / total);
         if (s > (best.get(n.id) ?? -Infinity)) best.set(n.id, s);

@@ -14,26 +14,32 @@ export function mergeCandidates(lists: Partial<Record<SourceName, Candidate[]>>,
   const taken = new TakenIds();
   // each source's read position, in SOURCES order
   const cursor = SOURCES.map(() => 0);
-  const take = (s: number, want: number): void => {
-    const list = lists[SOURCES[s]!];
-    if (list === undefined) return;
-    let i = cursor[s]!;
-    for (; i < list.length && want > 0 && out.length < total; i++) {
-      const c = list[i]!;
-      if (!taken.add(c.id)) continue;
-      out.push(c);
-      want--;
-    }
-    cursor[s] = i;
-  };
-  for (let s = 0; s < SOURCES.length; s++) take(s, Math.round((total * Math.max(0, quotas[SOURCES[s]!] ?? 0)) / sum));
+  for (let s = 0; s < SOURCES.length; s++) take(lists, cursor, taken, out, total, s, Math.round((total * Math.max(0, quotas[SOURCES[s]!] ?? 0)) / sum));
   let progress = true;
   while (out.length < total && progress) {
     const before = out.length;
-    for (let s = 0; s < SOURCES.length; s++) if ((quotas[SOURCES[s]!] ?? 0) > 0) take(s, 1);
+    for (let s = 0; s < SOURCES.length; s++) if ((quotas[SOURCES[s]!] ?? 0) > 0) take(lists, cursor, taken, out, total, s, 1);
     progress = out.length > before;
   }
   return out;
+}
+
+/**
+ * Up to `want` untaken candidates of source `s` from its cursor on, into `out` (at most `total`). A
+ * function of its own, not a closure per merge: tsx (esbuild's keepNames) wraps a named closure in
+ * __name(), an Object.defineProperty per merge.
+ */
+function take(lists: Partial<Record<SourceName, Candidate[]>>, cursor: number[], taken: TakenIds, out: Candidate[], total: number, s: number, want: number): void {
+  const list = lists[SOURCES[s]!];
+  if (list === undefined) return;
+  let i = cursor[s]!;
+  for (; i < list.length && want > 0 && out.length < total; i++) {
+    const c = list[i]!;
+    if (!taken.add(c.id)) continue;
+    out.push(c);
+    want--;
+  }
+  cursor[s] = i;
 }
 
 /** Ids below this are marked in a flat array (the catalog's dense video numbers); others in a set. */
