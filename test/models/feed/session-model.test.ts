@@ -45,3 +45,31 @@ t.test("session model - sessions share the discovery prior until their first obs
   t.equal(a.discovery.observed, 1);
   t.equal(newSessionModel(P).discovery.observed, 0);
 });
+
+t.test("session model - a model restored through the codec is the model it was, bit for bit, in fresh arrays of doubles", async (t) => {
+  const { createCodec } = await import("../../../protocols/index.ts");
+  const { setFlagsFromString } = await import("node:v8");
+  const codec = createCodec();
+  const vec = (i: number): Float32Array => Float32Array.of(Math.sin(i), Math.cos(i), 0.25, -0.5);
+  const watch = (m: SessionModel, i: number): number =>
+    applyWatch(m, P, ({ id: i, category: i % 3, authorId: 1, durationMs: 7_000 + i, vector: vec(i) }) as unknown as FeedVideo, (i % 7) / 4, 1000 + i, { liked: i % 5 === 0 });
+  const a = newSessionModel(P);
+  for (let i = 0; i < 12; i++) {
+    markServed(a, P, video(i));
+    watch(a, i);
+  }
+  const b = sessionModelFromPlain(codec.decode(codec.encode(sessionModelToPlain(a))) as never);
+  t.same(sessionModelToPlain(b), sessionModelToPlain(a), "the same fields");
+  // both go on the same way: the same doubles after more watches
+  for (let i = 12; i < 40; i++) t.equal(watch(b, i), watch(a, i));
+  t.same(sessionModelToPlain(b), sessionModelToPlain(a));
+  t.ok(a.short.every((x, d) => Object.is(x, b.short[d])) && a.long.every((x, c) => Object.is(x, b.long[c])), "interests bit for bit");
+  // the elements kind a fresh model's arrays have (code reading models stays monomorphic)
+  setFlagsFromString("--allow-natives-syntax");
+  const doublesKind = new Function("a", "return %HasDoubleElements(a)") as (a: unknown) => boolean;
+  const fresh = newSessionModel(P);
+  const restored = sessionModelFromPlain(codec.decode(codec.encode(sessionModelToPlain(fresh))) as never);
+  for (const m of [a, b, fresh, restored]) {
+    for (const arr of [m.short, m.long, m.catShown, m.catEngaged, m.discovery.a, m.discovery.b]) t.ok(doublesKind(arr), "double elements");
+  }
+});
