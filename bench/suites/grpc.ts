@@ -86,7 +86,7 @@ async function sequential(n: number, call: (i: number) => Promise<unknown>): Pro
 
 export async function run(emit: Emit): Promise<void> {
   const { child, address, metrics } = await startServe(SERVE_ARGS, SERVE_NODE_FLAGS);
-  /** The server's refusals by reason (in_flight, event_loop, mailbox_backlog) during `run`. */
+  /** The server's refusals by reason (in_flight, event_loop, stale, mailbox_backlog) during `run`. */
   const shedDuring = async <T>(run: () => Promise<T>): Promise<[T, Record<string, number>]> => {
     const before = await shedByReason(metrics);
     const r = await run();

@@ -18,7 +18,7 @@ export interface AdmissionLimits {
   maxEventLoopDelayMs: number;
 }
 
-export const ShedReason = { InFlight: "in_flight", MailboxBacklog: "mailbox_backlog", EventLoop: "event_loop" } as const;
+export const ShedReason = { InFlight: "in_flight", MailboxBacklog: "mailbox_backlog", EventLoop: "event_loop", Stale: "stale" } as const;
 export type ShedReason = (typeof ShedReason)[keyof typeof ShedReason];
 
 /** Checks per second below which event-loop delay is not blamed on load (start-up, a pause, a trickle). */
@@ -55,7 +55,7 @@ export class AdmissionControl {
   /** Requests that arrived (front-door checks, refused ones too) in the current window; the last window's per second. */
   private windowArrivals = 0;
   private lastArrivalRate = 0;
-  private readonly shedCounts: Record<ShedReason, number> = { in_flight: 0, mailbox_backlog: 0, event_loop: 0 };
+  private readonly shedCounts: Record<ShedReason, number> = { in_flight: 0, mailbox_backlog: 0, event_loop: 0, stale: 0 };
   private readonly loop: LoopGovernor | null;
 
   /**
@@ -96,7 +96,7 @@ export class AdmissionControl {
   get inFlightLimit(): number {
     const l = this.limits;
     const ms = this.service.perRequestMs;
-    if (l.inFlightBudgetMs <= 0 || ms === null || this.loop === null || !this.loop.pressed || !this.overloaded()) return l.maxInFlight;
+    if (l.inFlightBudgetMs <= 0 || ms === null || this.loop === null || !(this.loop.pressed || this.loop.stalled) || !this.overloaded()) return l.maxInFlight;
     return Math.min(l.maxInFlight, Math.max(AdmissionControl.MIN_IN_FLIGHT, Math.floor(l.inFlightBudgetMs / ms)));
   }
 
@@ -115,7 +115,7 @@ export class AdmissionControl {
   }
 
   shedTotal(): number {
-    return this.shedCounts.in_flight + this.shedCounts.mailbox_backlog + this.shedCounts.event_loop;
+    return this.shedCounts.in_flight + this.shedCounts.mailbox_backlog + this.shedCounts.event_loop + this.shedCounts.stale;
   }
 
   /** Takes an in-flight slot or throws OverloadedError naming the limit; pair with `release()`. */
@@ -132,7 +132,14 @@ export class AdmissionControl {
    */
   refusal(arrival = true): OverloadedError | null {
     const l = this.limits;
-    if (arrival) this.windowArrivals++;
+    if (arrival) {
+      this.windowArrivals++;
+      this.loop?.arrived();
+      const waited = this.staleWaitMs();
+      if (waited !== null) {
+        return this.refuse(ShedReason.Stale, `read about ${Math.round(waited)} ms after it arrived (event loop held ${Math.round(this.loop!.heldMs)} ms; limit ${l.maxEventLoopDelayMs} ms)`);
+      }
+    }
     const limit = this.inFlightLimit;
     const inFlight = this.inFlightNow + this.sendingNow;
     if (inFlight >= limit) {
@@ -179,12 +186,37 @@ export class AdmissionControl {
    */
   get offeredLoad(): number | null {
     const ms = this.service.perRequestMs;
-    if (ms === null) return null;
+    return ms === null ? null : this.arrivalsPerMs() * ms;
+  }
+
+  /**
+   * How long the request arriving now has likely waited to be read, when that is over `maxEventLoopDelayMs`
+   * and the node is overloaded (measured): null otherwise. After the loop was held (a GC pause, a long turn),
+   * the requests that queued meanwhile are read oldest first: the k-th read since the loop's last timer tick
+   * arrived about k / (arrivals per ms) after the loop was last free, so it waited the time since then minus
+   * that. A node that cannot clear the whole backlog answers the freshest (adaptive LIFO in effect: the oldest
+   * would be slow anyway and delay everything read after them); one with capacity to spare serves them all.
+   */
+  private staleWaitMs(): number | null {
+    const loop = this.loop;
+    const ms = this.service.perRequestMs;
+    if (loop === null || ms === null) return null;
+    const held = loop.heldMs;
+    const limit = this.limits.maxEventLoopDelayMs;
+    if (held <= limit) return null;
+    const perMs = this.arrivalsPerMs();
+    if (perMs * ms < OVERLOAD_LOAD || !this.underLoad()) return null;
+    const waited = held - loop.arrivalsSinceTick / perMs;
+    return waited > limit ? waited : null;
+  }
+
+  /** Arrivals per ms: over the last full second, or the current one once 250 ms in, whichever is higher. */
+  private arrivalsPerMs(): number {
     const now = this.now();
     this.roll(now);
     const elapsed = now - this.rateWindowStart;
-    const current = elapsed >= 250 ? (this.windowArrivals * 1000) / elapsed : 0;
-    return (Math.max(current, this.lastArrivalRate) * ms) / 1000;
+    const current = elapsed >= 250 ? this.windowArrivals / elapsed : 0;
+    return Math.max(current, this.lastArrivalRate / 1000);
   }
 
   /** Arrivals near or over what the node clears (or no service time measured yet: assume so). */
@@ -242,6 +274,10 @@ export class LoopGovernor {
   static readonly INTERVAL_MS = 100;
   static readonly HOLD_MS = 500;
   private last: number;
+  /** How late the last tick came (ms past TICK_MS): the loop was held that long before it. */
+  private lastLate = 0;
+  /** Requests arrived (front-door checks) since the last tick. */
+  arrivalsSinceTick = 0;
   private heldAt = -Infinity;
   /** When the ticks started coming late (null while on time). */
   private lateSince: number | null = null;
@@ -265,8 +301,10 @@ export class LoopGovernor {
   /** One timer tick: how late it came decides the admitted share. */
   tick(): void {
     const now = this.now();
-    const late = now - this.last - LoopGovernor.TICK_MS > this.targetMs && this.underLoad();
+    this.lastLate = Math.max(0, now - this.last - LoopGovernor.TICK_MS);
+    const late = this.lastLate > this.targetMs && this.underLoad();
     this.last = now;
+    this.arrivalsSinceTick = 0;
     if (!late) {
       this.lateSince = null;
       this.share = Math.min(1, this.share + 0.05);
@@ -293,6 +331,24 @@ export class LoopGovernor {
    */
   holdPressure(): void {
     this.heldAt = this.now();
+  }
+
+  /** One request arrived (counted for `heldMs`'s readers: the k-th since the tick is the k-th oldest). */
+  arrived(): void {
+    this.arrivalsSinceTick++;
+  }
+
+  /**
+   * How long ago the loop was last free to read its socket: the last tick's lateness plus the time since that
+   * tick beyond one tick period (a turn still running). A few ms when the loop keeps up.
+   */
+  get heldMs(): number {
+    return this.lastLate + Math.max(0, this.now() - this.last - LoopGovernor.TICK_MS);
+  }
+
+  /** The loop was held longer than the target just now (a stall, or a long turn still running). */
+  get stalled(): boolean {
+    return this.heldMs > this.targetMs;
   }
 
   admitNext(): boolean {

@@ -75,9 +75,13 @@ t.test("admission - the in-flight limit is sized from the latency budget and the
       return true;
     }
   }
+  let gov: LoopGovernor | undefined;
   const ac = new AdmissionControl({ maxInFlight: 1000, inFlightBudgetMs: 50, maxMailboxBacklog: 1_000_000, maxEventLoopDelayMs: 30 }, () => 0,
-    (target, underLoad) => new Pressed(target, underLoad, () => clock.t, false), service, () => clock.t);
-  /** `n` requests served, each `busyMsEach` of loop time and `stepMs` after the one before, 10 arriving per one served. */
+    (target, underLoad) => (gov = new Pressed(target, underLoad, () => clock.t, false)), service, () => clock.t);
+  /**
+   * `n` requests served, each `busyMsEach` of loop time and `stepMs` after the one before, 10 arriving per one
+   * served; the governor's timer ticks at each step (never held longer than 25 ms: no request is stale).
+   */
   const serve = (n: number, busyMsEach: number, stepMs: number): void => {
     for (let i = 0; i < n; i++) {
       for (let k = 0; k < 10; k++) ac.refusal();
@@ -85,6 +89,7 @@ t.test("admission - the in-flight limit is sized from the latency budget and the
       clock.t += stepMs;
       clock.busy += busyMsEach;
       ac.release();
+      gov!.tick();
     }
   };
   t.equal(ac.inFlightLimit, 1000, "nothing measured yet: maxInFlight");
@@ -342,6 +347,10 @@ function driven(): {
   ac: AdmissionControl;
   /** `ms` of time in 10 ms timer ticks, each `lateMs` late, with requests arriving at `perSec` (0.5 ms of loop each when served). */
   run(ms: number, perSec: number, lateMs?: number): number;
+  /** The loop held `ms` (no arrivals read meanwhile), then its timer's tick, late by that much. */
+  stall(ms: number): void;
+  /** `n` arrivals read at once, oldest first: each outcome in order ("admitted", "stale" or the refusal), and counts. */
+  read(n: number): { order: string[]; reasons: Map<string, number> };
 } {
   const clock = { t: 1000, busy: 0 };
   let g: LoopGovernor | undefined;
@@ -350,6 +359,22 @@ function driven(): {
   let owed = 0;
   return {
     ac,
+    stall(ms) {
+      clock.t += LoopGovernor.TICK_MS + ms;
+      g!.tick();
+    },
+    read(n) {
+      const order: string[] = [];
+      const reasons = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const refused = ac.refusal();
+        const reason = refused === null ? "admitted" : (/read about \d+ ms after it arrived/.test(refused.message) ? "stale" : refused.message);
+        if (refused === null) ac.admit(); // admitted: served later (released by the caller)
+        order.push(reason);
+        reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      }
+      return { order, reasons };
+    },
     run(ms, perSec, lateMs = 0) {
       let refused = 0;
       for (let done = 0; done < ms; ) {
@@ -373,22 +398,31 @@ function driven(): {
   };
 }
 
-t.test("admission - with the governor on, the sized in-flight limit holds only under sustained pressure", async (t) => {
-  const { ac, run } = driven();
+t.test("admission - under overload, a stall's oldest arrivals are refused as stale and the sized in-flight limit bounds the turn; otherwise it holds only under sustained pressure", async (t) => {
+  const { ac, run, stall, read } = driven();
   t.teardown(() => ac.close());
   t.equal(run(2500, 3000), 0, "3,000 req/s for 2.5 s with the timer on time: nothing refused");
   t.equal(ac.serviceMs, 0.5);
   t.equal(ac.inFlightLimit, 1000, "loop on time: a burst may use up to maxInFlight");
-  run(200, 3000, 200); // a 200 ms stall: the 600 requests that queued meanwhile are read at once
-  t.equal(ac.inFlightLimit, 1000, "right after one stall: still the burst limit");
-  for (let i = 0; i < 600; i++) ac.admit();
-  t.equal(ac.refusal(), null, "the whole burst is admitted");
-  for (let i = 0; i < 600; i++) ac.release();
+  stall(200); // a 200 ms stall (a GC pause): the 600 requests that queued meanwhile are read at once, oldest first
+  t.equal(ac.inFlightLimit, 100, "right after a stall at 1.5x capacity: the sized limit, 50 ms / 0.5 ms");
+  const burst = read(600);
+  t.equal(burst.reasons.size, 2, `refused as stale, then admitted: ${[...burst.reasons.keys()].join(", ")}`);
+  const stale = burst.reasons.get("stale")!;
+  // about 3 arrivals per ms: the k-th read waited about 200 - k / 3 ms, over the 30 ms limit for k < 510
+  t.ok(stale >= 490 && stale <= 530, `the oldest ${stale} refused as stale (about 200 - 30 ms of arrivals)`);
+  t.same(burst.order.slice(0, stale), new Array(stale).fill("stale"), "the refused are the oldest, read first");
+  t.same(burst.order.slice(stale), new Array(600 - stale).fill("admitted"), "the freshest are admitted");
+  t.equal(ac.shed().stale, stale);
+  const more = read(20); // read in the same turn, fresh
+  const full = "overloaded: 100 requests in flight (limit 100)";
+  t.same(more.order, [...new Array(100 - (600 - stale)).fill("admitted"), ...new Array(20 - (100 - (600 - stale))).fill(full)], "the turn is bounded by the sized limit");
+  for (let i = 0; i < 100; i++) ac.release();
   run(135, 3000, 35);
   t.equal(ac.inFlightLimit, 100, "late on every tick for 100 ms at 1.5x capacity: the sized limit, 50 ms / 0.5 ms");
   t.ok(ac.admitShare < 1, "and the governor cuts the share");
   for (let i = 0; i < 100; i++) ac.admit();
-  t.match(ac.refusal()?.message, /in flight \(limit 100\)/, "the sized limit refuses the 101st");
+  t.throws(() => ac.admit(), /in flight \(limit 100\)/, "the sized limit refuses the 101st");
   for (let i = 0; i < 100; i++) ac.release();
   run(200, 3000);
   t.equal(ac.admitShare, 1, "on time for 200 ms: the share is back");
@@ -411,4 +445,16 @@ t.test("admission - a loop held late by other work while the offered load is wel
   t.equal(run(1500, 1700), 0, "1,700 req/s: 0.85 of the loop, on time: nothing refused");
   t.ok(run(300, 1700, 40) > 0, "near capacity, the same late loop is overload: arrivals are shed");
   t.ok(ac.admitShare < 1);
+});
+
+t.test("admission - after a stall with capacity to spare, the whole burst is admitted however long it waited", async (t) => {
+  const { ac, run, stall, read } = driven();
+  t.teardown(() => ac.close());
+  t.equal(run(2500, 1000), 0, "1,000 req/s at 0.5 ms each: half of the loop");
+  stall(200); // 200 requests queued during a 200 ms pause: the node clears them in 100 ms
+  t.equal(ac.inFlightLimit, 1000, "no sized limit: the node is not overloaded");
+  const burst = read(200);
+  t.same([...burst.reasons], [["admitted", 200]], "all admitted, the oldest having waited ~200 ms");
+  t.equal(ac.shedTotal(), 0);
+  for (let i = 0; i < 200; i++) ac.release();
 });
