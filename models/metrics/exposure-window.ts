@@ -184,41 +184,30 @@ export class ExposureWindow {
   private *addSteps(ids: ArrayLike<number>, counts: ArrayLike<number>): Steps {
     const st = this.state;
     let maxId = -1;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      if (!Number.isInteger(id) || id < 0) throw new RangeError(`video id must be a non-negative integer, got ${id}`);
-      if (id > maxId) maxId = id;
-      if ((i & STEP_MASK) === STEP_MASK) yield;
+    for (let from = 0; from < ids.length; from += STEP) {
+      const to = Math.min(ids.length, from + STEP);
+      maxId = checkIds(ids, from, to, maxId);
+      if (to === from + STEP) yield;
     }
     if (maxId >= this.mark.length) this.grow(maxId);
     // where each kept id sits in the state lists, for this update only (FRESH: new here, summed in `acc`)
     const pos = this.pos, acc = this.acc, mark = this.mark, touched = this.touched;
-    for (let i = 0; i < st.ids.length; i++) {
-      pos[st.ids[i]!] = i;
-      if ((i & STEP_MASK) === STEP_MASK) yield;
+    const kept = st.ids.length;
+    for (let from = 0; from < kept; from += STEP) {
+      const to = Math.min(kept, from + STEP);
+      setPositions(st.ids, pos, from, to, true);
+      if (to === from + STEP) yield;
     }
     let freshN = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      const c = counts[i]!;
-      if (mark[id] === 0) {
-        mark[id] = 1;
-        touched.push(id);
-      }
-      const at = pos[id]!;
-      // the same additions in the same order as a record keyed by id: bit-for-bit the same counts
-      if (at >= 0) st.counts[at] = st.counts[at]! + c;
-      else if (at === FRESH) acc[id] = acc[id]! + c;
-      else {
-        pos[id] = FRESH;
-        acc[id] = 0 + c;
-        freshN++;
-      }
-      if ((i & STEP_MASK) === STEP_MASK) yield;
+    for (let from = 0; from < ids.length; from += STEP) {
+      const to = Math.min(ids.length, from + STEP);
+      freshN = addRange(ids, counts, st.counts, pos, acc, mark, touched, from, to, freshN);
+      if (to === from + STEP) yield;
     }
-    for (let i = 0; i < st.ids.length; i++) {
-      pos[st.ids[i]!] = ABSENT;
-      if ((i & STEP_MASK) === STEP_MASK) yield;
+    for (let from = 0; from < kept; from += STEP) {
+      const to = Math.min(kept, from + STEP);
+      setPositions(st.ids, pos, from, to, false);
+      if (to === from + STEP) yield;
     }
     if (freshN > 0) {
       // the new ids ascending (as doubles: non-negative integers sort by their bits like their values)
@@ -265,12 +254,12 @@ export class ExposureWindow {
     }
     // the touched counts leave the sorted order and come back at their new places
     const sv = this.sortedVals, si = this.sortedIds;
+    const len = this.len;
     let w = 0;
-    for (let r = 0; r < this.len; r++) {
-      if ((r & STEP_MASK) === STEP_MASK) yield;
-      if (mark[si[r]!] === 1) continue;
-      sv[w] = sv[r]!;
-      si[w++] = si[r]!;
+    for (let from = 0; from < len; from += STEP) {
+      const to = Math.min(len, from + STEP);
+      w = dropMarked(sv, si, mark, from, to, w);
+      if (to === from + STEP) yield;
     }
     const mc = touched.length;
     const { vals: mv, ids: mi } = this.moved(mc);
@@ -382,6 +371,57 @@ export class ExposureWindow {
 // generator's frame), and there every double it touched was a new heap number - ~5x slower, and in a
 // simulation the window's steps allocated a fifth of everything. The same operations in the same order.
 
+/** The largest of ids[from, to) and `maxId`; throws on an id that is not a non-negative integer. */
+function checkIds(ids: ArrayLike<number>, from: number, to: number, maxId: number): number {
+  for (let i = from; i < to; i++) {
+    const id = ids[i]!;
+    if (!Number.isInteger(id) || id < 0) throw new RangeError(`video id must be a non-negative integer, got ${id}`);
+    if (id > maxId) maxId = id;
+  }
+  return maxId;
+}
+
+/** pos[id] = its index (or ABSENT when `set` is false) for the state's ids[from, to). */
+function setPositions(ids: readonly number[], pos: Int32Array, from: number, to: number, set: boolean): void {
+  if (set) for (let i = from; i < to; i++) pos[ids[i]!] = i;
+  else for (let i = from; i < to; i++) pos[ids[i]!] = ABSENT;
+}
+
+/**
+ * Adds counts[i] to video ids[i] for i in [from, to): onto its state count when it has one, else into `acc`
+ * (marked FRESH on its first count); marks and lists the touched ids. Returns `freshN` plus the new ids.
+ */
+function addRange(ids: ArrayLike<number>, counts: ArrayLike<number>, stCounts: number[], pos: Int32Array, acc: Float64Array, mark: Uint8Array, touched: number[], from: number, to: number, freshN: number): number {
+  for (let i = from; i < to; i++) {
+    const id = ids[i]!;
+    const c = counts[i]!;
+    if (mark[id] === 0) {
+      mark[id] = 1;
+      touched.push(id);
+    }
+    const at = pos[id]!;
+    // the same additions in the same order as a record keyed by id: bit-for-bit the same counts
+    if (at >= 0) stCounts[at] = stCounts[at]! + c;
+    else if (at === FRESH) acc[id] = acc[id]! + c;
+    else {
+      pos[id] = FRESH;
+      acc[id] = 0 + c;
+      freshN++;
+    }
+  }
+  return freshN;
+}
+
+/** The sorted entries [from, to) whose ids are not marked, moved down to index w on; returns the next w. */
+function dropMarked(sv: Float64Array, si: Int32Array, mark: Uint8Array, from: number, to: number, w: number): number {
+  for (let r = from; r < to; r++) {
+    if (mark[si[r]!] === 1) continue;
+    sv[w] = sv[r]!;
+    si[w++] = si[r]!;
+  }
+  return w;
+}
+
 /** s + c[from] + ... + c[to - 1], added in index order. */
 function sumRange(c: readonly number[], from: number, to: number, s: number): number {
   for (let i = from; i < to; i++) s += c[i]!;
@@ -462,12 +502,13 @@ function* radixSteps(a: Float64Array, n: number, ids: Int32Array | null, bufs: R
     return;
   }
   const aw = new Uint32Array(a.buffer, a.byteOffset, n * 2);
-  for (let i = 1; i < 2 * n; i += 2) {
-    if (aw[i]! >= 0x80000000) {
+  for (let from = 0; from < n; from += STEP) {
+    const to = Math.min(n, from + STEP);
+    if (anySignBit(aw, from, to)) {
       nativeSort(a, n, ids);
       return;
     }
-    if ((i & STEP_MASK) === 1) yield;
+    if (to === from + STEP) yield;
   }
   if (bufs.vals.length < n) bufs.vals = new Float64Array(n);
   if (ids !== null && bufs.ids.length < n) bufs.ids = new Int32Array(n);
@@ -480,9 +521,10 @@ function* radixSteps(a: Float64Array, n: number, ids: Int32Array | null, bufs: R
   for (let d = 0; d < 4; d++) {
     const word = d >> 1, shift = (d & 1) * 16;
     cnt.fill(0);
-    for (let i = 0; i < n; i++) {
-      cnt[(srcW[2 * i + word]! >>> shift) & 0xffff]!++;
-      if ((i & STEP_MASK) === STEP_MASK) yield;
+    for (let from = 0; from < n; from += STEP) {
+      const to = Math.min(n, from + STEP);
+      countDigits(srcW, word, shift, cnt, from, to);
+      if (to === from + STEP) yield;
     }
     if (cnt[(srcW[word]! >>> shift) & 0xffff] === n) continue; // one digit value: this pass moves nothing
     let sum = 0;
@@ -492,19 +534,11 @@ function* radixSteps(a: Float64Array, n: number, ids: Int32Array | null, bufs: R
       sum += c;
     }
     yield;
-    if (srcI === null) {
-      for (let i = 0; i < n; i++) {
-        dst[cnt[(srcW[2 * i + word]! >>> shift) & 0xffff]!++] = src[i]!;
-        if ((i & STEP_MASK) === STEP_MASK) yield;
-      }
-    } else {
-      const si = srcI, di = dstI!;
-      for (let i = 0; i < n; i++) {
-        const at = cnt[(srcW[2 * i + word]! >>> shift) & 0xffff]!++;
-        dst[at] = src[i]!;
-        di[at] = si[i]!;
-        if ((i & STEP_MASK) === STEP_MASK) yield;
-      }
+    for (let from = 0; from < n; from += STEP) {
+      const to = Math.min(n, from + STEP);
+      if (srcI === null) scatter(src, dst, srcW, word, shift, cnt, from, to);
+      else scatterWithIds(src, dst, srcI, dstI!, srcW, word, shift, cnt, from, to);
+      if (to === from + STEP) yield;
     }
     const t = src;
     src = dst;
@@ -520,6 +554,31 @@ function* radixSteps(a: Float64Array, n: number, ids: Int32Array | null, bufs: R
   if (!inA) {
     a.set(src);
     if (ids !== null) ids.set(srcI!.subarray(0, n));
+  }
+}
+
+/** Whether a double among [from, to) has its sign bit set (`aw`: the doubles' little-endian words). */
+function anySignBit(aw: Uint32Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (aw[2 * i + 1]! >= 0x80000000) return true;
+  return false;
+}
+
+/** Counts the 16-bit digit (word `word`, bits from `shift`) of the doubles [from, to) into `cnt`. */
+function countDigits(srcW: Uint32Array, word: number, shift: number, cnt: Uint32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) cnt[(srcW[2 * i + word]! >>> shift) & 0xffff]!++;
+}
+
+/** A radix pass over [from, to): each double to its digit's next place (`cnt` holds the places). */
+function scatter(src: Float64Array, dst: Float64Array, srcW: Uint32Array, word: number, shift: number, cnt: Uint32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) dst[cnt[(srcW[2 * i + word]! >>> shift) & 0xffff]!++] = src[i]!;
+}
+
+/** `scatter` carrying each double's id along. */
+function scatterWithIds(src: Float64Array, dst: Float64Array, si: Int32Array, di: Int32Array, srcW: Uint32Array, word: number, shift: number, cnt: Uint32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const at = cnt[(srcW[2 * i + word]! >>> shift) & 0xffff]!++;
+    dst[at] = src[i]!;
+    di[at] = si[i]!;
   }
 }
 
