@@ -74,6 +74,8 @@ export class ExposureWindow {
   /** The touched counts of a small update, and its new ids, on their way into the sorted order. */
   private movedVals = new Float64Array(0);
   private movedIds = new Int32Array(0);
+  /** Positions of a merge from the back between two of its slices: [from the first list, the second, out]. */
+  private readonly cursor = new Int32Array(3);
   /** Room for the radix sort's passes (this window's own: stepped sorts of two windows may interleave). */
   private readonly radix: RadixBuffers = { vals: new Float64Array(0), ids: new Int32Array(0), counts: new Uint32Array(1 << 16) };
 
@@ -226,18 +228,14 @@ export class ExposureWindow {
         st.counts.push(0);
         if ((k & STEP_MASK) === STEP_MASK) yield;
       }
-      let i = n - 1, j = m - 1;
-      for (let w = n + m - 1; j >= 0; w--) {
-        if (i >= 0 && st.ids[i]! > fresh[j]!) {
-          st.ids[w] = st.ids[i]!;
-          st.counts[w] = st.counts[i--]!;
-        } else {
-          const id = fresh[j--]!;
-          st.ids[w] = id;
-          st.counts[w] = acc[id]!;
-          pos[id] = ABSENT;
-        }
-        if ((w & STEP_MASK) === STEP_MASK) yield;
+      const cur = this.cursor;
+      cur[0] = n - 1;
+      cur[1] = m - 1;
+      cur[2] = n + m - 1;
+      for (;;) {
+        mergeFreshBack(st.ids, st.counts, fresh, acc, pos, cur, STEP);
+        if (cur[1] < 0) break;
+        yield;
       }
     }
     if (touched.length * BULK_SHARE >= st.ids.length) {
@@ -263,28 +261,24 @@ export class ExposureWindow {
     }
     const mc = touched.length;
     const { vals: mv, ids: mi } = this.moved(mc);
-    for (let t = 0; t < mc; t++) {
-      const id = touched[t]!;
-      mv[t] = st.counts[lowerBound(st.ids, id)]!;
-      mi[t] = id;
-      mark[id] = 0;
-      if ((t & 1023) === 1023) yield;
+    for (let from = 0; from < mc; from += 1024) {
+      const to = Math.min(mc, from + 1024);
+      takeMoved(st, touched, mark, mv, mi, from, to);
+      if (to === from + 1024) yield;
     }
     touched.length = 0;
     yield* radixSteps(mv, mc, mi, this.radix);
     const total = w + mc;
     this.ensure(total);
     const sv2 = this.sortedVals, si2 = this.sortedIds;
-    let a = w - 1, b = mc - 1;
-    for (let out = total - 1; b >= 0; out--) {
-      if (a >= 0 && sv2[a]! > mv[b]!) {
-        sv2[out] = sv2[a]!;
-        si2[out] = si2[a--]!;
-      } else {
-        sv2[out] = mv[b]!;
-        si2[out] = mi[b--]!;
-      }
-      if ((out & STEP_MASK) === STEP_MASK) yield;
+    const cur = this.cursor;
+    cur[0] = w - 1;
+    cur[1] = mc - 1;
+    cur[2] = total - 1;
+    for (;;) {
+      mergeMovedBack(sv2, si2, mv, mi, cur, STEP);
+      if (cur[1] < 0) break;
+      yield;
     }
     this.len = total;
   }
@@ -420,6 +414,58 @@ function dropMarked(sv: Float64Array, si: Int32Array, mark: Uint8Array, from: nu
     si[w++] = si[r]!;
   }
   return w;
+}
+
+/**
+ * Up to `limit` steps of the merge from the back of the state lists (ids[0, i] ascending) with the new ids
+ * (fresh[0, j], their counts in `acc`) into place w downwards; `cur` holds [i, j, w] and is moved on.
+ */
+function mergeFreshBack(ids: number[], counts: number[], fresh: Float64Array, acc: Float64Array, pos: Int32Array, cur: Int32Array, limit: number): void {
+  let i = cur[0]!, j = cur[1]!, w = cur[2]!;
+  for (let k = 0; k < limit && j >= 0; k++, w--) {
+    if (i >= 0 && ids[i]! > fresh[j]!) {
+      ids[w] = ids[i]!;
+      counts[w] = counts[i--]!;
+    } else {
+      const id = fresh[j--]!;
+      ids[w] = id;
+      counts[w] = acc[id]!;
+      pos[id] = ABSENT;
+    }
+  }
+  cur[0] = i;
+  cur[1] = j;
+  cur[2] = w;
+}
+
+/** The touched ids [from, to) with their new counts into mv/mi, unmarked. */
+function takeMoved(st: ExposureWindowState, touched: number[], mark: Uint8Array, mv: Float64Array, mi: Int32Array, from: number, to: number): void {
+  for (let t = from; t < to; t++) {
+    const id = touched[t]!;
+    mv[t] = st.counts[lowerBound(st.ids, id)]!;
+    mi[t] = id;
+    mark[id] = 0;
+  }
+}
+
+/**
+ * Up to `limit` steps of the merge from the back of the kept sorted entries (sv/si[0, a]) with the moved
+ * ones (mv/mi[0, b], ascending) into place `out` downwards; `cur` holds [a, b, out] and is moved on.
+ */
+function mergeMovedBack(sv: Float64Array, si: Int32Array, mv: Float64Array, mi: Int32Array, cur: Int32Array, limit: number): void {
+  let a = cur[0]!, b = cur[1]!, out = cur[2]!;
+  for (let k = 0; k < limit && b >= 0; k++, out--) {
+    if (a >= 0 && sv[a]! > mv[b]!) {
+      sv[out] = sv[a]!;
+      si[out] = si[a--]!;
+    } else {
+      sv[out] = mv[b]!;
+      si[out] = mi[b--]!;
+    }
+  }
+  cur[0] = a;
+  cur[1] = b;
+  cur[2] = out;
 }
 
 /** s + c[from] + ... + c[to - 1], added in index order. */

@@ -187,3 +187,30 @@ t.test("exposure window - an update run in steps, interleaved with another windo
   // compared whole as text (a diff of two 30k-entry lists would take minutes to print)
   for (let w = 0; w < 2; w++) t.ok(JSON.stringify(stepped[w]!.state) === JSON.stringify(oneShot[w]!.state), `window ${w}: the same ids and counts`);
 });
+
+t.test("exposure window - a window of many slices (20k videos): small updates with new ids still give the batch figures", async (t) => {
+  // the slices of the loops (4,096 entries) and the merges from the back that cross several of them
+  const rng = createRng(21);
+  const n = 40_000;
+  const batch = new Batch();
+  const win = new ExposureWindow(ExposureWindow.empty());
+  const first = Array.from({ length: 20_000 }, (_, i) => 2 * i + 1);
+  const firstCounts = first.map(() => 1 + rng.int(5));
+  batch.add(first, firstCounts);
+  win.add(first, firstCounts);
+  let mismatches = 0;
+  for (let step = 0; step < 30; step++) {
+    const k = step % 5 === 4 ? 0.8 : 0.97;
+    batch.decay(k);
+    win.decay(k, 0.01);
+    // a few dozen videos: old ones (moved in the sorted order) and even ids not in the window yet (merged in)
+    const ids = [...new Set(Array.from({ length: 60 }, () => (rng.next() < 0.5 ? 2 * rng.int(20_000) + 1 : 2 * rng.int(20_000))))];
+    const counts = ids.map(() => 1 + rng.int(9));
+    batch.add(ids, counts);
+    win.add(ids, counts);
+    const want = batch.metrics(n);
+    if (win.gini(n) !== want.gini || win.volume() !== want.volume || win.size !== want.size) mismatches++;
+  }
+  t.equal(mismatches, 0, "30 small updates of a 20k-video window, every Gini, volume and size identical");
+  t.ok(win.size > 20_000, `new ids were merged in (${win.size} videos)`);
+});
