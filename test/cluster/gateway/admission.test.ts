@@ -458,3 +458,24 @@ t.test("admission - after a stall with capacity to spare, the whole burst is adm
   t.equal(ac.shedTotal(), 0);
   for (let i = 0; i < 200; i++) ac.release();
 });
+
+t.test("admission - a step up in offered load is seen within ~100 ms, before the turns it lengthens run away", async (t) => {
+  const { ac, run } = driven();
+  t.teardown(() => ac.close());
+  t.equal(run(2010, 1500), 0, "1,500 req/s at 0.5 ms each: 0.75 of the loop");
+  t.equal(ac.offeredLoad, 0.75, "(a new one-second rate window has just begun)");
+  // 5,000 req/s from now: each turn takes longer than the last, so the timer ticks late
+  run(90, 5000, 20);
+  t.ok(ac.offeredLoad! >= 2, `90 ms in, the offered load is seen: ${ac.offeredLoad!.toFixed(2)} of the loop`);
+  t.equal(ac.inFlightLimit, 100, "and the sized limit bounds the next turn (50 ms / 0.5 ms)");
+});
+
+t.test("admission - a burst read after a stall does not read as a step up in load", async (t) => {
+  const { ac, run, stall, read } = driven();
+  t.teardown(() => ac.close());
+  t.equal(run(2500, 1000), 0);
+  stall(70);
+  read(70);
+  t.ok(Math.abs(ac.offeredLoad! - 0.5) < 0.1, `70 requests read at once after 70 ms: still ~1 per ms (load ${ac.offeredLoad!.toFixed(2)})`);
+  for (let i = 0; i < 70; i++) ac.release();
+});
