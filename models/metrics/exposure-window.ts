@@ -573,12 +573,7 @@ function* radixSteps(a: Float64Array, n: number, ids: Int32Array | null, bufs: R
       if (to === from + STEP) yield;
     }
     if (cnt[(srcW[word]! >>> shift) & 0xffff] === n) continue; // one digit value: this pass moves nothing
-    let sum = 0;
-    for (let k = 0; k < 65536; k++) {
-      const c = cnt[k]!;
-      cnt[k] = sum;
-      sum += c;
-    }
+    digitStarts(cnt);
     yield;
     for (let from = 0; from < n; from += STEP) {
       const to = Math.min(n, from + STEP);
@@ -612,6 +607,16 @@ function anySignBit(aw: Uint32Array, from: number, to: number): boolean {
 /** Counts the 16-bit digit (word `word`, bits from `shift`) of the doubles [from, to) into `cnt`. */
 function countDigits(srcW: Uint32Array, word: number, shift: number, cnt: Uint32Array, from: number, to: number): void {
   for (let i = from; i < to; i++) cnt[(srcW[2 * i + word]! >>> shift) & 0xffff]!++;
+}
+
+/** The digit counts turned into each digit's first place (an exclusive prefix sum, in place). */
+function digitStarts(cnt: Uint32Array): void {
+  let sum = 0;
+  for (let k = 0; k < 65536; k++) {
+    const c = cnt[k]!;
+    cnt[k] = sum;
+    sum += c;
+  }
 }
 
 /** A radix pass over [from, to): each double to its digit's next place (`cnt` holds the places). */
