@@ -32,6 +32,14 @@ const LOOP_MIN_RATE = 50;
 const OVERLOAD_LOAD = 0.8;
 
 /**
+ * Offered load from which a single stall is blamed on requests too (the stale check, the sized limit right after
+ * a stall): the node clears less than arrives, so a backlog is never caught up. Between OVERLOAD_LOAD and this
+ * the measured service time is too rough to tell (it spreads background work over the requests, so it reads high
+ * right after a step up from a lower rate): only sustained delay counts there.
+ */
+const SATURATED_LOAD = 1;
+
+/**
  * Refuses work before latency collapses: a request is admitted only while in-flight requests, the node's
  * mailbox backlog and the event loop's delay are under their limits. Refusing costs microseconds (at the
  * transport's front door, before a call is built); a request queued behind a saturated node costs everyone
@@ -83,20 +91,21 @@ export class AdmissionControl {
   /**
    * The in-flight limit now: the requests whose work fits in `inFlightBudgetMs` at the measured service time
    * (Little's law: a queue of N requests at S ms each is drained in N*S ms), within [MIN_IN_FLIGHT, maxInFlight];
-   * `maxInFlight` until a service time is measured. The sized limit holds only while the event-loop governor
-   * sees sustained pressure (LoopGovernor.pressed), as adaptive queue timeouts do: a node whose loop was idle
-   * within the last interval takes a burst (the requests that queued in its socket while a GC pause or a
-   * background task held the loop) up to `maxInFlight`, since it has the capacity to catch up; one that has been
-   * behind for a whole interval is overloaded, and admits no more per turn than it clears in budget (requests
-   * read together are in flight together: the answers go out at the end of the turn). Without the governor
-   * (`maxEventLoopDelayMs` 0) the limit is `maxInFlight`. Both the sized limit and the governor's cuts also need
-   * the offered load near capacity (OVERLOAD_LOAD): a loop held late by other work, with arrivals the node can
-   * clear, sheds nothing.
+   * `maxInFlight` until a service time is measured. The sized limit holds while the event-loop governor sees
+   * sustained pressure (LoopGovernor.pressed) with the offered load near capacity (OVERLOAD_LOAD), or right after
+   * the loop was held past its target (LoopGovernor.stalled) with the node saturated (SATURATED_LOAD), as adaptive
+   * queue timeouts do: a node whose loop was idle within the last interval and that clears more than arrives
+   * takes a burst (the requests that queued in its socket while a GC pause or a background task held the loop)
+   * up to `maxInFlight`, since it can catch up; one that cannot admits no more per turn than it clears in budget
+   * (requests read together are in flight together: the answers go out at the end of the turn). Without the
+   * governor (`maxEventLoopDelayMs` 0) the limit is `maxInFlight`.
    */
   get inFlightLimit(): number {
     const l = this.limits;
     const ms = this.service.perRequestMs;
-    if (l.inFlightBudgetMs <= 0 || ms === null || this.loop === null || !(this.loop.pressed || this.loop.stalled) || !this.overloaded()) return l.maxInFlight;
+    if (l.inFlightBudgetMs <= 0 || ms === null || this.loop === null) return l.maxInFlight;
+    const load = this.arrivalsPerMs() * ms;
+    if (!((this.loop.pressed && load >= OVERLOAD_LOAD) || (this.loop.stalled && load >= SATURATED_LOAD))) return l.maxInFlight;
     return Math.min(l.maxInFlight, Math.max(AdmissionControl.MIN_IN_FLIGHT, Math.floor(l.inFlightBudgetMs / ms)));
   }
 
@@ -191,8 +200,8 @@ export class AdmissionControl {
 
   /**
    * How long the request arriving now has likely waited to be read, when that is over `maxEventLoopDelayMs`
-   * and the node is overloaded (measured): null otherwise. After the loop was held (a GC pause, a long turn),
-   * the requests that queued meanwhile are read oldest first: the k-th read since the loop's last timer tick
+   * and the node is saturated (measured, SATURATED_LOAD): null otherwise. After the loop was held (a GC pause,
+   * a long turn), the requests that queued meanwhile are read oldest first: the k-th read since the loop's last timer tick
    * arrived about k / (arrivals per ms) after the loop was last free, so it waited the time since then minus
    * that. A node that cannot clear the whole backlog answers the freshest (adaptive LIFO in effect: the oldest
    * would be slow anyway and delay everything read after them); one with capacity to spare serves them all.
@@ -205,7 +214,7 @@ export class AdmissionControl {
     const limit = this.limits.maxEventLoopDelayMs;
     if (held <= limit) return null;
     const perMs = this.arrivalsPerMs();
-    if (perMs * ms < OVERLOAD_LOAD || !this.underLoad()) return null;
+    if (perMs * ms < SATURATED_LOAD || !this.underLoad()) return null;
     const waited = held - loop.arrivalsSinceTick / perMs;
     return waited > limit ? waited : null;
   }
