@@ -33,6 +33,8 @@ export interface RpcReport {
   calls: number;
   /** Status name -> count (CLIENT_ERROR: failed before a status). */
   codes: Record<string, number>;
+  /** The first failure's message for each status name other than OK (what to look at when a status is unexpected). */
+  samples: Record<string, string>;
   latency: LatencySummary;
   perSec: number;
 }
@@ -74,6 +76,8 @@ export async function runClosedLoop(client: FeedClient, o: ClosedLoopOptions): P
   const eventH = new LatencyHistogram();
   const feedCodes: Record<string, number> = {};
   const eventCodes: Record<string, number> = {};
+  const feedSamples: Record<string, string> = {};
+  const eventSamples: Record<string, string> = {};
   const ac = new AbortController();
   // every waiting session listens for the end of the run
   setMaxListeners(0, ac.signal);
@@ -82,9 +86,10 @@ export async function runClosedLoop(client: FeedClient, o: ClosedLoopOptions): P
   const stopTimer = setTimeout(() => feedH.count >= minCalls && ac.abort(), o.durationMs);
   let nextUser = 0;
   let started = 0, left = 0, active = 0, peakActive = 0, items = 0, events = 0, watchMs = 0, skips = 0, completions = 0, unknown = 0;
-  const count = (codes: Record<string, number>, e: unknown): void => {
+  const count = (codes: Record<string, number>, e: unknown, samples?: Record<string, string>): void => {
     const name = e === undefined ? "OK" : e instanceof RpcError ? grpcStatusName(e.code) : "CLIENT_ERROR";
     codes[name] = (codes[name] ?? 0) + 1;
+    if (samples !== undefined && e !== undefined && samples[name] === undefined) samples[name] = (e instanceof Error ? e.message : String(e)).slice(0, 300);
   };
   const wait = async (ms: number): Promise<boolean> => {
     const scaled = ms / o.speed;
@@ -105,7 +110,7 @@ export async function runClosedLoop(client: FeedClient, o: ClosedLoopOptions): P
       count(eventCodes, undefined);
       events += evs.length;
     } catch (e) {
-      count(eventCodes, e);
+      count(eventCodes, e, eventSamples);
     }
     eventH.recordMs(performance.now() - t);
   };
@@ -135,7 +140,7 @@ export async function runClosedLoop(client: FeedClient, o: ClosedLoopOptions): P
           count(feedCodes, undefined);
           served = res.items.map((i) => i.videoId);
         } catch (e) {
-          count(feedCodes, e);
+          count(feedCodes, e, feedSamples);
         }
         feedH.recordMs(performance.now() - t);
         active--;
@@ -192,9 +197,10 @@ export async function runClosedLoop(client: FeedClient, o: ClosedLoopOptions): P
   await Promise.all(all);
   clearTimeout(stopTimer);
   const elapsedS = (performance.now() - t0) / 1000;
-  const rpc = (h: LatencyHistogram, codes: Record<string, number>): RpcReport => ({
+  const rpc = (h: LatencyHistogram, codes: Record<string, number>, samples: Record<string, string>): RpcReport => ({
     calls: h.count,
     codes,
+    samples,
     latency: h.summary(),
     perSec: Math.round((h.count / elapsedS) * 10) / 10,
   });
@@ -212,8 +218,8 @@ export async function runClosedLoop(client: FeedClient, o: ClosedLoopOptions): P
     watchPerItemS: Math.round((watchMs / n / 1000) * 1000) / 1000,
     skipRate: Math.round((skips / n) * 10_000) / 10_000,
     completionRate: Math.round((completions / n) * 10_000) / 10_000,
-    getFeed: rpc(feedH, feedCodes),
-    reportEvents: rpc(eventH, eventCodes),
+    getFeed: rpc(feedH, feedCodes, feedSamples),
+    reportEvents: rpc(eventH, eventCodes, eventSamples),
     unknownVideos: unknown,
   };
 }

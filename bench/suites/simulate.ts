@@ -98,6 +98,7 @@ async function closedLoop(emit: Emit): Promise<void> {
   const brief = (r: ClosedLoopReport | undefined) => r === undefined ? null : {
     sessions: r.sessions, getFeedP99: r.getFeed.latency.p99, reportEventsP99: r.reportEvents.latency.p99, getFeedPerSec: r.getFeed.perSec,
     reportEventsPerSec: r.reportEvents.perSec, items: r.items, codes: { getFeed: r.getFeed.codes, reportEvents: r.reportEvents.codes },
+    samples: { getFeed: r.getFeed.samples, reportEvents: r.reportEvents.samples },
   };
   emit({
     name: "loadtest.grpc.closed_loop.sessions", value: held?.sessions ?? 0, unit: "sessions",

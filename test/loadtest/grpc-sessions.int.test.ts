@@ -24,6 +24,7 @@ t.test("closed loop - behavioural sessions watch what they are served and report
   t.ok(report.getFeed.calls > 20 && report.getFeed.codes.OK === report.getFeed.calls, `${report.getFeed.calls} GetFeed, all OK`);
   t.ok(report.items > report.getFeed.calls, `${report.items} items watched from ${report.getFeed.calls} pages`);
   t.equal(report.reportEvents.codes.OK, report.reportEvents.calls, "every ReportEvents OK");
+  t.same(report.getFeed.samples, {}, "no failure, no sample");
   t.ok(report.events >= report.items, "one or more events per item (likes, rewatches, session ends)");
   t.ok(report.skipRate > 0 && report.skipRate < 1 && report.watchPerItemS > 0, `choice model at work (skip ${report.skipRate})`);
   t.ok(report.getFeed.latency.p99 > 0 && report.getFeed.latency.count === report.getFeed.calls, "latency histogram filled");
@@ -43,6 +44,8 @@ t.test("closed loop - a refusing server is counted by status, and sessions back 
     sessions: 5, durationMs: 600, count: 5, deadlineMs: 2000, speed: 100, world, params: { ...config.simulate }, userPrefix: "bad-", rampMs: 10,
   });
   t.ok((report.getFeed.codes.INVALID_ARGUMENT ?? 0) > 0, "INVALID_ARGUMENT counted");
+  t.match(report.getFeed.samples.INVALID_ARGUMENT, /count: must be an integer in \[1, 2\]/, "with the first refusal's message as a sample");
+  t.same(Object.keys(report.getFeed.samples), Object.keys(report.getFeed.codes), "one sample per failing status, none for OK");
   t.equal(report.getFeed.codes.OK ?? 0, 0);
   t.equal(report.items, 0);
   t.ok(report.getFeed.calls < 5 * 600, `bounded retries (${report.getFeed.calls} calls in 600 ms)`);
