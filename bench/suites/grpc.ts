@@ -13,8 +13,8 @@ import { shedByReason, startServe, stopServe } from "../serve-process.ts";
  * caller (the grpc-js client cost as much CPU per call as the server, on the same two cores). Both run with
  * NODE_FLAGS. The in-process twin for the overhead ratio is built after the load runs. The 500 and 1,000 req/s rows
  * are the median of ROUNDS rounds of RUN_MS each (every round's p99 is in the row's config); the max-rate
- * search steps 2 s rounds and stops at the first rate whose p99 exceeds 50 ms or that sheds; the overload
- * row offers twice that rate and counts every answer by status.
+ * search steps up in rounds of 2 s and stops at the first rate of which 2 of (up to) 3 rounds do not pass (p99
+ * over 50 ms, or any shed); the overload row offers twice the last sustained rate and counts every answer by status.
  */
 const VIDEOS = 100_000;
 const PROFILE = "small";
@@ -48,6 +48,16 @@ function cpuMsOf(pid: number | undefined): number | null {
  */
 const ROUNDS = Math.max(1, Math.floor(Number(process.env.FYP_BENCH_GRPC_ROUNDS ?? 3)) || 3);
 
+/**
+ * Warm-up before anything is measured (ms of load at WARM_RATE, `FYP_BENCH_GRPC_WARM_MS`; 0 = only the short JIT
+ * warm-up): a server's p99 at a rate is its steady state's, not its first seconds'. A young server activates
+ * most of the 20,000 users for the first time (cold sessions cost more), grows its heap from the catalog build,
+ * and takes its first major GCs: 30 s at 1,500 req/s (~45k requests, ~90% of the users) is past that. The rows'
+ * config carries the warm-up, so runs with another one are not compared by mistake.
+ */
+const WARM_MS = Math.max(0, Number(process.env.FYP_BENCH_GRPC_WARM_MS ?? 30_000) || 0);
+const WARM_RATE = 1500;
+
 const median = (xs: readonly number[]): number => {
   const v = [...xs].sort((a, b) => a - b);
   return v.length % 2 === 1 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
@@ -61,6 +71,7 @@ function rows(emit: Emit, rounds: readonly GrpcLoadReport[], extra: Record<strin
   // max_schedule_lag_ms well above a few ms means this process (the generator) was starved, not the server.
   const config = {
     rate: r.rate, duration_ms: r.durationMs, rounds: rounds.length, statistic: `median of ${rounds.length} rounds`, videos: VIDEOS, profile: PROFILE, ...LOAD,
+    warm_up: { ms: WARM_MS, rate: WARM_RATE },
     codes, achieved_rps: round(sum((x) => x.achievedRps) / rounds.length, 1),
     p50_rounds_ms: rounds.map((x) => x.ok.p50), p99_rounds_ms: rounds.map((x) => x.ok.p99), p999_rounds_ms: rounds.map((x) => x.ok.p999),
     max_schedule_lag_ms: Math.max(...rounds.map((x) => x.maxScheduleLagMs)), generator_gc_max_ms: Math.max(...rounds.map((x) => x.generatorGcMaxMs)),
@@ -100,6 +111,10 @@ export async function run(emit: Emit): Promise<void> {
     gen = await startGrpcGenerator(`grpc://${address}`, GENERATOR_NODE_FLAGS);
     const g = gen;
     await g.run({ rate: 200, durationMs: 1500, ...LOAD, seed: 1 }); // warm-up (JIT, first sessions)
+    if (WARM_MS > 0) {
+      process.stderr.write(`bench grpc: warming up ${WARM_MS / 1000} s at ${WARM_RATE} req/s\n`);
+      await g.run({ rate: WARM_RATE, durationMs: WARM_MS, ...LOAD, seed: 2 });
+    }
 
     let maxRps = 0;
     for (const rate of [500, 1000]) {
@@ -125,15 +140,29 @@ export async function run(emit: Emit): Promise<void> {
       // the rate is sustained when the median round passes (as the figure reported is the median)
       if (rounds.filter(passes).length * 2 > rounds.length) maxRps = rate;
     }
+    const steps: { rate: number; p99_ms: number[]; shed: number[] }[] = [];
     if (maxRps === 1000) {
       for (const rate of [1500, 2000, 2500, 3000, 4000, 5000, 6000]) {
-        const r = await g.run({ rate, durationMs: 2000, ...LOAD, seed: rate });
-        process.stderr.write(`bench grpc: ${rate} req/s -> p99 ${r.ok.p99} ms, shed ${r.shedShare}, achieved ${r.achievedRps}\n`);
-        if (!passes(r)) break;
+        // a rate is sustained when 2 of (up to) 3 rounds of 2 s pass: one round's p99 rests on its worst 20
+        // answers, and a single major GC pause in it would otherwise end the search
+        const step = { rate, p99_ms: [] as number[], shed: [] as number[] };
+        let passed = 0;
+        for (let i = 0; i < 3 && passed < 2 && step.p99_ms.length - passed < 2; i++) {
+          const r = await g.run({ rate, durationMs: 2000, ...LOAD, seed: rate + i });
+          process.stderr.write(`bench grpc: ${rate} req/s -> p99 ${r.ok.p99} ms, shed ${r.shedShare}, achieved ${r.achievedRps}\n`);
+          step.p99_ms.push(r.ok.p99);
+          step.shed.push(r.shedShare);
+          if (passes(r)) passed++;
+        }
+        steps.push(step);
+        if (passed < 2) break;
         maxRps = rate;
       }
     }
-    emit({ name: "grpc.getfeed.max_rps", value: maxRps, unit: "req/s", config: { p99_budget_ms: P99_BUDGET_MS, videos: VIDEOS, profile: PROFILE, step_ms: 2000, node_flags: SERVE_NODE_FLAGS } });
+    emit({
+      name: "grpc.getfeed.max_rps", value: maxRps, unit: "req/s",
+      config: { p99_budget_ms: P99_BUDGET_MS, videos: VIDEOS, profile: PROFILE, step_ms: 2000, statistic: "2 of up to 3 rounds pass", steps, node_flags: SERVE_NODE_FLAGS, warm_up: { ms: WARM_MS, rate: WARM_RATE } },
+    });
 
     const overloadRate = Math.max(1000, 2 * maxRps);
     // Every answer is counted by status: admitted (OK) latency, the share shed (RESOURCE_EXHAUSTED), and any
@@ -141,7 +170,7 @@ export async function run(emit: Emit): Promise<void> {
     const [o, overloadShed] = await shedDuring(() => g.run({ rate: overloadRate, durationMs: RUN_MS, ...LOAD, seed: 99 }));
     const other = Object.entries(o.codes).filter(([k]) => k !== "OK" && k !== "RESOURCE_EXHAUSTED").reduce((a, [, n]) => a + n, 0);
     const oc = {
-      rate: overloadRate, duration_ms: RUN_MS, codes: o.codes, shed_reasons: overloadShed, admitted: o.ok.count, admitted_p50_ms: o.ok.p50, admitted_p999_ms: o.ok.p999,
+      rate: overloadRate, duration_ms: RUN_MS, warm_up: { ms: WARM_MS, rate: WARM_RATE }, codes: o.codes, shed_reasons: overloadShed, admitted: o.ok.count, admitted_p50_ms: o.ok.p50, admitted_p999_ms: o.ok.p999,
       other_share: round(other / Math.max(1, o.sent), 4), achieved_rps: o.achievedRps, videos: VIDEOS, profile: PROFILE,
       max_schedule_lag_ms: o.maxScheduleLagMs, generator_gc_max_ms: o.generatorGcMaxMs, generator_cpu_share: o.generatorCpuShare, send_lag_p99_ms: o.sendLag.p99, p99_from_send_ms: o.okFromSend.p99, node_flags: SERVE_NODE_FLAGS,
     };
