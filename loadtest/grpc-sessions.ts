@@ -86,10 +86,10 @@ export async function runClosedLoop(client: FeedClient, o: ClosedLoopOptions): P
   const stopTimer = setTimeout(() => feedH.count >= minCalls && ac.abort(), o.durationMs);
   let nextUser = 0;
   let started = 0, left = 0, active = 0, peakActive = 0, items = 0, events = 0, watchMs = 0, skips = 0, completions = 0, unknown = 0;
-  const count = (codes: Record<string, number>, e: unknown, samples?: Record<string, string>): void => {
+  const count = (codes: Record<string, number>, samples: Record<string, string>, e: unknown): void => {
     const name = e === undefined ? "OK" : e instanceof RpcError ? grpcStatusName(e.code) : "CLIENT_ERROR";
     codes[name] = (codes[name] ?? 0) + 1;
-    if (samples !== undefined && e !== undefined && samples[name] === undefined) samples[name] = (e instanceof Error ? e.message : String(e)).slice(0, 300);
+    if (e !== undefined && samples[name] === undefined) samples[name] = (e instanceof Error ? e.message : String(e)).slice(0, 300);
   };
   const wait = async (ms: number): Promise<boolean> => {
     const scaled = ms / o.speed;
@@ -107,10 +107,10 @@ export async function runClosedLoop(client: FeedClient, o: ClosedLoopOptions): P
     const t = performance.now();
     try {
       await client.reportEvents(evs, { deadlineMs: o.deadlineMs });
-      count(eventCodes, undefined);
+      count(eventCodes, eventSamples, undefined);
       events += evs.length;
     } catch (e) {
-      count(eventCodes, e, eventSamples);
+      count(eventCodes, eventSamples, e);
     }
     eventH.recordMs(performance.now() - t);
   };
@@ -137,10 +137,10 @@ export async function runClosedLoop(client: FeedClient, o: ClosedLoopOptions): P
         let served: string[] = [];
         try {
           const res = await client.getFeed({ userId, count: o.count }, { deadlineMs: o.deadlineMs });
-          count(feedCodes, undefined);
+          count(feedCodes, feedSamples, undefined);
           served = res.items.map((i) => i.videoId);
         } catch (e) {
-          count(feedCodes, e, feedSamples);
+          count(feedCodes, feedSamples, e);
         }
         feedH.recordMs(performance.now() - t);
         active--;

@@ -104,8 +104,10 @@ export class AdmissionControl {
     const l = this.limits;
     const ms = this.service.perRequestMs;
     if (l.inFlightBudgetMs <= 0 || ms === null || this.loop === null) return l.maxInFlight;
+    const pressed = this.loop.pressed;
+    if (!pressed && !this.loop.stalled) return l.maxInFlight; // the common case: no rate to work out
     const load = this.arrivalsPerMs() * ms;
-    if (!((this.loop.pressed && load >= OVERLOAD_LOAD) || (this.loop.stalled && load >= SATURATED_LOAD))) return l.maxInFlight;
+    if (load < (pressed ? OVERLOAD_LOAD : SATURATED_LOAD)) return l.maxInFlight;
     return Math.min(l.maxInFlight, Math.max(AdmissionControl.MIN_IN_FLIGHT, Math.floor(l.inFlightBudgetMs / ms)));
   }
 
@@ -124,7 +126,9 @@ export class AdmissionControl {
   }
 
   shedTotal(): number {
-    return this.shedCounts.in_flight + this.shedCounts.mailbox_backlog + this.shedCounts.event_loop + this.shedCounts.stale;
+    let n = 0;
+    for (const reason of Object.values(ShedReason)) n += this.shedCounts[reason];
+    return n;
   }
 
   /** Takes an in-flight slot or throws OverloadedError naming the limit; pair with `release()`. */
@@ -201,9 +205,9 @@ export class AdmissionControl {
   /**
    * How long the request arriving now has likely waited to be read, when that is over `maxEventLoopDelayMs`
    * and the node is saturated (measured, SATURATED_LOAD): null otherwise. After the loop was held (a GC pause,
-   * a long turn), the requests that queued meanwhile are read oldest first: the k-th read since the loop's last timer tick
-   * arrived about k / (arrivals per ms) after the loop was last free, so it waited the time since then minus
-   * that. A node that cannot clear the whole backlog answers the freshest (adaptive LIFO in effect: the oldest
+   * a long turn), the requests that queued meanwhile are read oldest first: the k-th read since the loop's last
+   * timer tick arrived about k / (arrivals per ms) after the loop was last free, so it waited the time since then
+   * minus that. A node that cannot clear the whole backlog answers the freshest (adaptive LIFO in effect: the oldest
    * would be slow anyway and delay everything read after them); one with capacity to spare serves them all.
    */
   private staleWaitMs(): number | null {
