@@ -17,7 +17,6 @@ import type { ActorBehavior, ActorContext, NodeServices } from "./actor-behavior
 import type { Clock, TimerHandle } from "./clock.ts";
 import { EventStream, type ActorEvent } from "./events.ts";
 import { Mailbox } from "./mailbox.ts";
-import type { RemoteRouter } from "./remote-router.ts";
 import type { StateStore } from "./state-store.ts";
 
 export interface ActorSystemOptions {
@@ -72,6 +71,8 @@ interface PendingAsk {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   timer: TimerHandle;
+  /** Sent to another node (its reply comes through `settleAsk` from the remote link). */
+  remote: boolean;
 }
 
 // Flag bits of ActorCell.flags: one small integer instead of four fields keeps a million idle actors small.
@@ -247,6 +248,18 @@ class ActorCell<S = unknown, M extends { type: string } = { type: string }> impl
  * Hosts virtual actors addressed by `kind/key`: activated on their first message, one message at a
  * time each, passivated into the StateStore when idle and re-activated transparently.
  */
+/**
+ * Where messages for actors not hosted here go: `RemoteRouter` over a transport (cluster mode), or the
+ * parallel simulation's lockstep link between worker threads.
+ */
+export interface RemoteLink {
+  isLocal(id: ActorId): boolean;
+  /** A tell (`corr` undefined) or an ask whose reply comes back through `settleAsk`. */
+  send(to: ActorId, msg: { type: string }, corr: number | undefined): void;
+  /** Answers an ask that came from elsewhere (`subject` is where its reply goes). */
+  reply(subject: string, corr: number, ok: boolean, value: unknown): void;
+}
+
 export class ActorSystem {
   readonly clock: Clock;
   readonly log: Logger;
@@ -272,9 +285,11 @@ export class ActorSystem {
   private idleWaiters: (() => void)[] = [];
   private readonly pending = new Map<number, PendingAsk>();
   private nextCorr = 1;
+  private remoteAsks = 0;
+  private remoteAskWaiters: (() => void)[] = [];
   private sweepTimer: TimerHandle | null = null;
   private stopped = false;
-  private remote: RemoteRouter | null = null;
+  private remote: RemoteLink | null = null;
   private readonly counters = {
     delivered: 0,
     processed: 0,
@@ -303,13 +318,49 @@ export class ActorSystem {
     return this;
   }
 
-  /** Routes messages for non-local shards through a transport (cluster mode). */
-  attachRemote(remote: RemoteRouter): void {
+  /** Routes messages for actors hosted elsewhere (cluster mode: a RemoteRouter; parallel simulation: a lockstep link). */
+  attachRemote(remote: RemoteLink): void {
     this.remote = remote;
   }
 
   stats(): ActorSystemStats {
     return { active: this.cells.size, ...this.counters };
+  }
+
+  /** Asks sent to actors on other nodes and not answered (or timed out) yet. */
+  get remoteAsksPending(): number {
+    return this.remoteAsks;
+  }
+
+  /**
+   * True when nothing is queued or loading here and nothing runs but handlers that may be waiting on other
+   * nodes' replies (some ask to another node is pending). A lockstep node ends its epoch at such a point:
+   * the replies come with the next epoch.
+   */
+  waitsOnlyOnRemote(): boolean {
+    return this.readyHead >= this.ready.length && this.pendingLoads === 0 && !this.draining && this.remoteAsks > 0;
+  }
+
+  /** Resolves when the system is idle or an ask goes to another node (a lockstep driver then looks again). */
+  whenIdleOrRemoteAsk(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.remoteAskWaiters.push(resolve);
+    });
+  }
+
+  private wakeOnRemoteAsk(): void {
+    if (this.remoteAskWaiters.length === 0) return;
+    const ws = this.remoteAskWaiters;
+    this.remoteAskWaiters = [];
+    // a waiter is in both lists; resolving a settled promise again does nothing
+    for (const w of ws) w();
+  }
+
+  /** Messages handled so far (a lockstep driver tells a settled node from one still working). */
+  get processedCount(): number {
+    return this.counters.processed + this.counters.failed;
   }
 
   /** True when nothing is queued, running or being written. */
@@ -388,15 +439,22 @@ export class ActorSystem {
     const corr = this.nextCorr++;
     return new Promise<R>((resolve, reject) => {
       const timer = this.clock.setTimer(timeoutMs, () => {
-        if (!this.pending.delete(corr)) return;
+        const p = this.pending.get(corr);
+        if (p === undefined) return;
+        this.pending.delete(corr);
+        if (p.remote) this.remoteAsks--;
         this.counters.askTimeouts++;
         if (this.events.active) this.events.emit({ type: "ask-timeout", id: to, msgType: msg.type });
         reject(new AskTimeoutError(to, msg.type, timeoutMs));
       }, true);
-      this.pending.set(corr, { resolve: resolve as (v: unknown) => void, reject, timer });
+      const remote = this.remote !== null && !this.remote.isLocal(to);
+      this.pending.set(corr, { resolve: resolve as (v: unknown) => void, reject, timer, remote });
       try {
-        if (this.remote !== null && !this.remote.isLocal(to)) this.remote.send(to, msg, corr);
-        else this.deliverLocal(to, msg, { corr });
+        if (remote) {
+          this.remoteAsks++;
+          this.remote!.send(to, msg, corr);
+          this.wakeOnRemoteAsk();
+        } else this.deliverLocal(to, msg, { corr });
       } catch (e) {
         this.settleAsk(corr, false, e);
       }
@@ -408,6 +466,7 @@ export class ActorSystem {
     const p = this.pending.get(corr);
     if (p === undefined) return; // already timed out
     this.pending.delete(corr);
+    if (p.remote) this.remoteAsks--;
     p.timer.cancel();
     if (ok) p.resolve(value);
     else p.reject(value instanceof Error ? value : new Error(String(value)));
@@ -575,6 +634,7 @@ export class ActorSystem {
     if (this.idleWaiters.length > 0 && this.isIdle()) {
       const ws = this.idleWaiters;
       this.idleWaiters = [];
+      this.remoteAskWaiters = [];
       for (const w of ws) w();
     }
   }

@@ -1,11 +1,11 @@
 export { ActorSystem } from "./actor-system.ts";
-export type { ActorSystemOptions, ActorSystemStats, ReplyTarget } from "./actor-system.ts";
+export type { ActorSystemOptions, ActorSystemStats, RemoteLink, ReplyTarget } from "./actor-system.ts";
 export { defineActor } from "./actor-behavior.ts";
 export type { ActorBehavior, ActorContext, NodeServices } from "./actor-behavior.ts";
 export type { Clock, TimerHandle } from "./clock.ts";
 export { WallClock } from "./wall-clock.ts";
 export { VirtualClock } from "./virtual-clock.ts";
-export { driveVirtual } from "./virtual-driver.ts";
+export { driveVirtual, driveVirtualEpoch, settleLocal } from "./virtual-driver.ts";
 export type { DriveOptions } from "./virtual-driver.ts";
 export { MemoryStateStore } from "./state-store.ts";
 export type { StateStore } from "./state-store.ts";

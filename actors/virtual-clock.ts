@@ -73,6 +73,12 @@ export class VirtualClock implements Clock {
     return this.heap[0]?.time;
   }
 
+  /** Time of the next due timer, background ones included (undefined when none is left). */
+  nextDueTime(): number | undefined {
+    this.dropCancelled();
+    return this.heap[0]?.time;
+  }
+
   /** Advances to the next timer and fires it; false when none is left. */
   fireNext(): boolean {
     this.dropCancelled();

@@ -45,7 +45,12 @@ const observer: SimulationObserver = {
   },
 };
 const t0 = performance.now();
-const res = await runSimulation(config, silentLogger(), untilMs > 0 ? { untilMs, observer } : { observer });
+// a parallel run takes no observer (its nodes are in worker threads): its CPU time counts from when every
+// worker's node is built (all threads of the process), and the memory figures are the main thread's
+const parallel = config.simulate.workers > 1;
+const onReady = (): void => void (cpuStart = process.cpuUsage());
+const res = await runSimulation(config, silentLogger(), { ...(untilMs > 0 ? { untilMs } : {}), ...(parallel ? { onReady } : { observer }) });
+if (parallel) cpuRun = process.cpuUsage(cpuStart);
 const maxRssBytes = process.resourceUsage().maxRSS * 1024;
 const arrived = untilMs > 0 ? Math.min(1, untilMs / Math.max(1, config.simulate.arrivalWindowMs)) : 1;
 const concurrent = Math.max(1, res.summary.peakConcurrentSessions);

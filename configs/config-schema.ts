@@ -319,6 +319,13 @@ export const configSchema = obj({
     /** Progress output interval (wall ms). */
     progressEveryMs: int(50, 3_600_000),
     progress: bool(),
+    /**
+     * Worker threads to split the run over (viewers by key, other actors by id), each a node with its own
+     * node-level state, in lockstep: messages between them are delivered at the next epoch boundary
+     * (`epochMs` of virtual time). 1: one node, one event order (research observers need it).
+     */
+    workers: int(1, 64),
+    epochMs: int(1, 3_600_000),
   }),
   grpc: obj({
     /** Address `fyp serve` binds; a non-loopback host needs TLS (or allowInsecureRemote). */

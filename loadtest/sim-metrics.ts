@@ -88,6 +88,12 @@ export class SimMetrics {
 
   /** Mean divergence between sampled users' true taste and the categories they were shown. */
   filterBubble(trueTaste: (user: number) => ArrayLike<number>): number {
+    const { sum, n } = this.filterBubbleSum(trueTaste);
+    return n === 0 ? 0 : sum / n;
+  }
+
+  /** The filter-bubble mean's sum and count (the parts of a parallel run add up). */
+  filterBubbleSum(trueTaste: (user: number) => ArrayLike<number>): { sum: number; n: number } {
     let sum = 0;
     let n = 0;
     for (const [user, counts] of this.shown) {
@@ -95,6 +101,36 @@ export class SimMetrics {
       sum += filterBubbleIndex(trueTaste(user), counts);
       n++;
     }
-    return n === 0 ? 0 : sum / n;
+    return { sum, n };
   }
+
+  /** The counts as plain data (a worker thread's part of a parallel run, for `absorb`). */
+  toPart(): SimMetricsPart {
+    const { items, watchMs, completions, skips, likes, rewatches, sessions, sessionItemsSum, sessionWatchMsSum, feeds, feedErrors, usersDone } = this;
+    return {
+      counters: { items, watchMs, completions, skips, likes, rewatches, sessions, sessionItemsSum, sessionWatchMsSum, feeds, feedErrors, usersDone },
+      exposures: [...this.exposures],
+      farmImpressionTimes: this.farmImpressionTimes,
+      impressionsPerMinute: Array.from(this.impressionsPerMinute, (x) => x ?? 0),
+    };
+  }
+
+  /**
+   * Adds another part's counts to these (parallel runs: the parts host disjoint viewers). Not the sampled
+   * category counts (the filter-bubble index comes as a sum and count) nor the live-session peak.
+   */
+  absorb(p: SimMetricsPart): void {
+    for (const k of Object.keys(p.counters) as (keyof SimMetricsPart["counters"])[]) this[k] += p.counters[k];
+    for (const [id, n] of p.exposures) this.exposures.set(id, (this.exposures.get(id) ?? 0) + n);
+    for (const t of p.farmImpressionTimes) this.farmImpressionTimes.push(t);
+    p.impressionsPerMinute.forEach((n, m) => void (this.impressionsPerMinute[m] = (this.impressionsPerMinute[m] ?? 0) + n));
+  }
+}
+
+/** `SimMetrics.toPart`: what a parallel run's part sends back to be added up. */
+export interface SimMetricsPart {
+  counters: Record<"items" | "watchMs" | "completions" | "skips" | "likes" | "rewatches" | "sessions" | "sessionItemsSum" | "sessionWatchMsSum" | "feeds" | "feedErrors" | "usersDone", number>;
+  exposures: [number, number][];
+  farmImpressionTimes: number[];
+  impressionsPerMinute: number[];
 }

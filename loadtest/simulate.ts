@@ -1,13 +1,12 @@
 import type { Logger } from "pino";
-import { VirtualClock, driveVirtual, type FeedServices, type HomogenizationSample, type ViralSnapshot } from "../actors/index.ts";
-import { createFeedNode } from "../cluster/index.ts";
+import { driveVirtual, type FeedServices, type HomogenizationSample, type VirtualClock, type ViralSnapshot } from "../actors/index.ts";
 import type { Config } from "../configs/index.ts";
-import { hash32 } from "../protocols/index.ts";
+import { InvalidArgumentError } from "../protocols/index.ts";
 import type { FeedRanker, SyntheticWorld } from "../models/index.ts";
-import { farmBotActor, type FarmServices } from "./farm-bot-actor.ts";
+import { runParallelSimulation } from "./parallel-sim.ts";
 import { createProgress } from "./progress.ts";
-import { SimMetrics, type SimMetricsListener } from "./sim-metrics.ts";
-import { simUserActor, type SimServices } from "./sim-user-actor.ts";
+import type { SimMetricsListener } from "./sim-metrics.ts";
+import { setUpSimulation, summarize } from "./sim-node.ts";
 
 /** The JSON summary `fyp simulate` prints. */
 export interface SimulationSummary {
@@ -48,6 +47,8 @@ export interface SimulationSummary {
   peakConcurrentSessions: number;
   /** Live heap per active actor at the peak (needs node --expose-gc; null without it). */
   heapBytesPerActor: number | null;
+  /** Worker threads the run was split over (simulate.workers; 1: one node, one event order). */
+  workers: number;
   checksum: string;
 }
 
@@ -72,6 +73,8 @@ export interface SimulationHooks {
   observer?: SimulationObserver;
   /** Stop at this virtual time instead of running every session to its end (big-run benchmarks). */
   untilMs?: number;
+  /** Called once the node (or every worker's node) is built, before the first event (benchmarks start their clocks). */
+  onReady?: () => void;
   /** Rank with this instead of the ranker config `feed.ranker` names (e.g. one that logs training rows). */
   ranker?: () => FeedRanker;
 }
@@ -92,33 +95,14 @@ export interface SimulationObserver extends SimMetricsListener {
  */
 export async function runSimulation(config: Readonly<Config>, log: Logger, hooks: SimulationHooks = {}): Promise<SimulationResult> {
   const sim = config.simulate;
-  const clock = new VirtualClock({ seed: sim.seed });
-  let usersDone = 0;
-  const progress = createProgress({ label: "simulate", total: sim.sessions, log, everyMs: sim.progressEveryMs, enabled: sim.progress });
-  const simServices = { uploadQuality: new Map<number, number>() } as SimServices;
-  const farm: FarmServices = { targets: [], intervalMs: sim.farm.intervalMs, events: sim.farm.events };
-  const node = createFeedNode({
-    config, clock, log, storage: "ephemeral", ranker: hooks.ranker,
-    extraKinds: [simUserActor, farmBotActor],
-    extraServices: { sim: simServices, farm },
-    trace: composeTrace(hooks.trace, hooks.observer),
-  });
-  const { system, feed, world } = node;
-  const catalogSize = feed.catalog.size;
-  // farm targets: the lowest-quality-looking tail of the catalog (ids are fixed by the seed)
-  farm.targets = Array.from({ length: Math.min(sim.farm.videos, catalogSize) }, (_, i) => catalogSize - 1 - i);
-  const metrics = new SimMetrics(feed.catalog.numCategories, Math.max(1, Math.floor(sim.sessions / 2000)), sim.farm.bots > 0 ? new Set(farm.targets) : new Set());
-  Object.assign(simServices, {
-    world,
-    params: { ...sim },
-    metrics,
-    feedSize: config.feed.size,
-    onUserDone: () => void usersDone++,
-  } satisfies Omit<SimServices, "uploadQuality">);
-  if (hooks.observer !== undefined) {
-    metrics.listener = hooks.observer;
-    hooks.observer.attach({ clock, feed, world, config });
+  if (sim.workers > 1) {
+    const used = (["trace", "uploads", "observer", "ranker"] as const).filter((k) => hooks[k] !== undefined);
+    if (used.length > 0) throw new InvalidArgumentError("simulate.workers", `must be 1 for a run with ${used.join(", ")} (research observers, traces and scenario uploads need one node's event order)`, sim.workers);
+    return runParallelSimulation(config, log, { untilMs: hooks.untilMs, onReady: hooks.onReady });
   }
+  const { node, clock, metrics, counts, farm, catalogSize } = setUpSimulation(config, log, hooks);
+  const { system, feed, world } = node;
+  const progress = createProgress({ label: "simulate", total: sim.sessions, log, everyMs: sim.progressEveryMs, enabled: sim.progress });
 
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
@@ -126,30 +110,8 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
   let gcAtActive = 0;
   let heapAtActive = 1;
   let peakHeap = heapBefore;
+  hooks.onReady?.();
   const wallStart = performance.now();
-  const arrivalOrder = shuffledIndices(sim.sessions, clock.rng.fork("arrival-order"));
-  scheduleArrivals(clock, clock.rng.fork("arrivals"), sim.sessions, sim.arrivalWindowMs, (k) => system.tell("simuser/u" + arrivalOrder[k]!, { type: "sim.start" }));
-  const botArrivals = clock.rng.fork("bot-arrivals");
-  for (let b = 0; b < sim.farm.bots; b++) {
-    const at = Math.floor(botArrivals.next() * Math.min(sim.arrivalWindowMs, 60_000));
-    clock.setTimer(at, () => system.tell("farmbot/bot" + b, { type: "farm.start" }));
-  }
-  const uploadRng = clock.rng.fork("uploads");
-  let uploads = 0;
-  for (let k = 0; k < sim.uploads.count; k++) {
-    clock.setTimer((k + 1) * sim.uploads.everyMs, () => {
-      const v = world.video(uploadRng.int(world.videos));
-      node.upload({ category: v.categoryIndex, durationMs: v.durationMs, authorId: v.authorId });
-      uploads++;
-    });
-  }
-  for (const u of hooks.uploads ?? []) {
-    clock.setTimer(u.at, () => {
-      const id = node.upload({ category: u.category, durationMs: u.durationMs, authorId: 1_000_000 + uploads });
-      simServices.uploadQuality.set(id, u.quality);
-      uploads++;
-    });
-  }
   const fired = await driveVirtual(system, clock, {
     untilMs: hooks.untilMs,
     everyEvents: 20_000,
@@ -169,13 +131,13 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
         }
         peakActive = st.active;
       }
-      progress.update(usersDone, { active: st.active, vt: `${Math.round(clock.now() / 1000)}s` });
+      progress.update(counts.usersDone, { active: st.active, vt: `${Math.round(clock.now() / 1000)}s` });
     },
   });
   // the last window of counters
   feed.aggregator.flush();
   await driveVirtual(system, clock, { untilMs: hooks.untilMs });
-  progress.update(usersDone);
+  progress.update(counts.usersDone);
   progress.stop();
   const virtualMs = clock.now();
   const wallMs = performance.now() - wallStart;
@@ -186,48 +148,13 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
   const homog = await ask<{ samples: HomogenizationSample[] }>(node, "coord/homogenization");
   const integrity = await ask<SimulationResult["integrity"]>(node, "coord/integrity");
   const st = system.stats();
-  const exposure = metrics.exposureMetrics(feed.catalog.size);
-  const sessions = Math.max(1, metrics.sessions);
-  const items = Math.max(1, metrics.items);
-  const summary: SimulationSummary = {
-    seed: sim.seed,
-    users: sim.sessions,
-    videos: catalogSize,
-    sessions: metrics.sessions,
-    items: metrics.items,
-    watchTimePerSessionS: round(metrics.sessionWatchMsSum / sessions / 1000),
-    itemsPerSession: round(metrics.sessionItemsSum / sessions),
-    completionRate: round(metrics.completions / items, 4),
-    skipRate: round(metrics.skips / items, 4),
-    likeRate: round(metrics.likes / items, 4),
-    coverage: round(exposure.coverage, 4),
-    gini: round(exposure.gini, 4),
-    filterBubble: round(metrics.filterBubble((u) => world.user(u).affinity), 4),
-    noveltyRate: round(feed.readModels.noveltyRate, 4),
-    uploads,
-    promotedPerStage: viral.reached,
-    retired: viral.retired,
-    graduated: viral.graduated,
-    farmBots: sim.farm.bots,
-    flaggedSessions: integrity.flaggedSessions,
-    flaggedVideos: integrity.flaggedVideos.length,
-    farmsDetected: integrity.farms.length,
-    feedErrors: metrics.feedErrors,
-    failedMessages: st.failed,
-    virtualMs,
-    wallMs: Math.round(wallMs),
-    realTimeFactor: round(virtualMs / Math.max(1, wallMs)),
-    eventsPerSec: Math.round(metrics.items / (wallMs / 1000)),
-    messagesPerSec: Math.round(st.processed / (wallMs / 1000)),
-    messages: st.processed,
-    peakActiveActors: peakActive,
-    peakConcurrentSessions: metrics.peakLiveSessions,
+  const summary = summarize(config, {
+    metrics, catalogSize, finalCatalogSize: feed.catalog.size, uploads: counts.uploads, viral, integrity, homogenization: homog.samples,
+    noveltyRate: feed.readModels.noveltyRate, filterBubble: metrics.filterBubble((u) => world.user(u).affinity),
+    failed: st.failed, processed: st.processed, fired, virtualMs, wallMs, peakActive,
     heapBytesPerActor: global.gc === undefined ? null : Math.round(Math.max(0, peakHeap - heapBefore) / Math.max(1, heapAtActive)),
-    checksum: "",
-  };
-  // The checksum pins the outcome: everything that must repeat for a seed (not the wall-time figures).
-  const { wallMs: _w, realTimeFactor: _r, eventsPerSec: _e, messagesPerSec: _m, heapBytesPerActor: _b, peakActiveActors: _p, peakConcurrentSessions: _s, checksum: _c, ...stable } = summary;
-  summary.checksum = hash32(JSON.stringify(stable) + fired).toString(16).padStart(8, "0");
+    workers: 1,
+  });
   await node.close();
   return {
     summary,
@@ -240,63 +167,8 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
   };
 }
 
-/** 0..n-1 in a seeded random order (Fisher-Yates); 4 bytes per user. */
-function shuffledIndices(n: number, rng: { next(): number }): Uint32Array {
-  const a = new Uint32Array(n);
-  for (let i = 0; i < n; i++) a[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    const t = a[i]!;
-    a[i] = a[j]!;
-    a[j] = t;
-  }
-  return a;
-}
-
-/**
- * Arrivals uniform over the window, the k-th arrival being `arrive(k)`: the times are the order statistics of
- * `n` uniform draws, generated in increasing order (t_k = 1 - (1 - t_{k-1}) * U^(1/(n-k))); with a random
- * order of users this is the same process as one uniform draw per user, with one pending timer instead of
- * a million (a million closures and heap entries were ~250 MB before any session had arrived).
- */
-function scheduleArrivals(clock: VirtualClock, rng: { next(): number }, n: number, windowMs: number, arrive: (i: number) => void): void {
-  let i = 0;
-  let u = 0;
-  let at = 0;
-  const draw = (): void => {
-    u = 1 - (1 - u) * Math.pow(1 - rng.next(), 1 / (n - i));
-    at = Math.floor(u * windowMs);
-  };
-  const fire = (): void => {
-    const t = at;
-    // everyone due at this millisecond, in order, then one timer for the next arrival
-    while (i < n && at === t) {
-      arrive(i++);
-      if (i < n) draw();
-    }
-    if (i < n) clock.setTimer(at - clock.now(), fire);
-  };
-  if (n <= 0) return;
-  draw();
-  clock.setTimer(at, fire);
-}
-
-function composeTrace(trace: SimulationHooks["trace"], observer: SimulationObserver | undefined): SimulationHooks["trace"] {
-  if (observer === undefined) return trace;
-  if (trace === undefined) return (at, id, msg) => observer.trace(at, id, msg);
-  return (at, id, msg) => {
-    trace(at, id, msg);
-    observer.trace(at, id, msg);
-  };
-}
-
 async function ask<T>(node: { system: { ask<R>(to: string, m: { type: string }): Promise<R>; runReady(): void } }, id: string): Promise<T> {
   const p = node.system.ask<T>(id, { type: "coord.get-state" });
   node.system.runReady();
   return p;
-}
-
-function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

@@ -26,6 +26,11 @@ export interface FeedNodeOptions {
   extraKinds?: ActorBehavior<any, any>[];
   extraServices?: Record<string, unknown>;
   trace?: (at: number, id: string, msg: { type: string }) => void;
+  /**
+   * Draws uploaded videos' vectors as node `catalogNodeId` would (default: this node): nodes that replicate
+   * one catalog in lockstep (the parallel simulation) give the same upload the same vector.
+   */
+  catalogNodeId?: string;
 }
 
 export interface FeedNode extends EmbeddedNode {
@@ -38,9 +43,10 @@ export interface FeedNode extends EmbeddedNode {
   readonly ranker: FeedRanker | undefined;
   /**
    * Adds a new video to this node's catalog replica and content index, and tells its actor (which puts it
-   * on the viral ladder). Returns its id.
+   * on the viral ladder). Returns its id. `announce` false skips telling the actor: a replica in a
+   * lockstep group whose other member hosts the actor (the parallel simulation).
    */
-  upload(meta: { category: number; durationMs: number; authorId: number }): number;
+  upload(meta: { category: number; durationMs: number; authorId: number }, announce?: boolean): number;
   /**
    * Adds a video another node accepted (cluster uploads) to this node's catalog replica and content index,
    * without telling its actor (its owner applies the logged upload). False if the id is already there.
@@ -165,13 +171,13 @@ export function createFeedNode(o: FeedNodeOptions): FeedNode {
   });
   feed.aggregator = new EngagementAggregator(node.system, readModels, catalog, { nodeId, flushMs: c.feed.flushMs, log: o.log });
   feed.aggregator.start();
-  const uploadRng = rng.fork("uploads");
-  const upload = (meta: { category: number; durationMs: number; authorId: number }): number => {
+  const uploadRng = (o.catalogNodeId === undefined ? rng : createRng(c.simulate.seed).fork("feed-node:" + o.catalogNodeId)).fork("uploads");
+  const upload = (meta: { category: number; durationMs: number; authorId: number }, announce = true): number => {
     const id = catalog.size;
     const vector = catalog.vectorFor(meta.category, uploadRng);
     catalog.add({ id, category: meta.category, authorId: meta.authorId, durationMs: meta.durationMs, vector });
     index.add(id, vector);
-    node.system.tell("video/v" + id, {
+    if (announce) node.system.tell("video/v" + id, {
       type: "video.upload", authorId: "a" + meta.authorId, durationMs: meta.durationMs, category: meta.category, at: o.clock.now(),
     });
     return id;
