@@ -80,7 +80,7 @@ export async function runParallelSimulation(config: Readonly<Config>, log: Logge
     opts.onReady?.();
     const wallStart = performance.now();
     let inbound: Crossing[][] = workers.map(() => []);
-    let peakLive = 0, peakActive = 0, lastEventMs = 0, lastProgress = 0;
+    let peakLive = 0, peakActive = 0, lastEventMs = 0, lastProgress = 0, epochs = 0, crossings = 0;
     const route = (reports: Extract<Report, { t: "stepped" }>[]): number => {
       const next: Crossing[][] = workers.map(() => []);
       let n = 0;
@@ -91,6 +91,7 @@ export async function runParallelSimulation(config: Readonly<Config>, log: Logge
         });
       }
       inbound = next;
+      crossings += n;
       return n;
     };
     const round = async (cmd: (w: number) => Command): Promise<{ crossings: number; foreground: number }> => {
@@ -118,6 +119,7 @@ export async function runParallelSimulation(config: Readonly<Config>, log: Logge
       t = untilMs === undefined ? t + sim.epochMs : Math.min(untilMs, t + sim.epochMs);
       const untilEpoch = t;
       const r = await round((i) => ({ t: "step", untilMs: untilEpoch, inbound: inbound[i]! }));
+      epochs++;
       if ((r.foreground === 0 && r.crossings === 0) || (untilMs !== undefined && t >= untilMs)) break;
     }
     // the last window of counters, and what it sets off, to quiescence (as the one-node run does)
@@ -133,7 +135,7 @@ export async function runParallelSimulation(config: Readonly<Config>, log: Logge
     const results = parts.map((p) => expect(p, "result").part);
     progress.update(results.reduce((s, r) => s + r.metrics.counters.usersDone, 0));
     progress.stop();
-    return combine(config, results, { wallMs, virtualMs: lastEventMs, peakLive, peakActive });
+    return { ...combine(config, results, { wallMs, virtualMs: lastEventMs, peakLive, peakActive }), nodes: { epochs, crossings, items: results.map((r) => r.metrics.counters.items) } };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
   }

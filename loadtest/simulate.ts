@@ -62,6 +62,11 @@ export interface SimulationResult {
   farmImpressionTimes: number[];
   /** Normal viewers' impressions per virtual minute. */
   impressionsPerMinute: number[];
+  /**
+   * A parallel run's (simulate.workers > 1) lockstep figures: epochs run, what crossed between nodes
+   * (messages, replies, read-model updates), and the items each node's viewers watched or skipped.
+   */
+  nodes?: { epochs: number; crossings: number; items: number[] };
 }
 
 export interface SimulationHooks {

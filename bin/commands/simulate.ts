@@ -26,12 +26,16 @@ function rerunWithBigHeap(): Promise<number> {
 export const simulateCommand: Command = {
   name: "simulate",
   summary: "run synthetic viewers against the recommender in virtual time; prints a JSON summary line",
-  usage: `fyp simulate [--sessions N] [--videos M] [--seed S] [--bots B] [--no-progress] [--out DIR]
+  usage: `fyp simulate [--sessions N] [--videos M] [--seed S] [--bots B] [--workers W] [--no-progress] [--out DIR]
   Embedded default: one process, in-memory transport, scratch LMDB state store, the synthetic world fitted on
   KuaiRand (no dataset needed). N simulated users request feeds, watch/skip/like/leave by the choice model and
   return for more sessions; new videos climb the viral ladder; --bots injects an engagement farm.
   Progress goes to stderr (a bar on a terminal, log lines otherwise); the summary is one JSON line on stdout.
   Same config + seed -> same summary (checksum); wall-time figures vary.
+  --workers W (simulate.workers) splits the run over W worker threads, each a node of the recommender with its
+  own node-level state and a share of the viewers, in lockstep on virtual time: what one node sends another
+  arrives at the end of the epoch (simulate.epochMs of virtual time). Same config + seed + W -> same summary;
+  not the one-node run's (it simulates a W-node cluster). --out needs W = 1.
   --out DIR also records the research metrics over time (config section research: window width, per-cohort
   rows, filter-bubble sample) and writes DIR/summary.json, timeseries.csv, system.csv, phases.csv,
   cascades.csv, homogenization.csv and report.html (self-contained, offline).
@@ -45,6 +49,7 @@ export const simulateCommand: Command = {
     videos: { type: "string" },
     seed: { type: "string" },
     bots: { type: "string" },
+    workers: { type: "string" },
     "no-progress": { type: "boolean" },
     out: { type: "string" },
   },
@@ -55,6 +60,7 @@ export const simulateCommand: Command = {
     if (v.videos !== undefined) overrides["simulate.videos"] = v.videos;
     if (v.seed !== undefined) overrides["simulate.seed"] = v.seed;
     if (v.bots !== undefined) overrides["simulate.farm.bots"] = v.bots;
+    if (v.workers !== undefined) overrides["simulate.workers"] = v.workers;
     if (v["no-progress"]) overrides["simulate.progress"] = false;
     const config = ctx.config(overrides);
     if (config.simulate.sessions >= BIG_RUN_SESSIONS && getHeapStatistics().heap_size_limit < BIG_HEAP_MB * 0.9 * 2 ** 20) return rerunWithBigHeap();

@@ -1,0 +1,65 @@
+import t from "tap";
+import { silentLogger } from "../../cluster/index.ts";
+import { loadConfig } from "../../configs/index.ts";
+import { runSimulation, type SimulationSummary } from "../../loadtest/index.ts";
+import { ConfigError, InvalidArgumentError } from "../../protocols/index.ts";
+
+const config = (workers: number, extra: Record<string, unknown> = {}) =>
+  loadConfig({
+    env: {},
+    overrides: {
+      "simulate.seed": 11, "simulate.sessions": 240, "simulate.videos": 600, "simulate.progress": false,
+      "simulate.arrivalWindowMs": 60_000, "simulate.returnDelayMs": 120_000, "simulate.uploads.count": 6, "simulate.uploads.everyMs": 20_000,
+      "actors.passivationIdleMs": 30_000, "actors.sweepIntervalMs": 10_000, "storage.stateStore": "memory",
+      "simulate.workers": workers, "simulate.epochMs": 2_000,
+      ...extra,
+    },
+  });
+
+/** The summary without its wall-time figures (what must repeat for a config + seed). */
+function outcome(s: SimulationSummary): Record<string, unknown> {
+  const { wallMs: _w, realTimeFactor: _r, eventsPerSec: _e, messagesPerSec: _m, heapBytesPerActor: _h, ...rest } = s;
+  return rest;
+}
+
+t.test("parallel simulation - two nodes in lockstep: every viewer served, traffic crosses, and the run repeats", async (t) => {
+  const a = await runSimulation(config(2), silentLogger());
+  const b = await runSimulation(config(2), silentLogger());
+  const one = await runSimulation(config(1), silentLogger());
+  const s = a.summary;
+  t.equal(s.workers, 2);
+  t.equal(s.failedMessages, 0, "no message failed or was dropped between nodes");
+  t.equal(s.feedErrors, 0);
+  t.ok(a.nodes !== undefined, "a parallel run reports its lockstep figures");
+  const nodes = a.nodes!;
+  t.equal(nodes.items.length, 2);
+  t.ok(nodes.items.every((n) => n > 0), `both nodes' viewers watched (${nodes.items.join(", ")} items)`);
+  t.equal(nodes.items[0]! + nodes.items[1]!, s.items, "the nodes' items add up to the summary's");
+  t.ok(nodes.crossings > 0, `messages crossed between the nodes (${nodes.crossings})`);
+  t.ok(nodes.epochs >= Math.floor(s.virtualMs / 2_000), `${nodes.epochs} epochs of 2 s for ${s.virtualMs} ms of virtual time`);
+  // every viewer arrives once on exactly one node and runs all its sessions
+  t.equal(s.sessions, one.summary.sessions, "as many sessions as the one-node run (the return model does not depend on the feed)");
+  // the uploads' actors live on either node; each reached the viral coordinator (on one of them), whose
+  // first-stage pools were published to both
+  t.equal(s.uploads, 6);
+  t.equal(s.promotedPerStage[0], 6, "every upload entered the viral ladder's first stage");
+  t.ok(Math.abs(s.items - one.summary.items) / one.summary.items < 0.1, `items close to the one-node run's (${s.items} vs ${one.summary.items})`);
+  t.same(outcome(b.summary), outcome(s), "same config + seed + workers: the same summary");
+  t.equal(b.summary.checksum, s.checksum);
+  t.not(s.checksum, one.summary.checksum, "not the one-node run: each node learns from its own viewers, messages between nodes arrive late");
+});
+
+t.test("parallel simulation - refuses what needs one node's event order, and a bad worker count", async (t) => {
+  const refused = await runSimulation(config(2), silentLogger(), { trace: () => undefined }).then(() => undefined, (e: unknown) => e);
+  t.ok(refused instanceof InvalidArgumentError, "a trace needs simulate.workers 1");
+  t.match((refused as Error).message, /simulate\.workers/);
+  t.match((refused as Error).message, /trace/);
+  let bad: unknown;
+  try {
+    config(0);
+  } catch (e) {
+    bad = e;
+  }
+  t.ok(bad instanceof ConfigError, "workers 0 is a config error");
+  t.match((bad as Error).message, /simulate\.workers/);
+});
