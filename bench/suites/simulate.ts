@@ -12,7 +12,8 @@ import { startServe, stopServe } from "../serve-process.ts";
  * `fyp simulate` at scale, `small` profile, each run in its own process (bench/simulate-child.ts):
  *  - throughput: FYP_BENCH_SIM_SESSIONS (default 5,000) sessions run to the end -> simulate.events_per_s
  *    (interactions: served items watched or skipped, per wall second), simulate.messages_per_s,
- *    simulate.realtime_factor;
+ *    simulate.realtime_factor; the same split over FYP_BENCH_SIM_WORKERS (default 2; 1 skips it) worker
+ *    threads -> simulate.parallel.events_per_s, simulate.parallel.speedup (against the one-node run);
  *  - 1,000,000 sessions up to a virtual horizon (FYP_BENCH_SIM_UNTIL_MS, default 30 s of the 600 s arrival
  *    window; 0 runs it out) -> simulate.sessions_1m.rss_bytes (peak RSS), the sessions in progress at the
  *    horizon and the live heap each holds (after a full collection at the horizon; bytes_per_session).
@@ -42,10 +43,10 @@ interface ChildOut {
   eventsPerCpuSec: number;
 }
 
-function child(sessions: number, untilMs: number): Promise<ChildOut> {
+function child(sessions: number, untilMs: number, overrides?: Record<string, unknown>): Promise<ChildOut> {
   return new Promise((resolve, reject) => {
     // no --expose-gc: runSimulation then skips its forced GC at every new peak of active actors
-    const p = spawn(process.execPath, ["--max-old-space-size=8192", "--import", "tsx", "bench/simulate-child.ts", String(sessions), String(VIDEOS), String(untilMs), "small"], {
+    const p = spawn(process.execPath, ["--max-old-space-size=8192", "--import", "tsx", "bench/simulate-child.ts", String(sessions), String(VIDEOS), String(untilMs), "small", ...(overrides !== undefined ? ["-", JSON.stringify(overrides)] : [])], {
       cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "", err = "";
@@ -122,6 +123,17 @@ async function simulations(emit: Emit): Promise<void> {
   emit({ name: "simulate.events_per_cpu_s", value: small.eventsPerCpuSec, unit: "interactions/cpu-s", config: { ...cfg, cpuMs: small.cpuMs } });
   emit({ name: "simulate.messages_per_s", value: small.summary.messagesPerSec, unit: "messages/s", config: cfg });
   emit({ name: "simulate.realtime_factor", value: small.summary.realTimeFactor, unit: "virtual/wall", config: cfg });
+
+  // the same run split over worker threads (simulate.workers; a W-node cluster in lockstep, not the same
+  // outcome), against the one-node run above as the baseline of this bench run
+  const workers = Number(process.env.FYP_BENCH_SIM_WORKERS ?? 2);
+  if (workers > 1) {
+    const par = await child(n, 0, { "simulate.workers": workers });
+    const pcfg = { ...cfg, workers, items: par.summary.items, virtualMs: par.summary.virtualMs, wallMs: par.summary.wallMs, cpuMs: par.cpuMs, oneNodeEventsPerSec: small.summary.eventsPerSec };
+    emit({ name: "simulate.parallel.events_per_s", value: par.summary.eventsPerSec, unit: "interactions/s", config: pcfg });
+    emit({ name: "simulate.parallel.events_per_cpu_s", value: par.eventsPerCpuSec, unit: "interactions/cpu-s", config: pcfg });
+    emit({ name: "simulate.parallel.speedup", value: Math.round((100 * par.summary.eventsPerSec) / Math.max(1, small.summary.eventsPerSec)) / 100, unit: "x one node", config: pcfg });
+  }
 
   const untilMs = Number(process.env.FYP_BENCH_SIM_UNTIL_MS ?? 30_000);
   const big = await child(1_000_000, untilMs);
