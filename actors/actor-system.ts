@@ -258,6 +258,11 @@ export interface RemoteLink {
   send(to: ActorId, msg: { type: string }, corr: number | undefined): void;
   /** Answers an ask that came from elsewhere (`subject` is where its reply goes). */
   reply(subject: string, corr: number, ok: boolean, value: unknown): void;
+  /**
+   * The longest a request and its reply are held on the way (virtual ms; a lockstep link delivers at epoch
+   * ends, so a round trip takes up to two epochs). Added to the deadline of asks that go through the link.
+   */
+  readonly deliveryDelayMs?: number;
 }
 
 export class ActorSystem {
@@ -437,17 +442,19 @@ export class ActorSystem {
     if (this.stopped) return Promise.reject(new SystemStoppedError(`ask ${msg.type} to ${to}`));
     this.counters.asks++;
     const corr = this.nextCorr++;
+    const remote = this.remote !== null && !this.remote.isLocal(to);
+    // the deadline is for the answer, not for the link: a link that holds messages (lockstep) adds its delay
+    const deadlineMs = remote ? timeoutMs + (this.remote!.deliveryDelayMs ?? 0) : timeoutMs;
     return new Promise<R>((resolve, reject) => {
-      const timer = this.clock.setTimer(timeoutMs, () => {
+      const timer = this.clock.setTimer(deadlineMs, () => {
         const p = this.pending.get(corr);
         if (p === undefined) return;
         this.pending.delete(corr);
         if (p.remote) this.remoteAsks--;
         this.counters.askTimeouts++;
         if (this.events.active) this.events.emit({ type: "ask-timeout", id: to, msgType: msg.type });
-        reject(new AskTimeoutError(to, msg.type, timeoutMs));
+        reject(new AskTimeoutError(to, msg.type, deadlineMs));
       }, true);
-      const remote = this.remote !== null && !this.remote.isLocal(to);
       this.pending.set(corr, { resolve: resolve as (v: unknown) => void, reject, timer, remote });
       try {
         if (remote) {

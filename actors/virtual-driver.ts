@@ -38,7 +38,8 @@ export async function driveVirtual(system: ActorSystem, clock: VirtualClock, opt
  * One epoch of a simulation split over several nodes in lockstep (the parallel simulation): fires every
  * timer due up to `untilMs`, background ones too (another node may still be running, so this node's
  * flushes and sweeps go on even when it has no foreground timer left), then moves time to `untilMs`.
- * Returns the number of timers fired and the time of the last one (-1 when none fired).
+ * Returns the number of timers fired and the time of the last one fired while a foreground timer was due
+ * (-1 when none was).
  */
 export async function driveVirtualEpoch(system: ActorSystem, clock: VirtualClock, untilMs: number): Promise<{ fired: number; lastMs: number }> {
   let fired = 0;
@@ -47,9 +48,10 @@ export async function driveVirtualEpoch(system: ActorSystem, clock: VirtualClock
     await settleLocal(system);
     const next = clock.nextDueTime();
     if (next === undefined || next > untilMs) break;
+    // the run's end is its last foreground event (background timers go on while another node runs)
+    if (clock.pendingForeground > 0) lastMs = next;
     clock.fireNext();
     fired++;
-    lastMs = next;
   }
   clock.advanceTo(Math.max(clock.now(), untilMs));
   return { fired, lastMs };

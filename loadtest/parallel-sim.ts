@@ -254,7 +254,7 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
   }
   const { node, clock, metrics, counts } = s;
   const { system, feed, world } = node;
-  const link = new LockstepLink(index, count);
+  const link = new LockstepLink(index, count, config.simulate.epochMs);
   system.attachRemote(link);
   feed.readModels.setPublisher((u) => {
     feed.readModels.apply(u);
@@ -295,7 +295,7 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
           deliver(cmd.inbound);
           const e = await driveVirtualEpoch(system, clock, cmd.untilMs);
           fired += e.fired;
-          if (e.fired > 0) lastEventMs = e.lastMs;
+          if (e.lastMs >= 0) lastEventMs = e.lastMs;
           port.postMessage(report());
         } else if (cmd.t === "settle") {
           deliver(cmd.inbound);
@@ -341,7 +341,11 @@ async function ask<T>(system: { ask<R>(to: string, m: { type: string }): Promise
 class LockstepLink implements RemoteLink {
   private out: Crossing[][];
 
-  constructor(private readonly index: number, private readonly count: number) {
+  /** A request waits up to one epoch for its epoch's end, and its reply up to one more. */
+  readonly deliveryDelayMs: number;
+
+  constructor(private readonly index: number, private readonly count: number, epochMs: number) {
+    this.deliveryDelayMs = 2 * epochMs;
     this.out = Array.from({ length: count }, () => []);
   }
 
