@@ -50,6 +50,14 @@ t.test("parallel simulation - two nodes in lockstep: every viewer served, traffi
   t.not(s.checksum, one.summary.checksum, "not the one-node run: each node learns from its own viewers, messages between nodes arrive late");
 });
 
+t.test("parallel simulation - a run stopped at a virtual horizon ends there, sessions still in progress", async (t) => {
+  const { summary } = await runSimulation(config(2), silentLogger(), { untilMs: 45_000 });
+  t.equal(summary.virtualMs, 45_000, "the run ends at the horizon");
+  t.ok(summary.items > 0, `viewers watched before it (${summary.items} items)`);
+  t.ok(summary.peakConcurrentSessions > summary.sessions, `sessions were still in progress (${summary.peakConcurrentSessions} at once, ${summary.sessions} ended)`);
+  t.equal(summary.failedMessages, 0);
+});
+
 t.test("parallel simulation - refuses what needs one node's event order, and a bad worker count", async (t) => {
   const refused = await runSimulation(config(2), silentLogger(), { trace: () => undefined }).then(() => undefined, (e: unknown) => e);
   t.ok(refused instanceof InvalidArgumentError, "a trace needs simulate.workers 1");
