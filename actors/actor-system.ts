@@ -245,10 +245,6 @@ class ActorCell<S = unknown, M extends { type: string } = { type: string }> impl
 }
 
 /**
- * Hosts virtual actors addressed by `kind/key`: activated on their first message, one message at a
- * time each, passivated into the StateStore when idle and re-activated transparently.
- */
-/**
  * Where messages for actors not hosted here go: `RemoteRouter` over a transport (cluster mode), or the
  * parallel simulation's lockstep link between worker threads.
  */
@@ -265,6 +261,10 @@ export interface RemoteLink {
   readonly deliveryDelayMs?: number;
 }
 
+/**
+ * Hosts virtual actors addressed by `kind/key`: activated on their first message, one message at a
+ * time each, passivated into the StateStore when idle and re-activated transparently.
+ */
 export class ActorSystem {
   readonly clock: Clock;
   readonly log: Logger;
