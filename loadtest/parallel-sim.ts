@@ -41,7 +41,6 @@ interface WorkerResult {
   fired: number;
   failed: number;
   processed: number;
-  peakActive: number;
   dropped: number;
   uploads: number;
   noveltyRate: number;
@@ -199,7 +198,10 @@ function startWorker(data: WorkerData): WorkerHandle {
   const entry = new URL(import.meta.url.endsWith(".ts") ? "./sim-worker.ts" : "./sim-worker.js", import.meta.url);
   const maxOldGenerationSizeMb = Math.floor(getHeapStatistics().heap_size_limit / 2 ** 20);
   const worker = entry.pathname.endsWith(".ts")
-    ? new Worker(`import("tsx/esm/api").then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, workerData: data, resourceLimits: { maxOldGenerationSizeMb } })
+    ? // tsx resolved from here, not from the working directory the eval'd bootstrap would resolve it from
+      new Worker(`import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`, {
+        eval: true, workerData: data, resourceLimits: { maxOldGenerationSizeMb },
+      })
     : new Worker(entry, { workerData: data, resourceLimits: { maxOldGenerationSizeMb } });
   const queue: Report[] = [];
   let waiting: { resolve: (r: Report) => void; reject: (e: Error) => void } | null = null;
@@ -261,7 +263,7 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
     feed.readModels.apply(u);
     link.publish(u);
   });
-  let fired = 0, peakActive = 0, dropped = 0, lastEventMs = 0;
+  let fired = 0, dropped = 0, lastEventMs = 0;
   const deliver = (inbound: Crossing[]): void => {
     for (const c of inbound) {
       if (c.k === "publish") feed.readModels.apply(c.update);
@@ -282,7 +284,6 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
   };
   const report = (): Report => {
     const active = system.stats().active;
-    peakActive = Math.max(peakActive, active);
     return {
       t: "stepped", outbound: link.take(), foreground: clock.pendingForeground, live: metrics.liveSessions, active,
       usersDone: counts.usersDone, lastEventMs,
@@ -312,7 +313,7 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
           const part: WorkerResult = {
             metrics: metrics.toPart(),
             filterBubble: metrics.filterBubbleSum((u) => world.user(u).affinity),
-            fired, failed: st.failed, processed: st.processed, peakActive: Math.max(peakActive, st.active), dropped,
+            fired, failed: st.failed, processed: st.processed, dropped,
             uploads: counts.uploads, noveltyRate: feed.readModels.noveltyRate, catalogSize: s.catalogSize, finalCatalogSize: feed.catalog.size, farmTargets: s.farm.targets,
             ...(own("coord/viral") ? { viral: await ask<ViralSnapshot>(system, "coord/viral") } : {}),
             ...(own("coord/homogenization") ? { homogenization: (await ask<{ samples: HomogenizationSample[] }>(system, "coord/homogenization")).samples } : {}),
