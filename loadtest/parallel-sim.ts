@@ -33,7 +33,7 @@ type Report =
   | { t: "ready" }
   | { t: "stepped"; outbound: Crossing[][]; foreground: number; live: number; active: number; usersDone: number; lastEventMs: number }
   | { t: "result"; part: WorkerResult }
-  | { t: "failed"; error: string };
+  | { t: "failed"; error: WireError; node: number };
 
 interface WorkerResult {
   metrics: SimMetricsPart;
@@ -178,7 +178,8 @@ function combine(config: Readonly<Config>, results: WorkerResult[], run: { wallM
 }
 
 function expect<T extends Report["t"]>(r: Report, t: T): Extract<Report, { t: T }> {
-  if (r.t === "failed") throw new Error(`simulation worker failed: ${r.error}`);
+  // the node's error as it was (its code, e.g. a missing model's NOT_FOUND), naming the node
+  if (r.t === "failed") throw errorFromWire({ ...r.error, message: `simulation node ${r.node}: ${r.error.message}` });
   if (r.t !== t) throw new Error(`simulation worker sent "${r.t}", expected "${t}"`);
   return r as Extract<Report, { t: T }>;
 }
@@ -252,7 +253,7 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
   try {
     s = setUpSimulation(config, log, {}, { index, count });
   } catch (e) {
-    port.postMessage({ t: "failed", error: errorMessage(e) } satisfies Report);
+    port.postMessage({ t: "failed", error: errorToWire(e), node: index } satisfies Report);
     return;
   }
   const { node, clock, metrics, counts } = s;
@@ -324,7 +325,7 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
           port.close();
         }
       } catch (e) {
-        port.postMessage({ t: "failed", error: errorMessage(e) } satisfies Report);
+        port.postMessage({ t: "failed", error: errorToWire(e), node: index } satisfies Report);
       }
     })();
   });

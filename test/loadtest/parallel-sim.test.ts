@@ -2,7 +2,7 @@ import t from "tap";
 import { silentLogger } from "../../cluster/index.ts";
 import { loadConfig } from "../../configs/index.ts";
 import { runSimulation, type SimulationSummary } from "../../loadtest/index.ts";
-import { ConfigError, InvalidArgumentError } from "../../protocols/index.ts";
+import { ConfigError, ErrorCode, FypError, InvalidArgumentError } from "../../protocols/index.ts";
 
 const config = (workers: number, extra: Record<string, unknown> = {}) =>
   loadConfig({
@@ -69,6 +69,11 @@ t.test("parallel simulation - refuses what needs one node's event order, and a b
   } catch (e) {
     bad = e;
   }
+  // a node that cannot start (here: a ranker model that is not there) fails the run with its error, not a hang
+  const missing = await runSimulation(config(2, { "feed.ranker": "/nonexistent/feed-ranker" }), silentLogger()).then(() => undefined, (e: unknown) => e);
+  t.ok(missing instanceof FypError, "the node's error comes back");
+  t.equal((missing as FypError).code, ErrorCode.NotFound, "with its code");
+  t.match((missing as Error).message, /simulation node \d: .*\/nonexistent\/feed-ranker/);
   t.ok(bad instanceof ConfigError, "workers 0 is a config error");
   t.match((bad as Error).message, /simulate\.workers/);
 });
