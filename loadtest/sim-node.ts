@@ -18,11 +18,21 @@ export interface SimPart {
   readonly count: number;
 }
 
-/** The node of part `part.count` parts that hosts actor `id`. */
+/**
+ * The coordinators, heaviest first (the homogenization merge, then the farm detector's scans): dealt to the
+ * nodes in turn, so two heavy ones share a node only when there are fewer nodes than coordinators.
+ */
+const COORDINATORS = ["coord/homogenization", "coord/integrity", "coord/viral", "coord/model-sync"];
+
+/** The node of `count` that hosts actor `id`. */
 export function ownerOf(id: string, count: number): number {
   if (count <= 1) return 0;
   const slash = id.indexOf("/");
   const kind = slash < 0 ? id : id.slice(0, slash);
+  if (kind === "coord") {
+    const k = COORDINATORS.indexOf(id);
+    if (k >= 0) return k % count;
+  }
   const viewer = kind === "simuser" || kind === "session" || kind === "farmbot";
   return hash32(viewer ? id.slice(slash + 1) : id) % count;
 }
