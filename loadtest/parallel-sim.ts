@@ -1,16 +1,16 @@
 import { getHeapStatistics } from "node:v8";
-import { Worker, type MessagePort } from "node:worker_threads";
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { Logger } from "pino";
 import { driveVirtual, driveVirtualEpoch, settleLocal, type HomogenizationSample, type RemoteLink, type ViralSnapshot } from "../actors/index.ts";
 import { createLogger } from "../cluster/index.ts";
 import type { Config } from "../configs/index.ts";
 import { errorFromWire, errorMessage, errorToWire, type ReadModelUpdate } from "../protocols/index.ts";
-
-type WireError = ReturnType<typeof errorToWire>;
 import { createProgress } from "./progress.ts";
 import { SimMetrics, type SimMetricsPart } from "./sim-metrics.ts";
 import { ownerOf, setUpSimulation, summarize, type SimNode } from "./sim-node.ts";
 import type { SimulationResult } from "./simulate.ts";
+
+type WireError = ReturnType<typeof errorToWire>;
 
 /**
  * What crosses between the nodes of a parallel run at an epoch boundary, in the order it was sent: a
@@ -22,18 +22,29 @@ type Crossing =
   | { k: "reply"; corr: number; ok: boolean; value?: unknown; error?: WireError }
   | { k: "publish"; update: ReadModelUpdate };
 
-/** Main thread -> worker. */
-type Command =
-  | { t: "step"; untilMs: number; inbound: Crossing[] }
-  | { t: "settle"; inbound: Crossing[]; flush: boolean; untilMs: number | undefined }
-  | { t: "finish" };
+/** A node's counts at an epoch's end, sent with its crossings: every node adds them up the same way. */
+interface EpochCounts {
+  crossings: number;
+  foreground: number;
+  live: number;
+  active: number;
+  usersDone: number;
+  lastEventMs: number;
+}
+
+/** Main thread -> worker: start (after every worker reported `ready`). */
+interface Start {
+  t: "start";
+  untilMs: number | undefined;
+}
 
 /** Worker -> main thread. */
 type Report =
   | { t: "ready" }
-  | { t: "stepped"; outbound: Crossing[][]; foreground: number; live: number; active: number; usersDone: number; lastEventMs: number }
+  | { t: "progress"; usersDone: number; active: number; virtualMs: number }
+  | { t: "settled" }
   | { t: "result"; part: WorkerResult }
-  | { t: "failed"; error: WireError; node: number };
+  | { t: "failed"; error: WireError; node: number; aborted: boolean };
 
 interface WorkerResult {
   metrics: SimMetricsPart;
@@ -47,6 +58,8 @@ interface WorkerResult {
   catalogSize: number;
   finalCatalogSize: number;
   farmTargets: number[];
+  /** The run's totals as every node added them up (node 0's are used). */
+  run: { epochs: number; crossings: number; peakLive: number; peakActive: number; lastEventMs: number };
   viral?: ViralSnapshot;
   homogenization?: HomogenizationSample[];
   integrity?: SimulationResult["integrity"];
@@ -57,86 +70,64 @@ export interface WorkerData {
   index: number;
   count: number;
   logLevel: string;
+  /** The barrier's words (see LockstepBarrier), shared by every node and the main thread. */
+  barrier: SharedArrayBuffer;
+  /** A port to each other node (null at this node's own index). */
+  peers: (MessagePort | null)[];
 }
 
 /**
  * `simulate.workers` > 1: the run split over worker threads, each a node of the recommender hosting a share
- * of the viewers (by key) and of the other actors (by id), each with its own node-level state (candidate
- * indexes, trending, bandit, aggregation), as the nodes of a cluster have. They run in lockstep on virtual
- * time: every node runs an epoch (`simulate.epochMs`) on its own, then what it sent to the others (messages,
- * replies, published read-model updates) is delivered to them at the epoch's end, in node order. So a run
- * repeats for a config + seed + worker count; it is not the one-node run (messages between nodes arrive up
- * to an epoch late, and each node learns only from its own viewers, as in a cluster).
+ * of the viewers (by key) and of the other actors (videos and cohorts by id, coordinators dealt in turn),
+ * each with its own node-level state (candidate indexes, trending, bandit, aggregation), as the nodes of a
+ * cluster have. They run in lockstep on virtual time: every node runs an epoch (`simulate.epochMs`) on its
+ * own, then what it sent to the others (messages, replies, published read-model updates) is delivered to
+ * them at the epoch's end, in node order. The nodes exchange it among themselves (a port per pair of nodes,
+ * a barrier in shared memory); the main thread only starts them, shows progress and puts the parts
+ * together. So a run repeats for a config + seed + worker count; it is not the one-node run (messages
+ * between nodes arrive up to an epoch late, and each node learns only from its own viewers, as in a cluster).
  */
 export async function runParallelSimulation(config: Readonly<Config>, log: Logger, opts: { untilMs?: number; onReady?: () => void } = {}): Promise<SimulationResult> {
   const sim = config.simulate;
   const count = sim.workers;
-  const untilMs = opts.untilMs;
   const progress = createProgress({ label: "simulate", total: sim.sessions, log, everyMs: sim.progressEveryMs, enabled: sim.progress });
-  const workers = Array.from({ length: count }, (_, index) => startWorker({ config: structuredClone(config) as Config, index, count, logLevel: log.level }));
+  const barrier = new SharedArrayBuffer(BARRIER_WORDS * 4);
+  const peers: (MessagePort | null)[][] = Array.from({ length: count }, () => Array.from({ length: count }, () => null));
+  for (let i = 0; i < count; i++) {
+    for (let j = i + 1; j < count; j++) {
+      const { port1, port2 } = new MessageChannel();
+      peers[i]![j] = port1;
+      peers[j]![i] = port2;
+    }
+  }
+  let settledAt = 0;
+  const onNote = (r: Report): void => {
+    if (r.t === "progress") progress.update(r.usersDone, { active: r.active, vt: `${Math.round(r.virtualMs / 1000)}s` });
+    else if (r.t === "settled") settledAt = performance.now();
+  };
+  const workers = Array.from({ length: count }, (_, index) =>
+    startWorker({ config: structuredClone(config) as Config, index, count, logLevel: log.level, barrier, peers: peers[index]! }, onNote, () => LockstepBarrier.abort(barrier)),
+  );
   try {
     for (const r of await Promise.all(workers.map((w) => w.next()))) expect(r, "ready");
     opts.onReady?.();
     const wallStart = performance.now();
-    let inbound: Crossing[][] = workers.map(() => []);
-    let peakLive = 0, peakActive = 0, lastEventMs = 0, lastProgress = 0, epochs = 0, crossings = 0;
-    const route = (reports: Extract<Report, { t: "stepped" }>[]): number => {
-      const next: Crossing[][] = workers.map(() => []);
-      let n = 0;
-      for (const r of reports) {
-        r.outbound.forEach((list, to) => {
-          for (const c of list) next[to]!.push(c);
-          n += list.length;
-        });
-      }
-      inbound = next;
-      crossings += n;
-      return n;
-    };
-    const round = async (cmd: (w: number) => Command): Promise<{ crossings: number; foreground: number }> => {
-      const reports = await Promise.all(workers.map((w, i) => w.send(cmd(i)).then(() => w.next())));
-      const stepped = reports.map((r) => expect(r, "stepped"));
-      let live = 0, active = 0, usersDone = 0, foreground = 0;
-      for (const r of stepped) {
-        live += r.live;
-        active += r.active;
-        usersDone += r.usersDone;
-        foreground += r.foreground;
-        lastEventMs = Math.max(lastEventMs, r.lastEventMs);
-      }
-      peakLive = Math.max(peakLive, live);
-      peakActive = Math.max(peakActive, active);
-      const now = performance.now();
-      if (now - lastProgress >= sim.progressEveryMs) {
-        lastProgress = now;
-        progress.update(usersDone, { active, vt: `${Math.round(lastEventMs / 1000)}s` });
-      }
-      return { crossings: route(stepped), foreground };
-    };
-    // epochs until nothing is due anywhere and nothing is on its way between nodes
-    for (let t = 0; ; ) {
-      t = untilMs === undefined ? t + sim.epochMs : Math.min(untilMs, t + sim.epochMs);
-      const untilEpoch = t;
-      const r = await round((i) => ({ t: "step", untilMs: untilEpoch, inbound: inbound[i]! }));
-      epochs++;
-      if ((r.foreground === 0 && r.crossings === 0) || (untilMs !== undefined && t >= untilMs)) break;
-    }
-    // the last window of counters, and what it sets off, to quiescence (as the one-node run does)
-    let flush = true;
-    for (;;) {
-      const first = flush;
-      const r = await round((i) => ({ t: "settle", inbound: inbound[i]!, flush: first, untilMs }));
-      flush = false;
-      // each node ran its due timers (up to the horizon, if any): done when nothing more crossed
-      if (r.crossings === 0) break;
-    }
-    const wallMs = performance.now() - wallStart;
-    const parts = await Promise.all(workers.map((w) => w.send({ t: "finish" }).then(() => w.next())));
-    const results = parts.map((p) => expect(p, "result").part);
+    for (const w of workers) w.send({ t: "start", untilMs: opts.untilMs });
+    const finals = await Promise.all(workers.map((w) => w.next()));
+    // a node's own failure rather than the others' "aborted" after it
+    const failure = finals.find((r) => r.t === "failed" && !r.aborted) ?? finals.find((r) => r.t === "failed");
+    if (failure !== undefined) expect(failure, "result");
+    const results = finals.map((r) => expect(r, "result").part);
+    const wallMs = (settledAt || performance.now()) - wallStart;
     progress.update(results.reduce((s, r) => s + r.metrics.counters.usersDone, 0));
     progress.stop();
-    return { ...combine(config, results, { wallMs, virtualMs: lastEventMs, peakLive, peakActive }), nodes: { epochs, crossings, items: results.map((r) => r.metrics.counters.items) } };
+    const run = results[0]!.run;
+    return {
+      ...combine(config, results, { wallMs, virtualMs: run.lastEventMs, peakLive: run.peakLive, peakActive: run.peakActive }),
+      nodes: { epochs: run.epochs, crossings: run.crossings, items: results.map((r) => r.metrics.counters.items) },
+    };
   } finally {
+    LockstepBarrier.abort(barrier);
     await Promise.all(workers.map((w) => w.stop()));
   }
 }
@@ -185,30 +176,33 @@ function expect<T extends Report["t"]>(r: Report, t: T): Extract<Report, { t: T 
 }
 
 interface WorkerHandle {
-  send(c: Command): Promise<void>;
-  /** The worker's next report (rejects if it exits or fails first). */
+  send(c: Start): void;
+  /** The worker's next report other than progress notes (rejects if it exits or fails first). */
   next(): Promise<Report>;
   stop(): Promise<void>;
 }
 
 /**
  * Starts one worker thread. Under tsx (the sources run as .ts) the thread registers tsx before importing
- * the entry; a built tree runs the .js entry directly.
+ * the entry; a built tree runs the .js entry directly. `onEnd` runs if the thread dies (the other nodes
+ * must not wait for it at the barrier).
  */
-function startWorker(data: WorkerData): WorkerHandle {
+function startWorker(data: WorkerData, onNote: (r: Report) => void, onEnd: () => void): WorkerHandle {
   const entry = new URL(import.meta.url.endsWith(".ts") ? "./sim-worker.ts" : "./sim-worker.js", import.meta.url);
   const maxOldGenerationSizeMb = Math.floor(getHeapStatistics().heap_size_limit / 2 ** 20);
+  const transferList = data.peers.filter((p): p is MessagePort => p !== null);
   const worker = entry.pathname.endsWith(".ts")
     ? // tsx resolved from here, not from the working directory the eval'd bootstrap would resolve it from
       new Worker(`import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`, {
-        eval: true, workerData: data, resourceLimits: { maxOldGenerationSizeMb },
+        eval: true, workerData: data, transferList, resourceLimits: { maxOldGenerationSizeMb },
       })
-    : new Worker(entry, { workerData: data, resourceLimits: { maxOldGenerationSizeMb } });
+    : new Worker(entry, { workerData: data, transferList, resourceLimits: { maxOldGenerationSizeMb } });
   const queue: Report[] = [];
   let waiting: { resolve: (r: Report) => void; reject: (e: Error) => void } | null = null;
   let ended: Error | null = null;
   worker.on("message", (r: Report) => {
-    if (waiting !== null) {
+    if (r.t === "progress" || r.t === "settled") onNote(r);
+    else if (waiting !== null) {
       const w = waiting;
       waiting = null;
       w.resolve(r);
@@ -216,6 +210,7 @@ function startWorker(data: WorkerData): WorkerHandle {
   });
   const end = (e: Error): void => {
     ended ??= e;
+    onEnd();
     if (waiting !== null) {
       const w = waiting;
       waiting = null;
@@ -225,7 +220,7 @@ function startWorker(data: WorkerData): WorkerHandle {
   worker.on("error", (e) => end(e));
   worker.on("exit", (code) => end(new Error(`simulation worker ${data.index} exited (code ${code})`)));
   return {
-    async send(c) {
+    send(c) {
       if (ended !== null) throw ended;
       worker.postMessage(c);
     },
@@ -242,18 +237,75 @@ function startWorker(data: WorkerData): WorkerHandle {
   };
 }
 
+/** Words of the barrier: nodes arrived, generation, abort flag. */
+const BARRIER_WORDS = 3;
+const ARRIVED = 0, GENERATION = 1, ABORT = 2;
+/** How long a node blocks at a time at the barrier before it looks at the abort flag again (ms). */
+const BARRIER_POLL_MS = 200;
+
+/** Thrown at the barrier when another node failed (or the run was stopped). */
+class LockstepAborted extends Error {}
+
 /**
- * The node side of a parallel run (inside a worker thread): builds its part of the simulation and answers
- * the main thread's commands until `finish`.
+ * The epoch-end meeting point of the nodes, in shared memory: each node posts its crossings to its peers,
+ * then waits here until every node has (Atomics.wait: no event-loop turn), then reads what its peers posted
+ * with receiveMessageOnPort. The last node to arrive resets the count and moves the generation on.
+ */
+class LockstepBarrier {
+  private readonly words: Int32Array;
+  private generation = 0;
+
+  constructor(buffer: SharedArrayBuffer, private readonly count: number) {
+    this.words = new Int32Array(buffer);
+  }
+
+  /** Tells every node waiting (now or later) to give up. */
+  static abort(buffer: SharedArrayBuffer): void {
+    const w = new Int32Array(buffer);
+    Atomics.store(w, ABORT, 1);
+    Atomics.notify(w, GENERATION);
+  }
+
+  abort(): void {
+    Atomics.store(this.words, ABORT, 1);
+    Atomics.notify(this.words, GENERATION);
+  }
+
+  arriveAndWait(): void {
+    const w = this.words;
+    const gen = this.generation;
+    if (Atomics.add(w, ARRIVED, 1) + 1 === this.count) {
+      Atomics.store(w, ARRIVED, 0);
+      Atomics.add(w, GENERATION, 1);
+      Atomics.notify(w, GENERATION);
+    } else {
+      while (Atomics.load(w, GENERATION) === gen) {
+        if (Atomics.load(w, ABORT) !== 0) throw new LockstepAborted("another node of the parallel run failed");
+        Atomics.wait(w, GENERATION, gen, BARRIER_POLL_MS);
+      }
+    }
+    this.generation = gen + 1;
+    if (Atomics.load(w, ABORT) !== 0) throw new LockstepAborted("another node of the parallel run failed");
+  }
+}
+
+/**
+ * The node side of a parallel run (inside a worker thread): builds its part of the simulation, runs the
+ * epochs and the final settling in lockstep with its peers, and sends its part of the result.
  */
 export async function runSimWorker(port: MessagePort, data: WorkerData): Promise<void> {
   const { config, index, count } = data;
   const log = createLogger(data.logLevel, `fyp-sim-${index}`);
+  const barrier = new LockstepBarrier(data.barrier, count);
+  const fail = (e: unknown): void => {
+    if (!(e instanceof LockstepAborted)) barrier.abort();
+    port.postMessage({ t: "failed", error: errorToWire(e), node: index, aborted: e instanceof LockstepAborted } satisfies Report);
+  };
   let s: SimNode;
   try {
     s = setUpSimulation(config, log, {}, { index, count });
   } catch (e) {
-    port.postMessage({ t: "failed", error: errorToWire(e), node: index } satisfies Report);
+    fail(e);
     return;
   }
   const { node, clock, metrics, counts } = s;
@@ -283,52 +335,93 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
       }
     }
   };
-  const report = (): Report => {
-    const active = system.stats().active;
-    return {
-      t: "stepped", outbound: link.take(), foreground: clock.pendingForeground, live: metrics.liveSessions, active,
-      usersDone: counts.usersDone, lastEventMs,
+  // the run's totals, added up the same way on every node
+  const run = { epochs: 0, crossings: 0, peakLive: 0, peakActive: 0, lastEventMs: 0 };
+  let lastProgress = 0;
+  /**
+   * The epoch's end: posts this node's crossings and counts to its peers, meets them at the barrier,
+   * delivers what they sent here (in node order) and returns everyone's counts added up.
+   */
+  const exchange = (): EpochCounts => {
+    const out = link.take();
+    const own: EpochCounts = {
+      crossings: out.reduce((n, l) => n + l.length, 0), foreground: clock.pendingForeground, live: metrics.liveSessions,
+      active: system.stats().active, usersDone: counts.usersDone, lastEventMs,
     };
+    for (let j = 0; j < count; j++) if (j !== index) data.peers[j]!.postMessage({ crossings: out[j]!, counts: own });
+    barrier.arriveAndWait();
+    const sum = { ...own };
+    const inbound: Crossing[] = [];
+    for (let j = 0; j < count; j++) {
+      if (j === index) continue;
+      const got = receiveMessageOnPort(data.peers[j]!);
+      if (got === undefined) throw new Error(`parallel simulation: node ${j} posted nothing for this epoch`);
+      const m = got.message as { crossings: Crossing[]; counts: EpochCounts };
+      for (const c of m.crossings) inbound.push(c);
+      sum.crossings += m.counts.crossings;
+      sum.foreground += m.counts.foreground;
+      sum.live += m.counts.live;
+      sum.active += m.counts.active;
+      sum.usersDone += m.counts.usersDone;
+      sum.lastEventMs = Math.max(sum.lastEventMs, m.counts.lastEventMs);
+    }
+    deliver(inbound);
+    run.crossings += sum.crossings;
+    run.peakLive = Math.max(run.peakLive, sum.live);
+    run.peakActive = Math.max(run.peakActive, sum.active);
+    run.lastEventMs = sum.lastEventMs;
+    const now = performance.now();
+    if (index === 0 && now - lastProgress >= config.simulate.progressEveryMs) {
+      lastProgress = now;
+      port.postMessage({ t: "progress", usersDone: sum.usersDone, active: sum.active, virtualMs: sum.lastEventMs } satisfies Report);
+    }
+    return sum;
   };
   port.postMessage({ t: "ready" } satisfies Report);
-  port.on("message", (cmd: Command) => {
-    void (async () => {
-      try {
-        if (cmd.t === "step") {
-          deliver(cmd.inbound);
-          const e = await driveVirtualEpoch(system, clock, cmd.untilMs);
-          fired += e.fired;
-          if (e.lastMs >= 0) lastEventMs = e.lastMs;
-          port.postMessage(report());
-        } else if (cmd.t === "settle") {
-          deliver(cmd.inbound);
-          if (cmd.flush) feed.aggregator.flush();
-          const n = await driveVirtual(system, clock, { untilMs: cmd.untilMs });
-          fired += n;
-          if (n > 0 || cmd.untilMs !== undefined) lastEventMs = Math.max(lastEventMs, clock.now());
-          await settleLocal(system);
-          port.postMessage(report());
-        } else {
-          const own = (id: string): boolean => ownerOf(id, count) === index;
-          const st = system.stats();
-          const part: WorkerResult = {
-            metrics: metrics.toPart(),
-            filterBubble: metrics.filterBubbleSum((u) => world.user(u).affinity),
-            fired, failed: st.failed, processed: st.processed, dropped,
-            uploads: counts.uploads, noveltyRate: feed.readModels.noveltyRate, catalogSize: s.catalogSize, finalCatalogSize: feed.catalog.size, farmTargets: s.farm.targets,
-            ...(own("coord/viral") ? { viral: await ask<ViralSnapshot>(system, "coord/viral") } : {}),
-            ...(own("coord/homogenization") ? { homogenization: (await ask<{ samples: HomogenizationSample[] }>(system, "coord/homogenization")).samples } : {}),
-            ...(own("coord/integrity") ? { integrity: await ask<SimulationResult["integrity"]>(system, "coord/integrity") } : {}),
-          };
-          port.postMessage({ t: "result", part } satisfies Report);
-          await node.close();
-          port.close();
-        }
-      } catch (e) {
-        port.postMessage({ t: "failed", error: errorToWire(e), node: index } satisfies Report);
-      }
-    })();
-  });
+  const start = await new Promise<Start>((resolve) => port.once("message", resolve));
+  try {
+    const untilMs = start.untilMs;
+    // epochs until nothing is due anywhere and nothing is on its way between nodes
+    for (let t = 0; ; ) {
+      t = untilMs === undefined ? t + config.simulate.epochMs : Math.min(untilMs, t + config.simulate.epochMs);
+      const e = await driveVirtualEpoch(system, clock, t);
+      fired += e.fired;
+      if (e.lastMs >= 0) lastEventMs = e.lastMs;
+      const sum = exchange();
+      run.epochs++;
+      if ((sum.foreground === 0 && sum.crossings === 0) || (untilMs !== undefined && t >= untilMs)) break;
+    }
+    // the last window of counters, and what it sets off, to quiescence (as the one-node run does); each node
+    // runs its due timers (up to the horizon, if any): done when nothing more crossed
+    feed.aggregator.flush();
+    for (;;) {
+      const n = await driveVirtual(system, clock, { untilMs });
+      fired += n;
+      if (n > 0 || untilMs !== undefined) lastEventMs = Math.max(lastEventMs, clock.now());
+      await settleLocal(system);
+      if (exchange().crossings === 0) break;
+    }
+    if (index === 0) port.postMessage({ t: "settled" } satisfies Report);
+    const own = (id: string): boolean => ownerOf(id, count) === index;
+    const st = system.stats();
+    const part: WorkerResult = {
+      metrics: metrics.toPart(),
+      filterBubble: metrics.filterBubbleSum((u) => world.user(u).affinity),
+      fired, failed: st.failed, processed: st.processed, dropped,
+      uploads: counts.uploads, noveltyRate: feed.readModels.noveltyRate, catalogSize: s.catalogSize, finalCatalogSize: feed.catalog.size, farmTargets: s.farm.targets,
+      run,
+      ...(own("coord/viral") ? { viral: await ask<ViralSnapshot>(system, "coord/viral") } : {}),
+      ...(own("coord/homogenization") ? { homogenization: (await ask<{ samples: HomogenizationSample[] }>(system, "coord/homogenization")).samples } : {}),
+      ...(own("coord/integrity") ? { integrity: await ask<SimulationResult["integrity"]>(system, "coord/integrity") } : {}),
+    };
+    port.postMessage({ t: "result", part } satisfies Report);
+    await node.close();
+  } catch (e) {
+    fail(e);
+  } finally {
+    for (const p of data.peers) p?.close();
+    port.close();
+  }
 }
 
 async function ask<T>(system: { ask<R>(to: string, m: { type: string }): Promise<R>; runReady(): void }, id: string): Promise<T> {
@@ -339,7 +432,7 @@ async function ask<T>(system: { ask<R>(to: string, m: { type: string }): Promise
 
 /**
  * A node's link to the other nodes of a parallel run: what its actors send to actors hosted elsewhere is
- * kept, per destination node in sending order, until the epoch's end hands it to the main thread.
+ * kept, per destination node in sending order, until the epoch's end hands it to them.
  */
 class LockstepLink implements RemoteLink {
   private out: Crossing[][];
