@@ -255,7 +255,7 @@ class LockstepBarrier {
   private readonly words: Int32Array;
   private generation = 0;
 
-  constructor(buffer: SharedArrayBuffer, private readonly count: number) {
+  constructor(private readonly buffer: SharedArrayBuffer, private readonly count: number) {
     this.words = new Int32Array(buffer);
   }
 
@@ -267,8 +267,7 @@ class LockstepBarrier {
   }
 
   abort(): void {
-    Atomics.store(this.words, ABORT, 1);
-    Atomics.notify(this.words, GENERATION);
+    LockstepBarrier.abort(this.buffer);
   }
 
   arriveAndWait(): void {

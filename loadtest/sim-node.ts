@@ -27,14 +27,13 @@ const COORDINATORS = ["coord/homogenization", "coord/integrity", "coord/viral", 
 /** The node of `count` that hosts actor `id`. */
 export function ownerOf(id: string, count: number): number {
   if (count <= 1) return 0;
-  const slash = id.indexOf("/");
-  const kind = slash < 0 ? id : id.slice(0, slash);
-  if (kind === "coord") {
+  // called for every message a node sends: kinds are told by prefix, no substring made for them
+  if (id.startsWith("coord/")) {
     const k = COORDINATORS.indexOf(id);
     if (k >= 0) return k % count;
   }
-  const viewer = kind === "simuser" || kind === "session" || kind === "farmbot";
-  return hash32(viewer ? id.slice(slash + 1) : id) % count;
+  const viewer = id.startsWith("session/") || id.startsWith("simuser/") || id.startsWith("farmbot/");
+  return hash32(viewer ? id.slice(id.indexOf("/") + 1) : id) % count;
 }
 
 /** A simulation's node with its viewers, uploads and bots scheduled, before the first event. */
@@ -42,7 +41,6 @@ export interface SimNode {
   readonly node: FeedNode;
   readonly clock: VirtualClock;
   readonly metrics: SimMetrics;
-  readonly simServices: SimServices;
   readonly farm: FarmServices;
   /** Uploads so far, and viewers whose last session has ended (on this node). */
   readonly counts: { uploads: number; usersDone: number };
@@ -122,7 +120,7 @@ export function setUpSimulation(config: Readonly<Config>, log: Logger, hooks: Si
       counts.uploads++;
     });
   }
-  return { node, clock, metrics, simServices, farm, counts, catalogSize };
+  return { node, clock, metrics, farm, counts, catalogSize };
 }
 
 /** What a run's summary is made of (one node's, or the parts of a parallel run put together). */
