@@ -328,6 +328,13 @@ export const configSchema = obj({
      */
     workers: int(1, 64),
     epochMs: int(1, 3_600_000),
+    /**
+     * Epochs a node may run ahead of the slowest: what a node sends at the end of epoch k is delivered at
+     * the end of epoch k + lagEpochs. 0 is a barrier at every epoch's end; 1 lets a node that finished an
+     * epoch early go on while another catches up (most epochs take ~1 ms and a few ~200 ms), at the cost of
+     * one more epoch of delay between nodes.
+     */
+    lagEpochs: int(0, 16),
   }),
   grpc: obj({
     /** Address `fyp serve` binds; a non-loopback host needs TLS (or allowInsecureRemote). */

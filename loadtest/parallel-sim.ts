@@ -25,6 +25,10 @@ type Crossing =
 /** A node's counts at an epoch's end, sent with its crossings: every node adds them up the same way. */
 interface EpochCounts {
   crossings: number;
+  /** Crossings this node posted in its last lag + 1 posts, this one included: what may still be on its way. */
+  inFlight: number;
+  /** The virtual time of the post (its epoch's end). */
+  atMs: number;
   foreground: number;
   live: number;
   active: number;
@@ -59,7 +63,7 @@ interface WorkerResult {
   finalCatalogSize: number;
   farmTargets: number[];
   /** The run's totals as every node added them up (node 0's are used). */
-  run: { epochs: number; crossings: number; peakLive: number; peakActive: number; lastEventMs: number };
+  run: { epochs: number; crossings: number; peakLive: number; peakActive: number; lastEventMs: number; deliveryLagMs: number };
   viral?: ViralSnapshot;
   homogenization?: HomogenizationSample[];
   integrity?: SimulationResult["integrity"];
@@ -70,8 +74,8 @@ export interface WorkerData {
   index: number;
   count: number;
   logLevel: string;
-  /** The barrier's words (see LockstepBarrier), shared by every node and the main thread. */
-  barrier: SharedArrayBuffer;
+  /** The exchange state's words (see LockstepWords), shared by every node and the main thread. */
+  words: SharedArrayBuffer;
   /** A port to each other node (null at this node's own index). */
   peers: (MessagePort | null)[];
 }
@@ -82,16 +86,17 @@ export interface WorkerData {
  * each with its own node-level state (candidate indexes, trending, bandit, aggregation), as the nodes of a
  * cluster have. They run in lockstep on virtual time: every node runs an epoch (`simulate.epochMs`) on its
  * own, then what it sent to the others (messages, replies, published read-model updates) is delivered to
- * them at the epoch's end, in node order. The nodes exchange it among themselves (a port per pair of nodes,
- * a barrier in shared memory); the main thread only starts them, shows progress and puts the parts
- * together. So a run repeats for a config + seed + worker count; it is not the one-node run (messages
- * between nodes arrive up to an epoch late, and each node learns only from its own viewers, as in a cluster).
+ * them `simulate.lagEpochs` epochs later, at an epoch's end, in node order; so a node may run that many
+ * epochs ahead of the slowest. The nodes exchange it among themselves (a port per pair of nodes, counters
+ * in shared memory); the main thread only starts them, shows progress and puts the parts together. So a run
+ * repeats for a config + seed + worker count + lag; it is not the one-node run (messages between nodes
+ * arrive late, and each node learns only from its own viewers, as in a cluster).
  */
 export async function runParallelSimulation(config: Readonly<Config>, log: Logger, opts: { untilMs?: number; onReady?: () => void } = {}): Promise<SimulationResult> {
   const sim = config.simulate;
   const count = sim.workers;
   const progress = createProgress({ label: "simulate", total: sim.sessions, log, everyMs: sim.progressEveryMs, enabled: sim.progress });
-  const barrier = new SharedArrayBuffer(BARRIER_WORDS * 4);
+  const words = new SharedArrayBuffer(LockstepWords.bytes(count));
   const peers: (MessagePort | null)[][] = Array.from({ length: count }, () => Array.from({ length: count }, () => null));
   for (let i = 0; i < count; i++) {
     for (let j = i + 1; j < count; j++) {
@@ -106,7 +111,7 @@ export async function runParallelSimulation(config: Readonly<Config>, log: Logge
     else if (r.t === "settled") settledAt = performance.now();
   };
   const workers = Array.from({ length: count }, (_, index) =>
-    startWorker({ config: structuredClone(config) as Config, index, count, logLevel: log.level, barrier, peers: peers[index]! }, onNote, () => LockstepBarrier.abort(barrier)),
+    startWorker({ config: structuredClone(config) as Config, index, count, logLevel: log.level, words, peers: peers[index]! }, onNote, () => LockstepWords.abort(words)),
   );
   try {
     for (const r of await Promise.all(workers.map((w) => w.next()))) expect(r, "ready");
@@ -124,10 +129,10 @@ export async function runParallelSimulation(config: Readonly<Config>, log: Logge
     const run = results[0]!.run;
     return {
       ...combine(config, results, { wallMs, virtualMs: run.lastEventMs, peakLive: run.peakLive, peakActive: run.peakActive }),
-      nodes: { epochs: run.epochs, crossings: run.crossings, items: results.map((r) => r.metrics.counters.items) },
+      nodes: { epochs: run.epochs, crossings: run.crossings, deliveryLagMs: run.deliveryLagMs, items: results.map((r) => r.metrics.counters.items) },
     };
   } finally {
-    LockstepBarrier.abort(barrier);
+    LockstepWords.abort(words);
     await Promise.all(workers.map((w) => w.stop()));
   }
 }
@@ -185,7 +190,7 @@ interface WorkerHandle {
 /**
  * Starts one worker thread. Under tsx (the sources run as .ts) the thread registers tsx before importing
  * the entry; a built tree runs the .js entry directly. `onEnd` runs if the thread dies (the other nodes
- * must not wait for it at the barrier).
+ * must not wait for it).
  */
 function startWorker(data: WorkerData, onNote: (r: Report) => void, onEnd: () => void): WorkerHandle {
   const entry = new URL(import.meta.url.endsWith(".ts") ? "./sim-worker.ts" : "./sim-worker.js", import.meta.url);
@@ -237,54 +242,59 @@ function startWorker(data: WorkerData, onNote: (r: Report) => void, onEnd: () =>
   };
 }
 
-/** Words of the barrier: nodes arrived, generation, abort flag. */
-const BARRIER_WORDS = 3;
-const ARRIVED = 0, GENERATION = 1, ABORT = 2;
-/** How long a node blocks at a time at the barrier before it looks at the abort flag again (ms). */
-const BARRIER_POLL_MS = 200;
+/** Words of the exchange state: the abort flag, then each node's count of exchanges posted. */
+const ABORT = 0, POSTED = 1;
+/** How long a node blocks at a time waiting for a peer before it looks at the abort flag again (ms). */
+const WAIT_POLL_MS = 200;
 
-/** Thrown at the barrier when another node failed (or the run was stopped). */
+/** Thrown while waiting for a peer when another node failed (or the run was stopped). */
 class LockstepAborted extends Error {}
 
 /**
- * The epoch-end meeting point of the nodes, in shared memory: each node posts its crossings to its peers,
- * then waits here until every node has (Atomics.wait: no event-loop turn), then reads what its peers posted
- * with receiveMessageOnPort. The last node to arrive resets the count and moves the generation on.
+ * Where the nodes meet, in shared memory: after its k-th exchange's post to its peers a node counts it in
+ * its own word; a node that needs its peers' k-th posts waits (Atomics.wait: no event-loop turn) until
+ * every peer's word has reached k, then reads them with receiveMessageOnPort (a port keeps posts in order).
  */
-class LockstepBarrier {
+class LockstepWords {
   private readonly words: Int32Array;
-  private generation = 0;
 
   constructor(private readonly buffer: SharedArrayBuffer, private readonly count: number) {
     this.words = new Int32Array(buffer);
+  }
+
+  static bytes(count: number): number {
+    return (POSTED + count) * 4;
   }
 
   /** Tells every node waiting (now or later) to give up. */
   static abort(buffer: SharedArrayBuffer): void {
     const w = new Int32Array(buffer);
     Atomics.store(w, ABORT, 1);
-    Atomics.notify(w, GENERATION);
+    for (let i = POSTED; i < w.length; i++) Atomics.notify(w, i);
   }
 
   abort(): void {
-    LockstepBarrier.abort(this.buffer);
+    LockstepWords.abort(this.buffer);
   }
 
-  arriveAndWait(): void {
+  /** Node `index` has posted its `k`-th exchange to every peer. */
+  posted(index: number, k: number): void {
+    Atomics.store(this.words, POSTED + index, k);
+    Atomics.notify(this.words, POSTED + index);
+  }
+
+  /** Blocks until every node other than `index` has posted its `k`-th exchange. */
+  waitFor(index: number, k: number): void {
     const w = this.words;
-    const gen = this.generation;
-    if (Atomics.add(w, ARRIVED, 1) + 1 === this.count) {
-      Atomics.store(w, ARRIVED, 0);
-      Atomics.add(w, GENERATION, 1);
-      Atomics.notify(w, GENERATION);
-    } else {
-      while (Atomics.load(w, GENERATION) === gen) {
+    for (let j = 0; j < this.count; j++) {
+      if (j === index) continue;
+      for (;;) {
         if (Atomics.load(w, ABORT) !== 0) throw new LockstepAborted("another node of the parallel run failed");
-        Atomics.wait(w, GENERATION, gen, BARRIER_POLL_MS);
+        const at = Atomics.load(w, POSTED + j);
+        if (at >= k) break;
+        Atomics.wait(w, POSTED + j, at, WAIT_POLL_MS);
       }
     }
-    this.generation = gen + 1;
-    if (Atomics.load(w, ABORT) !== 0) throw new LockstepAborted("another node of the parallel run failed");
   }
 }
 
@@ -295,9 +305,9 @@ class LockstepBarrier {
 export async function runSimWorker(port: MessagePort, data: WorkerData): Promise<void> {
   const { config, index, count } = data;
   const log = createLogger(data.logLevel, `fyp-sim-${index}`);
-  const barrier = new LockstepBarrier(data.barrier, count);
+  const words = new LockstepWords(data.words, count);
   const fail = (e: unknown): void => {
-    if (!(e instanceof LockstepAborted)) barrier.abort();
+    if (!(e instanceof LockstepAborted)) words.abort();
     port.postMessage({ t: "failed", error: errorToWire(e), node: index, aborted: e instanceof LockstepAborted } satisfies Report);
   };
   let s: SimNode;
@@ -309,7 +319,7 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
   }
   const { node, clock, metrics, counts } = s;
   const { system, feed, world } = node;
-  const link = new LockstepLink(index, count, config.simulate.epochMs);
+  const link = new LockstepLink(index, count, config.simulate.epochMs, config.simulate.lagEpochs);
   system.attachRemote(link);
   feed.readModels.setPublisher((u) => {
     feed.readModels.apply(u);
@@ -335,44 +345,64 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
     }
   };
   // the run's totals, added up the same way on every node
-  const run = { epochs: 0, crossings: 0, peakLive: 0, peakActive: 0, lastEventMs: 0 };
+  const run = { epochs: 0, crossings: 0, peakLive: 0, peakActive: 0, lastEventMs: 0, deliveryLagMs: 0 };
   let lastProgress = 0;
-  /**
-   * The epoch's end: posts this node's crossings and counts to its peers, meets them at the barrier,
-   * delivers what they sent here (in node order) and returns everyone's counts added up.
-   */
-  const exchange = (): EpochCounts => {
+  const lag = config.simulate.lagEpochs;
+  // exchanges posted and received so far; this node's counts for the posts not yet received, and the sizes
+  // of its last lag + 1 posts (what may still be on its way from it when a post's counts are added up)
+  let postedK = 0, receivedK = 0;
+  const ownCounts: EpochCounts[] = [];
+  const recentPosts: number[] = [];
+  /** An epoch's end (at virtual time `atMs`): posts this node's crossings, by destination, and its counts to its peers. */
+  const post = (atMs: number): void => {
     const out = link.take();
+    const crossings = out.reduce((n, l) => n + l.length, 0);
+    recentPosts.push(crossings);
+    if (recentPosts.length > lag + 1) recentPosts.shift();
     const own: EpochCounts = {
-      crossings: out.reduce((n, l) => n + l.length, 0), foreground: clock.pendingForeground, live: metrics.liveSessions,
+      crossings, inFlight: recentPosts.reduce((n, c) => n + c, 0), atMs, foreground: clock.pendingForeground, live: metrics.liveSessions,
       active: system.stats().active, usersDone: counts.usersDone, lastEventMs,
     };
     for (let j = 0; j < count; j++) if (j !== index) data.peers[j]!.postMessage({ crossings: out[j]!, counts: own });
-    barrier.arriveAndWait();
-    const sum = { ...own };
-    const inbound: Crossing[] = [];
-    for (let j = 0; j < count; j++) {
-      if (j === index) continue;
-      const got = receiveMessageOnPort(data.peers[j]!);
-      if (got === undefined) throw new Error(`parallel simulation: node ${j} posted nothing for this epoch`);
-      const m = got.message as { crossings: Crossing[]; counts: EpochCounts };
-      for (const c of m.crossings) inbound.push(c);
-      sum.crossings += m.counts.crossings;
-      sum.foreground += m.counts.foreground;
-      sum.live += m.counts.live;
-      sum.active += m.counts.active;
-      sum.usersDone += m.counts.usersDone;
-      sum.lastEventMs = Math.max(sum.lastEventMs, m.counts.lastEventMs);
-    }
-    deliver(inbound);
-    run.crossings += sum.crossings;
-    run.peakLive = Math.max(run.peakLive, sum.live);
-    run.peakActive = Math.max(run.peakActive, sum.active);
-    run.lastEventMs = sum.lastEventMs;
-    const now = performance.now();
-    if (index === 0 && now - lastProgress >= config.simulate.progressEveryMs) {
-      lastProgress = now;
-      port.postMessage({ t: "progress", usersDone: sum.usersDone, active: sum.active, virtualMs: sum.lastEventMs } satisfies Report);
+    ownCounts.push(own);
+    words.posted(index, ++postedK);
+  };
+  /**
+   * Receives every node's posts up to the `upTo`-th (waiting for peers that have not made it yet), delivers
+   * them here in node order, and returns the last one's counts added up over the nodes (undefined when
+   * there was nothing to receive). `atMs`: the epoch's end they are delivered at, to measure the lag.
+   */
+  const receive = (upTo: number, atMs?: number): EpochCounts | undefined => {
+    let sum: EpochCounts | undefined;
+    while (receivedK < upTo) {
+      words.waitFor(index, ++receivedK);
+      sum = { ...ownCounts.shift()! };
+      const inbound: Crossing[] = [];
+      for (let j = 0; j < count; j++) {
+        if (j === index) continue;
+        const got = receiveMessageOnPort(data.peers[j]!);
+        if (got === undefined) throw new Error(`parallel simulation: node ${j} posted nothing for exchange ${receivedK}`);
+        const m = got.message as { crossings: Crossing[]; counts: EpochCounts };
+        for (const c of m.crossings) inbound.push(c);
+        if (atMs !== undefined) run.deliveryLagMs = Math.max(run.deliveryLagMs, atMs - m.counts.atMs);
+        sum.crossings += m.counts.crossings;
+        sum.inFlight += m.counts.inFlight;
+        sum.foreground += m.counts.foreground;
+        sum.live += m.counts.live;
+        sum.active += m.counts.active;
+        sum.usersDone += m.counts.usersDone;
+        sum.lastEventMs = Math.max(sum.lastEventMs, m.counts.lastEventMs);
+      }
+      deliver(inbound);
+      run.crossings += sum.crossings;
+      run.peakLive = Math.max(run.peakLive, sum.live);
+      run.peakActive = Math.max(run.peakActive, sum.active);
+      run.lastEventMs = sum.lastEventMs;
+      const now = performance.now();
+      if (index === 0 && now - lastProgress >= config.simulate.progressEveryMs) {
+        lastProgress = now;
+        port.postMessage({ t: "progress", usersDone: sum.usersDone, active: sum.active, virtualMs: sum.lastEventMs } satisfies Report);
+      }
     }
     return sum;
   };
@@ -380,16 +410,22 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
   const start = await new Promise<Start>((resolve) => port.once("message", resolve));
   try {
     const untilMs = start.untilMs;
-    // epochs until nothing is due anywhere and nothing is on its way between nodes
+    // Epochs until nothing is due anywhere and nothing is on its way between nodes. What a node posts at
+    // the end of epoch k is delivered at the end of epoch k + lag: so a node runs up to `lag` epochs ahead
+    // of the slowest, and the decision to stop is taken on every node from the same (older) counts.
     for (let t = 0; ; ) {
       t = untilMs === undefined ? t + config.simulate.epochMs : Math.min(untilMs, t + config.simulate.epochMs);
       const e = await driveVirtualEpoch(system, clock, t);
       fired += e.fired;
       if (e.lastMs >= 0) lastEventMs = e.lastMs;
-      const sum = exchange();
+      post(t);
+      const sum = receive(postedK - lag, t);
       run.epochs++;
-      if ((sum.foreground === 0 && sum.crossings === 0) || (untilMs !== undefined && t >= untilMs)) break;
+      if (untilMs !== undefined && t >= untilMs) break;
+      if (sum !== undefined && sum.foreground === 0 && sum.inFlight === 0) break;
     }
+    // what is still on its way arrives
+    receive(postedK);
     // the last window of counters, and what it sets off, to quiescence (as the one-node run does); each node
     // runs its due timers (up to the horizon, if any): done when nothing more crossed
     feed.aggregator.flush();
@@ -398,7 +434,8 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
       fired += n;
       if (n > 0 || untilMs !== undefined) lastEventMs = Math.max(lastEventMs, clock.now());
       await settleLocal(system);
-      if (exchange().crossings === 0) break;
+      post(clock.now());
+      if (receive(postedK)!.crossings === 0) break;
     }
     if (index === 0) port.postMessage({ t: "settled" } satisfies Report);
     const own = (id: string): boolean => ownerOf(id, count) === index;
@@ -436,11 +473,11 @@ async function ask<T>(system: { ask<R>(to: string, m: { type: string }): Promise
 class LockstepLink implements RemoteLink {
   private out: Crossing[][];
 
-  /** A request waits up to one epoch for its epoch's end, and its reply up to one more. */
+  /** A request waits up to 1 + lag epochs to be delivered, and its reply as long again. */
   readonly deliveryDelayMs: number;
 
-  constructor(private readonly index: number, private readonly count: number, epochMs: number) {
-    this.deliveryDelayMs = 2 * epochMs;
+  constructor(private readonly index: number, private readonly count: number, epochMs: number, lag: number) {
+    this.deliveryDelayMs = 2 * (1 + lag) * epochMs;
     this.out = Array.from({ length: count }, () => []);
   }
 

@@ -64,9 +64,11 @@ export interface SimulationResult {
   impressionsPerMinute: number[];
   /**
    * A parallel run's (simulate.workers > 1) lockstep figures: epochs run, what crossed between nodes
-   * (messages, replies, read-model updates), and the items each node's viewers watched or skipped.
+   * (messages, replies, read-model updates), the longest a post waited between its epoch's end and the epoch
+   * end it was delivered at (virtual ms: `lagEpochs` epochs), and the items each node's viewers watched or
+   * skipped.
    */
-  nodes?: { epochs: number; crossings: number; items: number[] };
+  nodes?: { epochs: number; crossings: number; deliveryLagMs: number; items: number[] };
 }
 
 export interface SimulationHooks {

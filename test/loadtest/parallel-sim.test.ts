@@ -37,6 +37,7 @@ t.test("parallel simulation - two nodes in lockstep: every viewer served, traffi
   t.ok(nodes.items.every((n) => n > 0), `both nodes' viewers watched (${nodes.items.join(", ")} items)`);
   t.equal(nodes.items[0]! + nodes.items[1]!, s.items, "the nodes' items add up to the summary's");
   t.ok(nodes.crossings > 0, `messages crossed between the nodes (${nodes.crossings})`);
+  t.equal(nodes.deliveryLagMs, 10_000, "by default (lagEpochs 1) what a node posts at an epoch's end arrives at the next one's");
   t.ok(nodes.epochs >= Math.floor(s.virtualMs / 10_000), `${nodes.epochs} epochs of 10 s for ${s.virtualMs} ms of virtual time`);
   // every viewer arrives once on exactly one node and runs all its sessions
   t.equal(s.sessions, one.summary.sessions, "as many sessions as the one-node run (the return model does not depend on the feed)");
@@ -48,6 +49,21 @@ t.test("parallel simulation - two nodes in lockstep: every viewer served, traffi
   t.same(outcome(b.summary), outcome(s), "same config + seed + workers: the same summary");
   t.equal(b.summary.checksum, s.checksum);
   t.not(s.checksum, one.summary.checksum, "not the one-node run: each node learns from its own viewers, messages between nodes arrive late");
+});
+
+t.test("parallel simulation - lagEpochs: what a node posts arrives that many epochs later, and the run still completes and repeats", async (t) => {
+  const one = await runSimulation(config(1), silentLogger());
+  for (const lag of [0, 2]) {
+    const a = await runSimulation(config(2, { "simulate.lagEpochs": lag }), silentLogger());
+    const b = await runSimulation(config(2, { "simulate.lagEpochs": lag }), silentLogger());
+    const s = a.summary;
+    t.equal(a.nodes!.deliveryLagMs, lag * 10_000, `lag ${lag}: posts delivered ${lag} epochs of 10 s after their own`);
+    t.equal(s.failedMessages, 0, `lag ${lag}: no ask timed out (the deadline allows for the lag)`);
+    t.equal(s.sessions, one.summary.sessions, `lag ${lag}: every session ran (the run did not stop while something was on its way)`);
+    t.equal(s.promotedPerStage[0], 6, `lag ${lag}: every upload entered the viral ladder`);
+    t.ok(Math.abs(s.items - one.summary.items) / one.summary.items < 0.1, `lag ${lag}: items close to the one-node run's (${s.items} vs ${one.summary.items})`);
+    t.same(outcome(b.summary), outcome(s), `lag ${lag}: same config + seed + workers + lag, the same summary`);
+  }
 });
 
 t.test("parallel simulation - a run stopped at a virtual horizon ends there, sessions still in progress", async (t) => {
