@@ -56,7 +56,7 @@ const arrived = untilMs > 0 ? Math.min(1, untilMs / Math.max(1, config.simulate.
 const concurrent = Math.max(1, res.summary.peakConcurrentSessions);
 process.stdout.write(
   JSON.stringify({
-    summary: res.summary, maxRssBytes, baseRssBytes, arrivedUsers: Math.round(arrived * sessions),
+    summary: res.summary, ...(res.nodes !== undefined ? { nodes: res.nodes } : {}), maxRssBytes, baseRssBytes, arrivedUsers: Math.round(arrived * sessions),
     peakConcurrentSessions: res.summary.peakConcurrentSessions,
     bytesPerConcurrentSession: Math.round((maxRssBytes - baseRssBytes) / concurrent),
     baseHeapBytes, liveHeapBytes, liveHeapBytesPerSession: Math.round((liveHeapBytes - baseHeapBytes) / concurrent),

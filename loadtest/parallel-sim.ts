@@ -52,6 +52,8 @@ type Report =
 
 interface WorkerResult {
   metrics: SimMetricsPart;
+  /** Wall ms this node spent blocked waiting for its peers' posts. */
+  waitMs: number;
   filterBubble: { sum: number; n: number };
   fired: number;
   failed: number;
@@ -129,7 +131,7 @@ export async function runParallelSimulation(config: Readonly<Config>, log: Logge
     const run = results[0]!.run;
     return {
       ...combine(config, results, { wallMs, virtualMs: run.lastEventMs, peakLive: run.peakLive, peakActive: run.peakActive }),
-      nodes: { epochs: run.epochs, crossings: run.crossings, deliveryLagMs: run.deliveryLagMs, items: results.map((r) => r.metrics.counters.items) },
+      nodes: { epochs: run.epochs, crossings: run.crossings, deliveryLagMs: run.deliveryLagMs, items: results.map((r) => r.metrics.counters.items), waitMs: results.map((r) => r.waitMs) },
     };
   } finally {
     LockstepWords.abort(words);
@@ -283,6 +285,9 @@ class LockstepWords {
     Atomics.notify(this.words, POSTED + index);
   }
 
+  /** Wall ms spent blocked in `waitFor`. */
+  waitedMs = 0;
+
   /** Blocks until every node other than `index` has posted its `k`-th exchange. */
   waitFor(index: number, k: number): void {
     const w = this.words;
@@ -292,7 +297,9 @@ class LockstepWords {
         if (Atomics.load(w, ABORT) !== 0) throw new LockstepAborted("another node of the parallel run failed");
         const at = Atomics.load(w, POSTED + j);
         if (at >= k) break;
+        const t0 = performance.now();
         Atomics.wait(w, POSTED + j, at, WAIT_POLL_MS);
+        this.waitedMs += performance.now() - t0;
       }
     }
   }
@@ -442,6 +449,7 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
     const st = system.stats();
     const part: WorkerResult = {
       metrics: metrics.toPart(),
+      waitMs: Math.round(words.waitedMs),
       filterBubble: metrics.filterBubbleSum((u) => world.user(u).affinity),
       fired, failed: st.failed, processed: st.processed, dropped,
       uploads: counts.uploads, noveltyRate: feed.readModels.noveltyRate, catalogSize: s.catalogSize, finalCatalogSize: feed.catalog.size, farmTargets: s.farm.targets,

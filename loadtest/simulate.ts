@@ -65,10 +65,10 @@ export interface SimulationResult {
   /**
    * A parallel run's (simulate.workers > 1) lockstep figures: epochs run, what crossed between nodes
    * (messages, replies, read-model updates), the longest a post waited between its epoch's end and the epoch
-   * end it was delivered at (virtual ms: `lagEpochs` epochs), and the items each node's viewers watched or
-   * skipped.
+   * end it was delivered at (virtual ms: `lagEpochs` epochs), the items each node's viewers watched or
+   * skipped, and the wall ms each node spent waiting for the others (imbalance and synchronisation).
    */
-  nodes?: { epochs: number; crossings: number; deliveryLagMs: number; items: number[] };
+  nodes?: { epochs: number; crossings: number; deliveryLagMs: number; items: number[]; waitMs: number[] };
 }
 
 export interface SimulationHooks {

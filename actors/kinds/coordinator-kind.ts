@@ -25,5 +25,9 @@ export function coordinatorKind(byKey: Record<string, ActorBehavior<any, CoordMs
       const b = typeof state === "object" && state !== null ? owner.get(state) : undefined;
       return b?.snapshot !== undefined ? b.snapshot(state) : state;
     },
+    restore: (data, key) => {
+      const b = of(key);
+      return b.restore !== undefined ? b.restore(data, key) : data;
+    },
   });
 }

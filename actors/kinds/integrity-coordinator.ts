@@ -1,5 +1,5 @@
 import { assertNever, type CoordMsg, type IntegrityEngagements } from "../../protocols/index.ts";
-import { detectFarms, type EngagementEvent } from "../../models/index.ts";
+import { detectFarms, type EngagementEvent, type FarmDetectorConfig } from "../../models/index.ts";
 import { defineActor, type ActorContext } from "../actor-behavior.ts";
 import { feedServices } from "../services/feed-services.ts";
 
@@ -11,7 +11,16 @@ export interface IntegrityState {
   /** Detected groups, for reports: size and videos. */
   farms: { sessions: number; videos: number[]; at: number }[];
   botSignals: number;
+  /** Nodes that have sent engagements, and those whose batch came in since the last detection pass. */
+  nodes: string[];
+  reported: string[];
+  /** Detection passes run (one per round of node reports, not one per report). */
+  detections: number;
+  /** Set once batches arrived out of time order (several nodes): expiry then filters the whole window. */
+  unordered: boolean;
 }
+
+const initialState = (): IntegrityState => ({ events: [], flaggedSessions: [], flaggedVideos: [], farms: [], botSignals: 0, nodes: [], reported: [], detections: 0, unordered: false });
 
 const EVENTS_MAX = 200_000;
 
@@ -22,7 +31,9 @@ const EVENTS_MAX = 200_000;
  */
 export const integrityCoordinator = defineActor<IntegrityState, CoordMsg>({
   kind: "coord",
-  initialState: () => ({ events: [], flaggedSessions: [], flaggedVideos: [], farms: [], botSignals: 0 }),
+  initialState,
+  // a state saved before a field existed gets that field's initial value
+  restore: (data) => ({ ...initialState(), ...(data as Partial<IntegrityState>) }),
   receive(ctx, msg): unknown {
     const s = ctx.state;
     const f = feedServices(ctx.services);
@@ -38,7 +49,7 @@ export const integrityCoordinator = defineActor<IntegrityState, CoordMsg>({
         onEngagements(ctx, msg);
         return undefined;
       case "coord.get-state":
-        return { flaggedSessions: s.flaggedSessions.length, flaggedVideos: [...s.flaggedVideos], farms: s.farms, botSignals: s.botSignals };
+        return { flaggedSessions: s.flaggedSessions.length, flaggedVideos: [...s.flaggedVideos], farms: s.farms, botSignals: s.botSignals, detections: s.detections };
       case "coord.tick":
       case "viral.stage-result":
       case "viral.new-video":
@@ -51,16 +62,52 @@ export const integrityCoordinator = defineActor<IntegrityState, CoordMsg>({
   },
 });
 
+/**
+ * A node's batch of engagements (sent at each of its aggregator flushes). The batch joins the window at
+ * once; a detection pass over the window runs when every node that has reported so far has a batch in
+ * since the last pass, or when a node sends its second batch since then (a node with nothing to send does
+ * not hold the others up for more than one flush interval). One node: a pass per batch. N nodes: a pass
+ * per round of flushes, not N passes over the same window.
+ */
 function onEngagements(ctx: ActorContext<IntegrityState, CoordMsg>, m: IntegrityEngagements): void {
   const s = ctx.state;
   const f = feedServices(ctx.services);
   const cfg = f.farmDetector;
   if (cfg === undefined) return;
-  for (let i = 0; i < m.videos.length; i++) s.events.push({ session: m.sessions[i]!, video: m.videos[i]!, t: m.times[i]! });
+  let ordered = true;
+  let last = s.events.length > 0 ? s.events[s.events.length - 1]!.t : -Infinity;
+  for (let i = 0; i < m.videos.length; i++) {
+    const t = m.times[i]!;
+    if (t < last) ordered = false;
+    last = t;
+    s.events.push({ session: m.sessions[i]!, video: m.videos[i]!, t });
+  }
+  if (!ordered) s.unordered = true;
   const horizon = ctx.clock.now() - f.integrity.farmWindowMs;
-  let drop = 0;
-  while (drop < s.events.length && s.events[drop]!.t < horizon) drop++;
-  if (drop > 0 || s.events.length > EVENTS_MAX) s.events.splice(0, Math.max(drop, s.events.length - EVENTS_MAX));
+  if (s.unordered) {
+    // batches from several nodes interleave in time: an expired event can sit behind a newer one
+    s.events = s.events.filter((e) => e.t >= horizon);
+    if (s.events.length > EVENTS_MAX) s.events.splice(0, s.events.length - EVENTS_MAX);
+  } else {
+    let drop = 0;
+    while (drop < s.events.length && s.events[drop]!.t < horizon) drop++;
+    if (drop > 0 || s.events.length > EVENTS_MAX) s.events.splice(0, Math.max(drop, s.events.length - EVENTS_MAX));
+  }
+  if (!s.nodes.includes(m.node)) s.nodes.push(m.node);
+  if (s.reported.includes(m.node)) s.reported.length = 0;
+  else {
+    s.reported.push(m.node);
+    if (s.reported.length < s.nodes.length) return;
+    s.reported.length = 0;
+  }
+  s.detections++;
+  detect(ctx, cfg);
+}
+
+/** A detection pass over the window: videos farmed by flagged sessions, then coordinated groups. */
+function detect(ctx: ActorContext<IntegrityState, CoordMsg>, cfg: FarmDetectorConfig): void {
+  const s = ctx.state;
+  const f = feedServices(ctx.services);
   // Videos many already-flagged sessions keep completing are what those sessions were farming.
   const flagged = new Set(s.flaggedSessions);
   const byVideo = new Map<number, Set<string>>();

@@ -38,6 +38,7 @@ t.test("parallel simulation - two nodes in lockstep: every viewer served, traffi
   t.equal(nodes.items[0]! + nodes.items[1]!, s.items, "the nodes' items add up to the summary's");
   t.ok(nodes.crossings > 0, `messages crossed between the nodes (${nodes.crossings})`);
   t.equal(nodes.deliveryLagMs, 10_000, "by default (lagEpochs 1) what a node posts at an epoch's end arrives at the next one's");
+  t.ok(nodes.waitMs.length === 2 && nodes.waitMs.every((w) => Number.isFinite(w) && w >= 0), `each node's wall ms spent waiting for the other (${nodes.waitMs.join(", ")})`);
   t.ok(nodes.epochs >= Math.floor(s.virtualMs / 10_000), `${nodes.epochs} epochs of 10 s for ${s.virtualMs} ms of virtual time`);
   // every viewer arrives once on exactly one node and runs all its sessions
   t.equal(s.sessions, one.summary.sessions, "as many sessions as the one-node run (the return model does not depend on the feed)");
