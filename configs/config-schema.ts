@@ -321,18 +321,17 @@ export const configSchema = obj({
     progress: bool(),
     /**
      * Worker threads to split the run over (viewers by key, other actors by id), each a node with its own
-     * node-level state, in lockstep: messages between them are delivered at the next epoch boundary
-     * (`epochMs` of virtual time; the default, 10 s, is the counters' flush interval `feed.flushMs`, so the
-     * lockstep adds at most one flush of delay; 1 s epochs cost ~0.7 ms of synchronisation each here).
-     * 1: one node, one event order (research observers need it).
+     * node-level state, in lockstep on virtual time, epoch by epoch (`epochMs`). 1: one node, one event
+     * order (research observers need it).
      */
     workers: int(1, 64),
     epochMs: int(1, 3_600_000),
     /**
-     * Epochs a node may run ahead of the slowest: what a node sends at the end of epoch k is delivered at
-     * the end of epoch k + lagEpochs. 0 is a barrier at every epoch's end; 1 lets a node that finished an
-     * epoch early go on while another catches up (most epochs take ~1 ms and a few ~200 ms), at the cost of
-     * one more epoch of delay between nodes.
+     * Epochs a node may run ahead of the slowest: what a node sends during epoch k is delivered at the end
+     * of epoch k + lagEpochs. 0 is a barrier at every epoch's end; 1 lets a node that finished an epoch early
+     * go on while another catches up (most epochs take a node ~1 ms and a few ~200 ms). A message between
+     * nodes takes up to (1 + lagEpochs) × epochMs: the defaults, 5 s and 1, keep that within the counters'
+     * flush interval `feed.flushMs` (10 s).
      */
     lagEpochs: int(0, 16),
   }),

@@ -13,7 +13,8 @@ import { startServe, stopServe } from "../serve-process.ts";
  *  - throughput: FYP_BENCH_SIM_SESSIONS (default 5,000) sessions run to the end -> simulate.events_per_s
  *    (interactions: served items watched or skipped, per wall second), simulate.messages_per_s,
  *    simulate.realtime_factor; the same split over FYP_BENCH_SIM_WORKERS (default 2; 1 skips it) worker
- *    threads -> simulate.parallel.events_per_s, simulate.parallel.speedup (against the one-node run);
+ *    threads -> simulate.parallel.events_per_s, simulate.parallel.speedup (against the one-node run),
+ *    simulate.parallel.wait_share (the share of the wall time the most waiting node was blocked on its peers);
  *  - 1,000,000 sessions up to a virtual horizon (FYP_BENCH_SIM_UNTIL_MS, default 30 s of the 600 s arrival
  *    window; 0 runs it out) -> simulate.sessions_1m.rss_bytes (peak RSS), the sessions in progress at the
  *    horizon and the live heap each holds (after a full collection at the horizon; bytes_per_session).
@@ -25,6 +26,8 @@ import { startServe, stopServe } from "../serve-process.ts";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const VIDEOS = 20_000;
 const P99_BUDGET_MS = 50;
+/** The config the children start from (for the lockstep settings the rows record). */
+const DEFAULTS = loadConfig({ profile: "small", env: {} });
 
 interface ChildOut {
   summary: {
@@ -41,6 +44,8 @@ interface ChildOut {
   /** CPU time of the run (from the first arrival on) and the interactions per CPU second. */
   cpuMs: number;
   eventsPerCpuSec: number;
+  /** A parallel run's lockstep figures (waitMs: each node's wall ms spent waiting for its peers). */
+  nodes?: { epochs: number; waitMs: number[] };
 }
 
 function child(sessions: number, untilMs: number, overrides?: Record<string, unknown>): Promise<ChildOut> {
@@ -129,10 +134,16 @@ async function simulations(emit: Emit): Promise<void> {
   const workers = Number(process.env.FYP_BENCH_SIM_WORKERS ?? 2);
   if (workers > 1) {
     const par = await child(n, 0, { "simulate.workers": workers });
-    const pcfg = { ...cfg, workers, items: par.summary.items, virtualMs: par.summary.virtualMs, wallMs: par.summary.wallMs, cpuMs: par.cpuMs, oneNodeEventsPerSec: small.summary.eventsPerSec };
+    const pcfg = {
+      ...cfg, workers, epochMs: DEFAULTS.simulate.epochMs, lagEpochs: DEFAULTS.simulate.lagEpochs, items: par.summary.items, virtualMs: par.summary.virtualMs, wallMs: par.summary.wallMs,
+      cpuMs: par.cpuMs, oneNodeEventsPerSec: small.summary.eventsPerSec, waitMs: par.nodes?.waitMs,
+    };
     emit({ name: "simulate.parallel.events_per_s", value: par.summary.eventsPerSec, unit: "interactions/s", config: pcfg });
     emit({ name: "simulate.parallel.events_per_cpu_s", value: par.eventsPerCpuSec, unit: "interactions/cpu-s", config: pcfg });
     emit({ name: "simulate.parallel.speedup", value: Math.round((100 * par.summary.eventsPerSec) / Math.max(1, small.summary.eventsPerSec)) / 100, unit: "x one node", config: pcfg });
+    // the share of the run a node spent blocked on its peers (imbalance and synchronisation), the most waiting node's
+    const waited = Math.max(0, ...(par.nodes?.waitMs ?? []));
+    emit({ name: "simulate.parallel.wait_share", value: Math.round((1000 * waited) / Math.max(1, par.summary.wallMs)) / 1000, unit: "fraction of wall time", config: pcfg });
   }
 
   const untilMs = Number(process.env.FYP_BENCH_SIM_UNTIL_MS ?? 30_000);

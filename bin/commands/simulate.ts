@@ -34,8 +34,9 @@ export const simulateCommand: Command = {
   Same config + seed -> same summary (checksum); wall-time figures vary.
   --workers W (simulate.workers) splits the run over W worker threads, each a node of the recommender with its
   own node-level state and a share of the viewers, in lockstep on virtual time: what one node sends another
-  arrives at the end of the epoch (simulate.epochMs of virtual time). Same config + seed + W -> same summary;
-  not the one-node run's (it simulates a W-node cluster). --out needs W = 1.
+  during an epoch (simulate.epochMs of virtual time) arrives simulate.lagEpochs (default 1) epoch ends later,
+  so a node may run that many epochs ahead of the slowest. Same config + seed + W -> same summary; not the
+  one-node run's (it simulates a W-node cluster). --out needs W = 1.
   --out DIR also records the research metrics over time (config section research: window width, per-cohort
   rows, filter-bubble sample) and writes DIR/summary.json, timeseries.csv, system.csv, phases.csv,
   cascades.csv, homogenization.csv and report.html (self-contained, offline).

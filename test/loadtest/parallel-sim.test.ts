@@ -11,11 +11,14 @@ const config = (workers: number, extra: Record<string, unknown> = {}) =>
       "simulate.seed": 11, "simulate.sessions": 240, "simulate.videos": 600, "simulate.progress": false,
       "simulate.arrivalWindowMs": 60_000, "simulate.returnDelayMs": 120_000, "simulate.uploads.count": 6, "simulate.uploads.everyMs": 20_000,
       "actors.passivationIdleMs": 30_000, "actors.sweepIntervalMs": 10_000, "storage.stateStore": "memory",
-      // the default 10 s epochs are longer than an ask's 5 s deadline: asks between nodes must still be answered
+      // an ask's 5 s deadline is shorter than a message's way between nodes (up to 1 + lagEpochs epochs of
+      // 5 s, the defaults, each way): asks between nodes must still be answered
       "simulate.workers": workers,
       ...extra,
     },
   });
+
+const EPOCH_MS = config(2).simulate.epochMs;
 
 /** The summary without its wall-time figures (what must repeat for a config + seed). */
 function outcome(s: SimulationSummary): Record<string, unknown> {
@@ -37,9 +40,9 @@ t.test("parallel simulation - two nodes in lockstep: every viewer served, traffi
   t.ok(nodes.items.every((n) => n > 0), `both nodes' viewers watched (${nodes.items.join(", ")} items)`);
   t.equal(nodes.items[0]! + nodes.items[1]!, s.items, "the nodes' items add up to the summary's");
   t.ok(nodes.crossings > 0, `messages crossed between the nodes (${nodes.crossings})`);
-  t.equal(nodes.deliveryLagMs, 10_000, "by default (lagEpochs 1) what a node posts at an epoch's end arrives at the next one's");
+  t.equal(nodes.deliveryLagMs, EPOCH_MS, "by default (lagEpochs 1) what a node posts at an epoch's end arrives at the next one's");
   t.ok(nodes.waitMs.length === 2 && nodes.waitMs.every((w) => Number.isFinite(w) && w >= 0), `each node's wall ms spent waiting for the other (${nodes.waitMs.join(", ")})`);
-  t.ok(nodes.epochs >= Math.floor(s.virtualMs / 10_000), `${nodes.epochs} epochs of 10 s for ${s.virtualMs} ms of virtual time`);
+  t.ok(nodes.epochs >= Math.floor(s.virtualMs / EPOCH_MS), `${nodes.epochs} epochs of ${EPOCH_MS} ms for ${s.virtualMs} ms of virtual time`);
   // every viewer arrives once on exactly one node and runs all its sessions
   t.equal(s.sessions, one.summary.sessions, "as many sessions as the one-node run (the return model does not depend on the feed)");
   // the uploads' actors live on either node; each reached the viral coordinator (on one of them), whose
@@ -58,7 +61,7 @@ t.test("parallel simulation - lagEpochs: what a node posts arrives that many epo
     const a = await runSimulation(config(2, { "simulate.lagEpochs": lag }), silentLogger());
     const b = await runSimulation(config(2, { "simulate.lagEpochs": lag }), silentLogger());
     const s = a.summary;
-    t.equal(a.nodes!.deliveryLagMs, lag * 10_000, `lag ${lag}: posts delivered ${lag} epochs of 10 s after their own`);
+    t.equal(a.nodes!.deliveryLagMs, lag * EPOCH_MS, `lag ${lag}: posts delivered ${lag} epochs after their own`);
     t.equal(s.failedMessages, 0, `lag ${lag}: no ask timed out (the deadline allows for the lag)`);
     t.equal(s.sessions, one.summary.sessions, `lag ${lag}: every session ran (the run did not stop while something was on its way)`);
     t.equal(s.promotedPerStage[0], 6, `lag ${lag}: every upload entered the viral ladder`);
