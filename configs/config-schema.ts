@@ -485,6 +485,11 @@ export const configSchema = obj({
     bootstrapResamples: int(100, 1_000_000),
     /** The "late" window of an arm's time series: this share of the run's items, counted from the end. */
     lateShare: num(0.05, 1),
+    /**
+     * `fyp experiment`: runs at once, each in its own worker thread (0: one per core). Every run is still
+     * one node on its own, so the outcome is the same as one run at a time.
+     */
+    parallelRuns: int(0, 64),
   }),
 });
 

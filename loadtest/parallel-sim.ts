@@ -1,11 +1,11 @@
-import { getHeapStatistics } from "node:v8";
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { Logger } from "pino";
 import { driveVirtual, driveVirtualEpoch, settleLocal, type HomogenizationSample, type RemoteLink, type ViralSnapshot } from "../actors/index.ts";
 import { createLogger } from "../cluster/index.ts";
 import type { Config } from "../configs/index.ts";
 import { errorFromWire, errorMessage, errorToWire, type ReadModelUpdate } from "../protocols/index.ts";
 import { createProgress } from "./progress.ts";
+import { moduleWorker } from "./worker-thread.ts";
 import { SimMetrics, type SimMetricsPart } from "./sim-metrics.ts";
 import { ownerOf, setUpSimulation, summarize, type SimNode } from "./sim-node.ts";
 import type { SimulationResult } from "./simulate.ts";
@@ -189,21 +189,10 @@ interface WorkerHandle {
   stop(): Promise<void>;
 }
 
-/**
- * Starts one worker thread. Under tsx (the sources run as .ts) the thread registers tsx before importing
- * the entry; a built tree runs the .js entry directly. `onEnd` runs if the thread dies (the other nodes
- * must not wait for it).
- */
+/** Starts one node's worker thread. `onEnd` runs if the thread dies (the other nodes must not wait for it). */
 function startWorker(data: WorkerData, onNote: (r: Report) => void, onEnd: () => void): WorkerHandle {
-  const entry = new URL(import.meta.url.endsWith(".ts") ? "./sim-worker.ts" : "./sim-worker.js", import.meta.url);
-  const maxOldGenerationSizeMb = Math.floor(getHeapStatistics().heap_size_limit / 2 ** 20);
   const transferList = data.peers.filter((p): p is MessagePort => p !== null);
-  const worker = entry.pathname.endsWith(".ts")
-    ? // tsx resolved from here, not from the working directory the eval'd bootstrap would resolve it from
-      new Worker(`import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`, {
-        eval: true, workerData: data, transferList, resourceLimits: { maxOldGenerationSizeMb },
-      })
-    : new Worker(entry, { workerData: data, transferList, resourceLimits: { maxOldGenerationSizeMb } });
+  const worker = moduleWorker(import.meta.url, "sim-worker", { workerData: data, transferList });
   const queue: Report[] = [];
   let waiting: { resolve: (r: Report) => void; reject: (e: Error) => void } | null = null;
   let ended: Error | null = null;

@@ -12,8 +12,8 @@ function positiveInt(v: unknown, flag: string): number | undefined {
 export const experimentCommand: Command = {
   name: "experiment",
   summary: "A/B arms as config overrides on shared seeds; paired comparison with confidence intervals",
-  usage: `fyp experiment --arms FILE [--replicates R] [--sessions N] [--videos M] [--seed S] [--out DIR] [--keep-runs]
-fyp experiment replication [--replicates R] [--sessions N] [--out DIR]
+  usage: `fyp experiment --arms FILE [--replicates R] [--sessions N] [--videos M] [--seed S] [--parallel P] [--out DIR] [--keep-runs]
+fyp experiment replication [--replicates R] [--sessions N] [--parallel P] [--out DIR]
   Runs every arm on the same seeds (replicate i: simulate.seed = synthetic.seed = seed + i), records the research
   metrics of each run, and compares each arm with the baseline arm per metric: arm means with t intervals, the
   paired mean difference with its t and bootstrap intervals and p-value (config section research: replicates,
@@ -22,6 +22,8 @@ fyp experiment replication [--replicates R] [--sessions N] [--out DIR]
                  "arms": [ { "name": "armA", "overrides": { "exploration.noveltyRate": 0 } }, { "name": "armB", "overrides": {} } ] }
   Overrides are config paths, dotted ("policy.maxCategoryRun": 1) or nested ({ "homogenization": { "enabled": false } }).
   "replication" is the built-in exploitation vs exploration + diversity + stabilizer experiment (README).
+  --parallel P (research.parallelRuns; default 0: one per core) runs P of the runs at once, each in its own
+  worker thread; each run is still one node on its own, so the results are the same as one at a time.
   Prints the comparison as a Markdown table on stdout; --out DIR writes experiment.json, comparison.csv, comparison.md,
   replicates.csv, phases.csv and report.html (offline); --keep-runs also writes each run's own report under DIR/runs/.`,
   options: {
@@ -30,6 +32,7 @@ fyp experiment replication [--replicates R] [--sessions N] [--out DIR]
     sessions: { type: "string" },
     videos: { type: "string" },
     seed: { type: "string" },
+    parallel: { type: "string" },
     out: { type: "string" },
     "keep-runs": { type: "boolean" },
     "no-progress": { type: "boolean" },
@@ -48,6 +51,7 @@ fyp experiment replication [--replicates R] [--sessions N] [--out DIR]
     if (v.sessions !== undefined) cli["simulate.sessions"] = v.sessions;
     if (v.videos !== undefined) cli["simulate.videos"] = v.videos;
     if (v.seed !== undefined) cli["simulate.seed"] = v.seed;
+    if (v.parallel !== undefined) cli["research.parallelRuns"] = v.parallel;
     if (v["no-progress"]) cli["simulate.progress"] = false;
     const log = ctx.logger(ctx.config(cli));
     const out = typeof v.out === "string" ? v.out : undefined;

@@ -1,7 +1,9 @@
+import { availableParallelism } from "node:os";
 import type { Logger } from "pino";
 import type { Config } from "../../configs/index.ts";
 import { createProgress } from "../progress.ts";
 import type { PhaseRow } from "./research-recorder.ts";
+import { runResearchPool } from "./run-pool.ts";
 import { runResearch, type ResearchRun } from "./run-research.ts";
 import { estimate, pairedDiff, type Estimate, type PairedDiff } from "./stats.ts";
 
@@ -190,20 +192,34 @@ export async function runExperiment(
   const t0 = performance.now();
   const progress = createProgress({ label: `experiment ${spec.name}`, total: replicates * spec.arms.length, log, everyMs: probe.simulate.progressEveryMs, enabled: opts.progress ?? probe.simulate.progress });
   const arms: ArmResult[] = spec.arms.map((a) => ({ name: a.name, description: a.description, overrides: a.overrides, seeds, runs: [], phases: [], checksums: [], estimates: {} as Record<MetricName, Estimate> }));
-  let done = 0;
   // replicate-major order: a stopped experiment still holds complete pairs
-  for (const seed of seeds) {
-    for (let i = 0; i < spec.arms.length; i++) {
-      const arm = spec.arms[i]!;
-      const config = configFor({ ...flattenOverrides(spec.base), ...flattenOverrides(arm.overrides), "simulate.seed": seed, "synthetic.seed": seed, "simulate.progress": false });
-      const run = await runResearch(config, log.child({ arm: arm.name, seed }));
-      const a = arms[i]!;
-      a.runs.push(runMetrics(run, config.research.lateShare));
-      a.phases.push(run.research.phases);
-      a.checksums.push(run.result.summary.checksum);
-      opts.onRun?.(arm.name, seed, run, config);
-      progress.update(++done, { arm: arm.name, seed });
-      log.info({ arm: arm.name, seed, checksum: run.result.summary.checksum, wallMs: run.result.summary.wallMs }, "experiment run done");
+  const jobs = seeds.flatMap((seed) =>
+    spec.arms.map((arm, i) => ({
+      i, seed, arm: arm.name,
+      config: configFor({ ...flattenOverrides(spec.base), ...flattenOverrides(arm.overrides), "simulate.seed": seed, "synthetic.seed": seed, "simulate.progress": false }),
+    })),
+  );
+  const record = (k: number, run: ResearchRun): void => {
+    const { i, seed, arm, config } = jobs[k]!;
+    const a = arms[i]!;
+    a.runs.push(runMetrics(run, config.research.lateShare));
+    a.phases.push(run.research.phases);
+    a.checksums.push(run.result.summary.checksum);
+    opts.onRun?.(arm, seed, run, config);
+    log.info({ arm, seed, checksum: run.result.summary.checksum, wallMs: run.result.summary.wallMs }, "experiment run done");
+  };
+  let done = 0;
+  // runs at once (research.parallelRuns; 0: one per core), each on its own: the same outcome either way
+  const parallel = Math.min(jobs.length, research.parallelRuns === 0 ? availableParallelism() : research.parallelRuns);
+  if (parallel > 1) {
+    await runResearchPool(jobs.map((j) => ({ config: j.config, bindings: { arm: j.arm, seed: j.seed } })), parallel, log, record, (k) =>
+      progress.update(++done, { arm: jobs[k]!.arm, seed: jobs[k]!.seed }),
+    );
+  } else {
+    for (let k = 0; k < jobs.length; k++) {
+      const { arm, seed, config } = jobs[k]!;
+      record(k, await runResearch(config, log.child({ arm, seed })));
+      progress.update(++done, { arm, seed });
     }
   }
   progress.stop();
