@@ -136,7 +136,6 @@ export class FeedPipeline {
         interests: session.shortWeight > 0 ? [{ vector: session.short, weight: 1 }] : [],
         recent: session.recent,
         seen: seen.has,
-        seenIds: seen,
         seenCategories,
       };
       cands = this.candidates(session, creq, req.cohort);

@@ -35,8 +35,6 @@ export interface CandidateRequest {
   recent: readonly number[];
   /** Items this session must not see again. */
   seen: (id: number) => boolean;
-  /** The same items as a set, when the caller has one (an index may exclude them faster than by `seen`). */
-  seenIds?: IdSet;
   /** Categories the user has already been shown (exploration looks elsewhere). */
   seenCategories: ReadonlySet<number>;
 }

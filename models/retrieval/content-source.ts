@@ -22,7 +22,7 @@ export class ContentSource implements CandidateSource {
       // is already the candidates' order when it is strict in (score desc, id asc) with distinct ids
       const interest = req.interests.find((i) => i.weight > 0)!;
       const k = Math.max(1, Math.ceil((limit * interest.weight) / total));
-      const found = req.seenIds !== undefined && this.index.searchExcluding !== undefined ? this.index.searchExcluding(interest.vector, k, req.seenIds) : this.index.search(interest.vector, k, (id) => !req.seen(id));
+      const found = this.index.search(interest.vector, k, (id) => !req.seen(id));
       const direct = inCandidateOrder(found, limit, this.name);
       if (direct !== undefined) return direct;
       const best = new Map<number, number>();
@@ -33,7 +33,7 @@ export class ContentSource implements CandidateSource {
     for (const interest of req.interests) {
       if (interest.weight <= 0) continue;
       const k = Math.max(1, Math.ceil((limit * interest.weight) / total));
-      const found = req.seenIds !== undefined && this.index.searchExcluding !== undefined ? this.index.searchExcluding(interest.vector, k, req.seenIds) : this.index.search(interest.vector, k, (id) => !req.seen(id));
+      const found = this.index.search(interest.vector, k, (id) => !req.seen(id));
       for (const n of found) {
         const s = n.score * (interest.weight / total);
         if (s > (best.get(n.id) ?? -Infinity)) best.set(n.id, s);

@@ -90,35 +90,3 @@ t.test("hnsw - save and load give the same answers without rebuilding", async (t
   b.add(5000, vs[0]!);
   t.equal(b.size, 1000, "a loaded index accepts uploads");
 });
-
-t.test("hnsw - searchExcluding gives exactly the neighbours and distances of the seen-set filter", async (t) => {
-  const dim = 16;
-  const vs = clustered(3000, dim, 7);
-  const hnsw = HnswIndex.create(dim, "cosine", params);
-  vs.forEach((v, i) => hnsw.add(i, v));
-  for (const id of [3, 40, 41, 999]) hnsw.remove(id); // retired points stay out, and are not unmarked after
-  const rng = createRng(8);
-  let compared = 0;
-  // set sizes below and above the marking threshold; k below and above efSearch
-  for (const size of [0, 1, 30, 150, 400]) {
-    for (const k of [10, 100, 170]) {
-      for (let q = 0; q < 5; q++) {
-        const exclude = new Set<number>();
-        while (exclude.size < size) exclude.add(rng.int(vs.length));
-        exclude.add(40); // an excluded point that is also retired
-        const query = vs[rng.int(vs.length)]!;
-        const filtered = hnsw.search(query, k, (id) => !exclude.has(id));
-        const marked = hnsw.searchExcluding(query, k, exclude);
-        t.strictSame(marked, filtered, `|exclude| ${exclude.size}, k ${k}`);
-        t.notOk(marked.some((n) => exclude.has(n.id) || n.id === 3), "excluded and retired ids are not returned");
-        compared++;
-      }
-    }
-  }
-  t.equal(hnsw.size, 2996, "marking for a search leaves the live size alone");
-  t.notOk(hnsw.searchExcluding(vs[0]!, 50, new Set([0])).some((n) => n.id === 0));
-  const all = hnsw.search(vs[0]!, 50);
-  t.equal(all.length, 50);
-  t.ok(all.some((n) => n.id === 0), "a point excluded by the previous search is live again");
-  t.equal(compared, 75);
-});
