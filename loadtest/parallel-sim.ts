@@ -8,6 +8,8 @@ import { createProgress } from "./progress.ts";
 import { moduleWorker } from "./worker-thread.ts";
 import { SimMetrics, type SimMetricsPart } from "./sim-metrics.ts";
 import { ownerOf, setUpSimulation, summarize, type SimNode } from "./sim-node.ts";
+import type { ResearchRecorder } from "./research/research-recorder.ts";
+import { ResearchMerge, ResearchTap, type TapBatch, type TapMeta } from "./research/research-tap.ts";
 import type { SimulationResult } from "./simulate.ts";
 
 type WireError = ReturnType<typeof errorToWire>;
@@ -44,7 +46,8 @@ interface Start {
 
 /** Worker -> main thread. */
 type Report =
-  | { t: "ready" }
+  | { t: "ready"; meta?: TapMeta }
+  | { t: "obs"; node: number; batch: TapBatch }
   | { t: "progress"; usersDone: number; active: number; virtualMs: number }
   | { t: "settled" }
   | { t: "result"; part: WorkerResult }
@@ -80,6 +83,8 @@ export interface WorkerData {
   words: SharedArrayBuffer;
   /** A port to each other node (null at this node's own index). */
   peers: (MessagePort | null)[];
+  /** Record for a research recorder on the main thread (config research.filterBubbleUsers). */
+  research?: { filterBubbleUsers: number };
 }
 
 /**
@@ -94,7 +99,9 @@ export interface WorkerData {
  * repeats for a config + seed + worker count + lag; it is not the one-node run (messages between nodes
  * arrive late, and each node learns only from its own viewers, as in a cluster).
  */
-export async function runParallelSimulation(config: Readonly<Config>, log: Logger, opts: { untilMs?: number; onReady?: () => void } = {}): Promise<SimulationResult> {
+export async function runParallelSimulation(
+  config: Readonly<Config>, log: Logger, opts: { untilMs?: number; onReady?: () => void; recorder?: ResearchRecorder } = {},
+): Promise<SimulationResult> {
   const sim = config.simulate;
   const count = sim.workers;
   const progress = createProgress({ label: "simulate", total: sim.sessions, log, everyMs: sim.progressEveryMs, enabled: sim.progress });
@@ -108,15 +115,22 @@ export async function runParallelSimulation(config: Readonly<Config>, log: Logge
     }
   }
   let settledAt = 0;
+  let merge: ResearchMerge | undefined;
   const onNote = (r: Report): void => {
     if (r.t === "progress") progress.update(r.usersDone, { active: r.active, vt: `${Math.round(r.virtualMs / 1000)}s` });
     else if (r.t === "settled") settledAt = performance.now();
+    else if (r.t === "obs") merge!.add(r.node, r.batch);
   };
+  const research = opts.recorder !== undefined ? { filterBubbleUsers: config.research.filterBubbleUsers } : undefined;
   const workers = Array.from({ length: count }, (_, index) =>
-    startWorker({ config: structuredClone(config) as Config, index, count, logLevel: log.level, words, peers: peers[index]! }, onNote, () => LockstepWords.abort(words)),
+    startWorker(
+      { config: structuredClone(config) as Config, index, count, logLevel: log.level, words, peers: peers[index]!, ...(research !== undefined ? { research } : {}) },
+      onNote, () => LockstepWords.abort(words),
+    ),
   );
   try {
-    for (const r of await Promise.all(workers.map((w) => w.next()))) expect(r, "ready");
+    const ready = (await Promise.all(workers.map((w) => w.next()))).map((r) => expect(r, "ready"));
+    if (opts.recorder !== undefined) merge = new ResearchMerge(opts.recorder, count, ready[0]!.meta!);
     opts.onReady?.();
     const wallStart = performance.now();
     for (const w of workers) w.send({ t: "start", untilMs: opts.untilMs });
@@ -129,6 +143,7 @@ export async function runParallelSimulation(config: Readonly<Config>, log: Logge
     progress.update(results.reduce((s, r) => s + r.metrics.counters.usersDone, 0));
     progress.stop();
     const run = results[0]!.run;
+    merge?.finish(run.lastEventMs);
     return {
       ...combine(config, results, { wallMs, virtualMs: run.lastEventMs, peakLive: run.peakLive, peakActive: run.peakActive }),
       nodes: { epochs: run.epochs, crossings: run.crossings, deliveryLagMs: run.deliveryLagMs, items: results.map((r) => r.metrics.counters.items), waitMs: results.map((r) => r.waitMs) },
@@ -197,7 +212,7 @@ function startWorker(data: WorkerData, onNote: (r: Report) => void, onEnd: () =>
   let waiting: { resolve: (r: Report) => void; reject: (e: Error) => void } | null = null;
   let ended: Error | null = null;
   worker.on("message", (r: Report) => {
-    if (r.t === "progress" || r.t === "settled") onNote(r);
+    if (r.t === "progress" || r.t === "settled" || r.t === "obs") onNote(r);
     else if (waiting !== null) {
       const w = waiting;
       waiting = null;
@@ -306,9 +321,10 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
     if (!(e instanceof LockstepAborted)) words.abort();
     port.postMessage({ t: "failed", error: errorToWire(e), node: index, aborted: e instanceof LockstepAborted } satisfies Report);
   };
+  const tap = data.research !== undefined ? new ResearchTap(data.research.filterBubbleUsers) : undefined;
   let s: SimNode;
   try {
-    s = setUpSimulation(config, log, {}, { index, count });
+    s = setUpSimulation(config, log, tap !== undefined ? { observer: tap } : {}, { index, count });
   } catch (e) {
     fail(e);
     return;
@@ -360,6 +376,7 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
       active: system.stats().active, usersDone: counts.usersDone, lastEventMs,
     };
     for (let j = 0; j < count; j++) if (j !== index) data.peers[j]!.postMessage({ crossings: out[j]!, counts: own });
+    if (tap !== undefined) port.postMessage({ t: "obs", node: index, batch: tap.take() } satisfies Report);
     ownCounts.push(own);
     words.posted(index, ++postedK);
   };
@@ -402,7 +419,7 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
     }
     return sum;
   };
-  port.postMessage({ t: "ready" } satisfies Report);
+  port.postMessage({ t: "ready", ...(tap !== undefined ? { meta: tap.meta() } : {}) } satisfies Report);
   const start = await new Promise<Start>((resolve) => port.once("message", resolve));
   try {
     const untilMs = start.untilMs;

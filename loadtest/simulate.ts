@@ -4,6 +4,7 @@ import type { Config } from "../configs/index.ts";
 import { InvalidArgumentError } from "../protocols/index.ts";
 import type { FeedRanker, SyntheticWorld } from "../models/index.ts";
 import { runParallelSimulation } from "./parallel-sim.ts";
+import { ResearchRecorder } from "./research/research-recorder.ts";
 import { createProgress } from "./progress.ts";
 import type { SimMetricsListener } from "./sim-metrics.ts";
 import { setUpSimulation, summarize } from "./sim-node.ts";
@@ -76,7 +77,10 @@ export interface SimulationHooks {
   trace?: (at: number, id: string, msg: { type: string }) => void;
   /** Uploads with an explicit hidden quality, at given virtual times (scenarios). */
   uploads?: { at: number; category: number; durationMs: number; quality: number }[];
-  /** A research observer (loadtest/research): sees every viewer event and traced message; read-only. */
+  /**
+   * A research observer (loadtest/research): sees every viewer event and traced message; read-only. With
+   * simulate.workers > 1 only a ResearchRecorder (it is fed every node's events, merged by virtual time).
+   */
   observer?: SimulationObserver;
   /** Stop at this virtual time instead of running every session to its end (big-run benchmarks). */
   untilMs?: number;
@@ -103,9 +107,13 @@ export interface SimulationObserver extends SimMetricsListener {
 export async function runSimulation(config: Readonly<Config>, log: Logger, hooks: SimulationHooks = {}): Promise<SimulationResult> {
   const sim = config.simulate;
   if (sim.workers > 1) {
-    const used = (["trace", "uploads", "observer", "ranker"] as const).filter((k) => hooks[k] !== undefined);
-    if (used.length > 0) throw new InvalidArgumentError("simulate.workers", `must be 1 for a run with ${used.join(", ")} (research observers, traces and scenario uploads need one node's event order)`, sim.workers);
-    return runParallelSimulation(config, log, { untilMs: hooks.untilMs, onReady: hooks.onReady });
+    // the research recorder takes every node's events merged in virtual-time order; other observers, traces
+    // and scenario uploads see one node's actors and events as they happen
+    const recorder = hooks.observer instanceof ResearchRecorder ? hooks.observer : undefined;
+    const used: string[] = (["trace", "uploads", "ranker"] as const).filter((k) => hooks[k] !== undefined);
+    if (hooks.observer !== undefined && recorder === undefined) used.push("observer");
+    if (used.length > 0) throw new InvalidArgumentError("simulate.workers", `must be 1 for a run with ${used.join(", ")} (traces, scenario uploads and observers other than the research recorder need one node's event order)`, sim.workers);
+    return runParallelSimulation(config, log, { untilMs: hooks.untilMs, onReady: hooks.onReady, ...(recorder !== undefined ? { recorder } : {}) });
   }
   const { node, clock, metrics, counts, farm, catalogSize } = setUpSimulation(config, log, hooks);
   const { system, feed, world } = node;

@@ -36,7 +36,8 @@ export const simulateCommand: Command = {
   own node-level state and a share of the viewers, in lockstep on virtual time: what one node sends another
   during an epoch (simulate.epochMs of virtual time) arrives simulate.lagEpochs (default 1) epoch ends later,
   so a node may run that many epochs ahead of the slowest. Same config + seed + W -> same summary; not the
-  one-node run's (it simulates a W-node cluster). --out needs W = 1.
+  one-node run's (it simulates a W-node cluster). --out works with W > 1: every node's events are merged
+  in virtual-time order into one set of research outputs.
   --out DIR also records the research metrics over time (config section research: window width, per-cohort
   rows, filter-bubble sample) and writes DIR/summary.json, timeseries.csv, system.csv, phases.csv,
   cascades.csv, homogenization.csv and report.html (self-contained, offline).

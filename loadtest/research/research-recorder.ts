@@ -84,6 +84,37 @@ export interface ResearchData {
   phaseItems: number;
 }
 
+/** The read-model figures a window's system row records (a node's replica at the window's end). */
+export interface SystemView {
+  catalogSize: number;
+  noveltyRate: number;
+  maxCategoryRun: number;
+  maxCategoryShare: number;
+  onLadder: number;
+  flaggedSessions: number;
+  flaggedVideos: number;
+}
+
+/** What the recorder reads of the run it watches: a node's figures, and the viewers' true tastes. */
+export interface RecorderEnv {
+  cohorts: number;
+  categories: number;
+  /** The run's `simulate` settings it needs (tracked users, the farm's targets). */
+  sessions: number;
+  farm: { bots: number; videos: number };
+  system(): SystemView;
+  taste(user: number): ArrayLike<number>;
+}
+
+/** The figures of a node's read models and catalog now. */
+export function systemView(feed: FeedServices): SystemView {
+  const rm = feed.readModels;
+  return {
+    catalogSize: feed.catalog.size, noveltyRate: rm.noveltyRate, maxCategoryRun: rm.maxCategoryRun, maxCategoryShare: rm.maxCategoryShare,
+    onLadder: rm.stageOf.size, flaggedSessions: rm.flaggedSessions.size, flaggedVideos: rm.flaggedVideos.size,
+  };
+}
+
 /**
  * Collects the research metrics of one `runSimulation` as an observer: every watched item, served feed and
  * ended session with its user and virtual time, and the traced ladder/integrity messages. Windows close when
@@ -92,7 +123,7 @@ export interface ResearchData {
  */
 export class ResearchRecorder implements SimulationObserver {
   private feedSvc: FeedServices | undefined;
-  private world: SyntheticWorld | undefined;
+  private env: RecorderEnv | undefined;
   private cohortCount = 1;
   private categories = 1;
   private cohortCache = new Map<number, number>();
@@ -120,16 +151,24 @@ export class ResearchRecorder implements SimulationObserver {
   }
 
   attach(env: { clock: VirtualClock; feed: FeedServices; world: SyntheticWorld; config: Readonly<Config> }): void {
-    this.feedSvc = env.feed;
-    this.world = env.world;
-    this.cohortCount = env.feed.cohorts;
-    this.categories = env.feed.catalog.numCategories;
-    const sim = env.config.simulate;
-    this.trackEvery = Math.max(1, Math.ceil(sim.sessions / this.o.filterBubbleUsers));
+    const { feed, world, config } = env;
+    this.feedSvc = feed;
+    this.attachEnv({
+      cohorts: feed.cohorts, categories: feed.catalog.numCategories, sessions: config.simulate.sessions, farm: config.simulate.farm,
+      system: () => systemView(feed), taste: (user) => world.user(user).affinity,
+    });
+  }
+
+  /** Attaches to a run seen through `env` only (a parallel run's nodes, merged in virtual-time order). */
+  attachEnv(env: RecorderEnv): void {
+    this.env = env;
+    this.cohortCount = env.cohorts;
+    this.categories = env.categories;
+    this.trackEvery = Math.max(1, Math.ceil(env.sessions / this.o.filterBubbleUsers));
     this.decay = Math.pow(0.5, 1 / this.o.filterBubbleHalfLifeItems);
     // the farm's targets, as runSimulation picks them: the tail of the initial catalog
-    const size = env.feed.catalog.size;
-    if (sim.farm.bots > 0) for (let i = 0; i < Math.min(sim.farm.videos, size); i++) this.farmTargets.add(size - 1 - i);
+    const size = env.system().catalogSize;
+    if (env.farm.bots > 0) for (let i = 0; i < Math.min(env.farm.videos, size); i++) this.farmTargets.add(size - 1 - i);
     this.win = Array.from({ length: this.cohortCount }, () => new WindowStats(this.categories));
     this.all = new WindowStats(this.categories);
     this.phase = new WindowStats(this.categories);
@@ -147,7 +186,7 @@ export class ResearchRecorder implements SimulationObserver {
     if (user % this.trackEvery === 0) {
       let t = this.tracked.get(user);
       if (t === undefined) {
-        t = { mix: new Float64Array(this.categories), taste: this.world!.user(user).affinity, items: 0, cohort: c, recent: new Int32Array(RECENT).fill(-1) };
+        t = { mix: new Float64Array(this.categories), taste: this.env!.taste(user), items: 0, cohort: c, recent: new Int32Array(RECENT).fill(-1) };
         this.tracked.set(user, t);
       }
       t.recent[t.items % RECENT] = videoId;
@@ -162,14 +201,12 @@ export class ResearchRecorder implements SimulationObserver {
   private overallStats = new WindowStats(1);
 
   feed(user: number, videoIds: readonly string[], at: number): void {
+    this.feedIld(user, servedIld(this.feedSvc!, videoIds), at);
+  }
+
+  /** A served feed by its intra-list diversity (what `feed` computes from the catalog's vectors). */
+  feedIld(user: number, ild: number, at: number): void {
     this.advance(at);
-    const catalog = this.feedSvc!.catalog;
-    const vectors: Float32Array[] = [];
-    for (const id of videoIds) {
-      const v = catalog.get(videoNumber(id));
-      if (v !== undefined) vectors.push(v.vector);
-    }
-    const ild = feedIld(vectors);
     this.win[this.cohort(user)]!.feed(ild);
     this.all.feed(ild);
     this.phase.feed(ild);
@@ -236,7 +273,7 @@ export class ResearchRecorder implements SimulationObserver {
   }
 
   private build(): ResearchData {
-    const catalogSize = this.feedSvc?.catalog.size ?? 0;
+    const catalogSize = this.env?.system().catalogSize ?? 0;
     const fb = this.filterBubble(-1);
     const overall = { ...this.overallStats.metrics(catalogSize), filterBubble: fb.value, homogeneity: fb.homogeneity };
     const ladder = Array.from({ length: this.stages + 1 }, (_, stage) => {
@@ -284,9 +321,9 @@ export class ResearchRecorder implements SimulationObserver {
   }
 
   private closeWindow(t: number): void {
-    const f = this.feedSvc;
-    if (f === undefined) return;
-    const size = f.catalog.size;
+    if (this.env === undefined) return;
+    const view = this.env.system();
+    const size = view.catalogSize;
     const fbAll = this.filterBubble(-1);
     this.series.push({ t, cohort: "all", ...this.all.metrics(size), filterBubble: fbAll.value, homogeneity: fbAll.homogeneity, trackedUsers: fbAll.users });
     if (this.o.perCohort) {
@@ -295,16 +332,15 @@ export class ResearchRecorder implements SimulationObserver {
         this.series.push({ t, cohort: "c" + c, ...this.win[c]!.metrics(size), filterBubble: fb.value, homogeneity: fb.homogeneity, trackedUsers: fb.users });
       }
     }
-    const rm = f.readModels;
     this.system.push({
       ...this.sys,
       t,
-      noveltyRate: r(rm.noveltyRate),
-      maxCategoryRun: rm.maxCategoryRun,
-      categoryShareCap: r(rm.maxCategoryShare),
-      onLadder: rm.stageOf.size,
-      flaggedSessions: rm.flaggedSessions.size,
-      flaggedVideos: rm.flaggedVideos.size,
+      noveltyRate: r(view.noveltyRate),
+      maxCategoryRun: view.maxCategoryRun,
+      categoryShareCap: r(view.maxCategoryShare),
+      onLadder: view.onLadder,
+      flaggedSessions: view.flaggedSessions,
+      flaggedVideos: view.flaggedVideos,
     });
     this.sys = this.emptySys();
     this.all = new WindowStats(this.categories);
@@ -312,7 +348,7 @@ export class ResearchRecorder implements SimulationObserver {
   }
 
   private closePhase(at: number): void {
-    const size = this.feedSvc?.catalog.size ?? 0;
+    const size = this.env?.system().catalogSize ?? 0;
     const fb = this.filterBubble(-1);
     this.phases.push({ phase: this.phaseIndex++, t: at, ...this.phase.metrics(size), filterBubble: fb.value, homogeneity: fb.homogeneity });
     this.phase = new WindowStats(this.categories);
@@ -350,4 +386,14 @@ export class ResearchRecorder implements SimulationObserver {
   private emptySys(): Omit<SystemRow, "t" | "noveltyRate" | "maxCategoryRun" | "categoryShareCap" | "onLadder" | "flaggedSessions" | "flaggedVideos"> {
     return { uploads: 0, reached: new Array<number>(this.stages + 1).fill(0), retired: 0, integritySignals: 0, farmImpressions: 0 };
   }
+}
+
+/** The intra-list diversity of a served feed, from the catalog's content vectors. */
+export function servedIld(feed: FeedServices, videoIds: readonly string[]): number {
+  const vectors: Float32Array[] = [];
+  for (const id of videoIds) {
+    const v = feed.catalog.get(videoNumber(id));
+    if (v !== undefined) vectors.push(v.vector);
+  }
+  return feedIld(vectors);
 }

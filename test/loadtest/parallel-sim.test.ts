@@ -1,7 +1,10 @@
 import t from "tap";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { silentLogger } from "../../cluster/index.ts";
 import { loadConfig } from "../../configs/index.ts";
-import { runSimulation, type SimulationSummary } from "../../loadtest/index.ts";
+import { runResearch, runSimulation, writeRunOutputs, type SimulationSummary } from "../../loadtest/index.ts";
 import { ConfigError, ErrorCode, FypError, InvalidArgumentError } from "../../protocols/index.ts";
 
 const config = (workers: number, extra: Record<string, unknown> = {}) =>
@@ -76,6 +79,38 @@ t.test("parallel simulation - a run stopped at a virtual horizon ends there, ses
   t.ok(summary.items > 0, `viewers watched before it (${summary.items} items)`);
   t.ok(summary.peakConcurrentSessions > summary.sessions, `sessions were still in progress (${summary.peakConcurrentSessions} at once, ${summary.sessions} ended)`);
   t.equal(summary.failedMessages, 0);
+});
+
+t.test("parallel simulation - research outputs: two nodes' events merged in virtual-time order into one recorder", async (t) => {
+  const researchConfig = config(2, { "research.phaseItems": 500, "research.sampleEveryMs": 60_000 });
+  const a = await runResearch(researchConfig, silentLogger());
+  const plain = await runSimulation(researchConfig, silentLogger());
+  const s = a.result.summary;
+  t.equal(s.workers, 2);
+  t.equal(s.checksum, plain.summary.checksum, "the recorder changes nothing in the run");
+  const r = a.research;
+  const all = r.series.filter((x) => x.cohort === "all");
+  t.equal(all.reduce((n, x) => n + x.items, 0), s.items, `every node's items are in the windows (${s.items})`);
+  t.equal(r.overall.items, s.items);
+  t.ok(all.every((x, i) => i === 0 || x.t > all[i - 1]!.t), "windows in time order");
+  for (const w of all) {
+    const cohorts = r.series.filter((x) => x.t === w.t && x.cohort !== "all");
+    t.equal(cohorts.reduce((n, x) => n + x.items, 0), w.items, `window ${w.t}: the cohorts' items add up to the window's`);
+  }
+  t.equal(r.phases.length, Math.floor(s.items / 500) + (s.items % 500 >= 250 ? 1 : 0), "a phase per 500 items of both nodes, in merged order");
+  t.equal(r.cascades.length, 6, "every upload's cascade, whichever node hosted its actor");
+  t.ok(r.cascades.every((c) => c.reachedAt[0] === c.uploadedAt));
+  t.equal(r.system.reduce((n, x) => n + x.uploads, 0), 6);
+  t.equal(r.ladder[1]!.videos, s.promotedPerStage[1], "the ladder's stage-1 count is the coordinator's");
+  t.ok(r.overall.filterBubble > 0 && r.overall.homogeneity > 0, "tracked viewers' tastes reached the main thread");
+  const b = await runResearch(researchConfig, silentLogger());
+  t.same(b.research, r, "same config + seed + workers: the same research data");
+
+  const dir = mkdtempSync(join(tmpdir(), "fyp-par-research-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeRunOutputs(dir, a, researchConfig);
+  for (const f of ["summary.json", "timeseries.csv", "system.csv", "phases.csv", "cascades.csv", "report.html"]) t.ok(existsSync(join(dir, f)), f);
+  t.equal(readFileSync(join(dir, "timeseries.csv"), "utf8").trim().split("\n").length, 1 + r.series.length);
 });
 
 t.test("parallel simulation - refuses what needs one node's event order, and a bad worker count", async (t) => {
