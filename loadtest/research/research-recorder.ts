@@ -12,6 +12,8 @@ interface Tracked {
   cohort: number;
   /** Ring of the last RECENT video ids (-1 = empty). */
   recent: Int32Array;
+  /** The filter-bubble index of `mix`, NaN when an item came in since it was computed. */
+  index: number;
 }
 
 const RECENT = 30;
@@ -184,11 +186,13 @@ export class ResearchRecorder implements SimulationObserver {
     this.overallStats.item(user, videoId, category, watchMs, watchRatio, skipped, liked, rewatched);
     if (this.farmTargets.has(videoId)) this.sys.farmImpressions++;
     if (user % this.trackEvery === 0) {
+      this.trackedCache = undefined;
       let t = this.tracked.get(user);
       if (t === undefined) {
-        t = { mix: new Float64Array(this.categories), taste: this.env!.taste(user), items: 0, cohort: c, recent: new Int32Array(RECENT).fill(-1) };
+        t = { mix: new Float64Array(this.categories), taste: this.env!.taste(user), items: 0, cohort: c, recent: new Int32Array(RECENT).fill(-1), index: NaN };
         this.tracked.set(user, t);
       }
+      t.index = NaN;
       t.recent[t.items % RECENT] = videoId;
       const mix = t.mix;
       for (let k = 0; k < mix.length; k++) mix[k]! *= this.decay;
@@ -356,32 +360,42 @@ export class ResearchRecorder implements SimulationObserver {
 
   /**
    * Mean JS divergence between tracked users' true taste and their recent shown-category mix, and the mean
-   * pairwise Jaccard similarity of their last RECENT items (over at most JACCARD_USERS of them).
+   * pairwise Jaccard similarity of their last RECENT items (over at most JACCARD_USERS of them). A window's
+   * close asks for every cohort in turn with nothing changed in between: the users' figures are computed
+   * once (`trackedNow`) and summed per cohort in the same order, so the sums are the same doubles.
    */
   private filterBubble(cohort: number): { value: number; homogeneity: number; users: number } {
+    const now = (this.trackedCache ??= this.trackedNow());
     let sum = 0;
     let n = 0;
-    const sets: Set<number>[] = [];
-    for (const t of this.tracked.values()) {
-      if (t.items < this.o.filterBubbleMinItems || (cohort >= 0 && t.cohort !== cohort)) continue;
-      sum += filterBubbleIndex(t.taste, t.mix);
+    const members: number[] = [];
+    for (let i = 0; i < now.count; i++) {
+      if (cohort >= 0 && now.cohort[i] !== cohort) continue;
+      sum += now.value[i]!;
       n++;
-      if (sets.length < JACCARD_USERS) sets.push(new Set(t.recent.filter((v) => v >= 0)));
+      if (members.length < JACCARD_USERS) members.push(i);
     }
-    let jac = 0;
-    let pairs = 0;
-    for (let a = 0; a < sets.length; a++) {
-      for (let b = a + 1; b < sets.length; b++) {
-        const x = sets[a]!, y = sets[b]!;
-        let inter = 0;
-        for (const v of x) if (y.has(v)) inter++;
-        const union = x.size + y.size - inter;
-        jac += union > 0 ? inter / union : 0;
-        pairs++;
-      }
-    }
-    return { value: n === 0 ? 0 : r(sum / n), homogeneity: pairs === 0 ? 0 : r(jac / pairs), users: n };
+    const homogeneity = meanJaccard(members.map((i) => (now.recent[i] ??= distinctRecent(now.users[i]!.recent))));
+    return { value: n === 0 ? 0 : r(sum / n), homogeneity: r(homogeneity), users: n };
   }
+
+  /**
+   * The tracked users with enough items, in tracking order: cohort, filter-bubble index, and (filled in when
+   * a homogeneity sample first takes the user) their distinct recent items.
+   */
+  private trackedNow(): { count: number; users: Tracked[]; cohort: Int32Array; value: Float64Array; recent: (Int32Array | undefined)[] } {
+    const users: Tracked[] = [], value: number[] = [];
+    for (const t of this.tracked.values()) {
+      if (t.items < this.o.filterBubbleMinItems) continue;
+      users.push(t);
+      if (Number.isNaN(t.index)) t.index = filterBubbleIndex(t.taste, t.mix);
+      value.push(t.index);
+    }
+    return { count: users.length, users, cohort: Int32Array.from(users, (t) => t.cohort), value: Float64Array.from(value), recent: new Array(users.length) };
+  }
+
+  /** Set when a tracked user's figures changed since `trackedNow` (an item of a tracked user). */
+  private trackedCache: ReturnType<ResearchRecorder["trackedNow"]> | undefined;
 
   private emptySys(): Omit<SystemRow, "t" | "noveltyRate" | "maxCategoryRun" | "categoryShareCap" | "onLadder" | "flaggedSessions" | "flaggedVideos"> {
     return { uploads: 0, reached: new Array<number>(this.stages + 1).fill(0), retired: 0, integritySignals: 0, farmImpressions: 0 };
@@ -396,4 +410,52 @@ export function servedIld(feed: FeedServices, videoIds: readonly string[]): numb
     if (v !== undefined) vectors.push(v.vector);
   }
   return feedIld(vectors);
+}
+
+/**
+ * The mean Jaccard similarity over every pair (a < b) of the given sets of distinct ids, 0 without a pair.
+ * Pairs' intersections are counted through the ids they share (a set of users per id) instead of probing
+ * every pair's sets; the pairs are then summed in the order a nested loop over them takes, so the mean is
+ * the same double.
+ */
+export function meanJaccard(sets: readonly ArrayLike<number>[]): number {
+  const k = sets.length;
+  if (k < 2) return 0;
+  const holders = new Map<number, number[]>();
+  for (let a = 0; a < k; a++) {
+    const set = sets[a]!;
+    for (let x = 0; x < set.length; x++) {
+      const id = set[x]!;
+      const h = holders.get(id);
+      if (h === undefined) holders.set(id, [a]);
+      else h.push(a);
+    }
+  }
+  if (sharedScratch.length < k * k) sharedScratch = new Int32Array(k * k);
+  const shared = sharedScratch;
+  shared.fill(0, 0, k * k);
+  for (const h of holders.values()) {
+    for (let i = 0; i < h.length; i++) for (let j = i + 1; j < h.length; j++) shared[h[i]! * k + h[j]!]!++;
+  }
+  let jac = 0;
+  let pairs = 0;
+  for (let a = 0; a < k; a++) {
+    for (let b = a + 1; b < k; b++) {
+      const inter = shared[a * k + b]!;
+      const union = sets[a]!.length + sets[b]!.length - inter;
+      jac += union > 0 ? inter / union : 0;
+      pairs++;
+    }
+  }
+  return jac / pairs;
+}
+
+let sharedScratch = new Int32Array(0);
+
+/** The distinct ids of a recent-items ring (-1 = empty), ascending. */
+function distinctRecent(ring: Int32Array): Int32Array {
+  const sorted = ring.slice().sort();
+  let n = 0;
+  for (let i = 0; i < sorted.length; i++) if (sorted[i]! >= 0 && (n === 0 || sorted[i] !== sorted[n - 1])) sorted[n++] = sorted[i]!;
+  return sorted.subarray(0, n);
 }

@@ -1,8 +1,9 @@
 import t from "tap";
-import { gini } from "../../models/index.ts";
+import { createRng, gini } from "../../models/index.ts";
 import { barChart, estimate, flattenOverrides, lineChart, pairedDiff, parseExperiment, tCdf, tQuantile, toCsv } from "../../loadtest/index.ts";
 import { sparseGini } from "../../models/index.ts";
 import { niceTicks } from "../../loadtest/research/svg-chart.ts";
+import { meanJaccard } from "../../loadtest/research/research-recorder.ts";
 
 t.test("stats - t quantiles match the tables", (t) => {
   for (const [df, q] of [[1, 12.706], [4, 2.776], [9, 2.262], [30, 2.042], [1000, 1.962]] as const) {
@@ -58,5 +59,32 @@ t.test("research - sparse Gini equals the dense one; CSV quoting; charts escape 
   t.match(svg, /class="band"/);
   t.match(lineChart({ id: "e", title: "e", xLabel: "", yLabel: "", series: [] }), /no data/);
   t.equal((barChart({ id: "b", title: "b", yLabel: "", categories: ["p", "q"], series: [{ name: "s", values: [1, -2], errors: [[0.5, 1.5], [-3, -1]] }] }).match(/class="bar"/g) ?? []).length, 2);
+  t.end();
+});
+
+t.test("stats - meanJaccard is the mean over every pair of the nested loop's Jaccard similarity, the same double", (t) => {
+  const rng = createRng(5);
+  const naive = (sets: number[][]): number => {
+    let jac = 0, pairs = 0;
+    for (let a = 0; a < sets.length; a++) {
+      for (let b = a + 1; b < sets.length; b++) {
+        const x = new Set(sets[a]), y = new Set(sets[b]);
+        let inter = 0;
+        for (const v of x) if (y.has(v)) inter++;
+        const union = x.size + y.size - inter;
+        jac += union > 0 ? inter / union : 0;
+        pairs++;
+      }
+    }
+    return pairs === 0 ? 0 : jac / pairs;
+  };
+  for (const k of [0, 1, 2, 7, 60, 200]) {
+    for (const ids of [5, 40, 2000]) {
+      const sets = Array.from({ length: k }, () => [...new Set(Array.from({ length: rng.int(31) }, () => rng.int(ids)))]);
+      t.equal(meanJaccard(sets), naive(sets), `${k} sets of ids below ${ids}`);
+    }
+  }
+  t.equal(meanJaccard([[1, 2], [1, 2]]), 1);
+  t.equal(meanJaccard([[1], [2], []]), 0);
   t.end();
 });
