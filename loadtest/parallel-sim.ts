@@ -7,7 +7,7 @@ import { errorFromWire, errorMessage, errorToWire, type ReadModelUpdate } from "
 import { createProgress } from "./progress.ts";
 import { moduleWorker } from "./worker-thread.ts";
 import { SimMetrics, type SimMetricsPart } from "./sim-metrics.ts";
-import { ownerOf, setUpSimulation, summarize, type SimNode } from "./sim-node.ts";
+import { askState, ownerOf, setUpSimulation, summarize, type SimNode } from "./sim-node.ts";
 import type { ResearchRecorder } from "./research/research-recorder.ts";
 import { ResearchMerge, ResearchTap, type TapBatch, type TapMeta } from "./research/research-tap.ts";
 import type { SimulationResult } from "./simulate.ts";
@@ -460,9 +460,9 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
       fired, failed: st.failed, processed: st.processed, dropped,
       uploads: counts.uploads, noveltyRate: feed.readModels.noveltyRate, catalogSize: s.catalogSize, finalCatalogSize: feed.catalog.size, farmTargets: s.farm.targets,
       run,
-      ...(own("coord/viral") ? { viral: await ask<ViralSnapshot>(system, "coord/viral") } : {}),
-      ...(own("coord/homogenization") ? { homogenization: (await ask<{ samples: HomogenizationSample[] }>(system, "coord/homogenization")).samples } : {}),
-      ...(own("coord/integrity") ? { integrity: await ask<SimulationResult["integrity"]>(system, "coord/integrity") } : {}),
+      ...(own("coord/viral") ? { viral: await askState<ViralSnapshot>(system, "coord/viral") } : {}),
+      ...(own("coord/homogenization") ? { homogenization: (await askState<{ samples: HomogenizationSample[] }>(system, "coord/homogenization")).samples } : {}),
+      ...(own("coord/integrity") ? { integrity: await askState<SimulationResult["integrity"]>(system, "coord/integrity") } : {}),
     };
     port.postMessage({ t: "result", part } satisfies Report);
     await node.close();
@@ -472,12 +472,6 @@ export async function runSimWorker(port: MessagePort, data: WorkerData): Promise
     for (const p of data.peers) p?.close();
     port.close();
   }
-}
-
-async function ask<T>(system: { ask<R>(to: string, m: { type: string }): Promise<R>; runReady(): void }, id: string): Promise<T> {
-  const p = system.ask<T>(id, { type: "coord.get-state" });
-  system.runReady();
-  return p;
 }
 
 /**

@@ -237,6 +237,13 @@ function scheduleArrivals(clock: VirtualClock, rng: { next(): number }, n: numbe
   clock.setTimer(at, fire);
 }
 
+/** A coordinator's `coord.get-state` answer (its actor is hosted on this node's system). */
+export function askState<T>(system: { ask<R>(to: string, m: { type: string }): Promise<R>; runReady(): void }, id: string): Promise<T> {
+  const p = system.ask<T>(id, { type: "coord.get-state" });
+  system.runReady();
+  return p;
+}
+
 function composeTrace(trace: SimNodeHooks["trace"], observer: SimulationObserver | undefined): SimNodeHooks["trace"] {
   if (observer === undefined) return trace;
   if (trace === undefined) return (at, id, msg) => observer.trace(at, id, msg);

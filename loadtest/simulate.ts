@@ -7,7 +7,7 @@ import { runParallelSimulation } from "./parallel-sim.ts";
 import { ResearchRecorder } from "./research/research-recorder.ts";
 import { createProgress } from "./progress.ts";
 import type { SimMetricsListener } from "./sim-metrics.ts";
-import { setUpSimulation, summarize } from "./sim-node.ts";
+import { askState, setUpSimulation, summarize } from "./sim-node.ts";
 
 /** The JSON summary `fyp simulate` prints. */
 export interface SimulationSummary {
@@ -159,9 +159,9 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
   hooks.observer?.finish(virtualMs);
   peakActive = Math.max(peakActive, system.stats().active);
 
-  const viral = await ask<ViralSnapshot>(node, "coord/viral");
-  const homog = await ask<{ samples: HomogenizationSample[] }>(node, "coord/homogenization");
-  const integrity = await ask<SimulationResult["integrity"]>(node, "coord/integrity");
+  const viral = await askState<ViralSnapshot>(system, "coord/viral");
+  const homog = await askState<{ samples: HomogenizationSample[] }>(system, "coord/homogenization");
+  const integrity = await askState<SimulationResult["integrity"]>(system, "coord/integrity");
   const st = system.stats();
   const summary = summarize(config, {
     metrics, catalogSize, finalCatalogSize: feed.catalog.size, uploads: counts.uploads, viral, integrity, homogenization: homog.samples,
@@ -182,8 +182,3 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
   };
 }
 
-async function ask<T>(node: { system: { ask<R>(to: string, m: { type: string }): Promise<R>; runReady(): void } }, id: string): Promise<T> {
-  const p = node.system.ask<T>(id, { type: "coord.get-state" });
-  node.system.runReady();
-  return p;
-}

@@ -84,7 +84,9 @@ export function createFeedNode(o: FeedNodeOptions): FeedNode {
     exposureHalfLifeMs: c.feed.exposureHalfLifeMs,
   });
   const coEngagement = new CoEngagementIndex({ window: c.retrieval.coEngagementWindow, maxNeighbors: 100 });
-  const rng = createRng(c.simulate.seed).fork("feed-node:" + nodeId);
+  // a node's random stream, by node id (a catalog replica draws uploads as the node it mirrors would)
+  const nodeRng = (id: string) => createRng(c.simulate.seed).fork("feed-node:" + id);
+  const rng = nodeRng(nodeId);
   const generator = new CandidateGenerator(
     [
       new ContentSource(index),
@@ -171,7 +173,7 @@ export function createFeedNode(o: FeedNodeOptions): FeedNode {
   });
   feed.aggregator = new EngagementAggregator(node.system, readModels, catalog, { nodeId, flushMs: c.feed.flushMs, log: o.log });
   feed.aggregator.start();
-  const uploadRng = (o.catalogNodeId === undefined ? rng : createRng(c.simulate.seed).fork("feed-node:" + o.catalogNodeId)).fork("uploads");
+  const uploadRng = (o.catalogNodeId === undefined ? rng : nodeRng(o.catalogNodeId)).fork("uploads");
   const upload = (meta: { category: number; durationMs: number; authorId: number }, announce = true): number => {
     const id = catalog.size;
     const vector = catalog.vectorFor(meta.category, uploadRng);
