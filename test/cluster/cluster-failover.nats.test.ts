@@ -1,7 +1,8 @@
 import t from "tap";
-import { shardOf } from "../../protocols/index.ts";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { shardOf, subjects } from "../../protocols/index.ts";
 import { KvLeaseTable, ownerOf } from "../../cluster/index.ts";
-import { startTestCluster, type NodeProcess } from "../helpers/cluster-nodes.ts";
+import { FAST_CLUSTER, startTestCluster, type NodeProcess } from "../helpers/cluster-nodes.ts";
 import { EventLoad, clusterProbe } from "../helpers/cluster-load.ts";
 
 const CLUSTER = "fo";
@@ -10,7 +11,8 @@ const USERS = Array.from({ length: 40 }, (_, i) => `u${i}`);
 const LEASE_MS = 1000;
 
 t.test("cluster over NATS - kill -9 of a node under steady load: every acknowledged event is counted, its shards are owned again within the lease", async (t) => {
-  const { server, nodes } = await startTestCluster(t, CLUSTER, ["a", "b", "c"]);
+  // info level: a failure below shows the survivors' event-log and shard lines
+  const { server, nodes } = await startTestCluster(t, CLUSTER, ["a", "b", "c"], [...FAST_CLUSTER, "--log-level", "info"]);
   const [a, b, c] = nodes as [NodeProcess, NodeProcess, NodeProcess];
   const p = await clusterProbe(server.url, CLUSTER, SHARDS);
   t.teardown(() => p.close());
@@ -24,10 +26,18 @@ t.test("cluster over NATS - kill -9 of a node under steady load: every acknowled
   load.add(b.grpc, 7);
   t.teardown(() => load.stop());
   // let load run until some events are through, then kill c (arm the failure watch first)
+  // every lease renewal (each node's every 100 ms) wakes the re-reads below; the latest record per node
+  // says how far its shards applied the log
+  const latest = new Map<string, Record<string, string>>();
+  let renewed: (() => void) | undefined;
+  const nextRenewal = () => new Promise<void>((r) => (renewed = r));
   const gone = new Promise<number>((resolve) => {
-    void leases.watch((ch) => {
+    const w = leases.watch((ch) => {
+      if (ch.record !== undefined) latest.set(ch.nodeId, ch.record.info);
+      renewed?.();
       if (ch.nodeId === "c" && ch.record === undefined) resolve(performance.now());
     });
+    t.teardown(async () => (await w).stop());
   });
   await p.transport.flush();
   await load.reached(400);
@@ -43,10 +53,20 @@ t.test("cluster over NATS - kill -9 of a node under steady load: every acknowled
   await load.stop();
   const failures = [...load.failures].map(([k, v]) => `${k} x${v}`).join(", ");
   t.ok(load.total > 600, `${load.total} events acknowledged (${load.failedCalls} calls failed during the fail-over${failures === "" ? "" : `: ${failures}`})`);
-  // counts converge to the acknowledged ones once the owners have applied the log (bounded re-reads)
-  const got = await load.converged(p);
+  // Counts converge to the acknowledged ones once the owners have applied the log: re-read after each lease
+  // renewal (two nodes renew every 100 ms), at most 100 times. A follower whose consumer went silent reads on
+  // by direct gets after ~1 s (JetStreamEventLog.follow); 100 re-reads only a NATS round trip apart could all
+  // end before that.
+  const got = await load.converged(p, 100, nextRenewal);
   const expected = load.expected();
-  const lost = USERS.filter((_, i) => got[i]! < expected[i]!).map((u) => `${u}: ${got[USERS.indexOf(u)]} of ${expected[USERS.indexOf(u)]}`);
+  // each lost user with the node that owns it now
+  const lost = USERS.flatMap((u, i) => (got[i]! < expected[i]! ? [`${u}@${ownerOf(shardOf(`session/${u}`, SHARDS), ["a", "b"])}: ${got[i]} of ${expected[i]}`] : []));
+  if (lost.length > 0) {
+    // what a failure needs to be understood: how far each survivor applied the log, and its log lines
+    const lastSeq = await jetstreamManager(p.transport.connection).then((m) => m.streams.info(subjects.eventStream(CLUSTER))).then((i) => i.state.last_seq, (e: Error) => e.message);
+    t.comment(`the log's last sequence: ${lastSeq}`);
+    for (const n of [a, b]) t.comment(`${n.id}'s lease: ${JSON.stringify(latest.get(n.id) ?? {})}\n${n.id}'s log:\n${n.logTail().slice(-6000)}`);
+  }
   t.same(lost, [], "no acknowledged event lost");
   if (load.failedCalls === 0) t.same(got, expected, "and none applied twice (every call was acknowledged)");
 });

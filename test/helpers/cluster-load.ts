@@ -85,14 +85,16 @@ export class EventLoad {
 
   /**
    * Reads every user's count through `probe` until each is at least the acknowledged one (the owners apply
-   * the log asynchronously); bounded. Returns the last counts.
+   * the log asynchronously); bounded: at most `maxRounds` reads, awaiting `between()` after each short one
+   * (a NATS round trip unless the test passes an event that takes real time, such as a lease renewal).
+   * Returns the last counts.
    */
-  async converged(probe: Probe, maxRounds = 100): Promise<number[]> {
+  async converged(probe: Probe, maxRounds = 100, between: () => Promise<unknown> = () => probe.transport.flush()): Promise<number[]> {
     let got: number[] = [];
     for (let round = 0; round < maxRounds; round++) {
       got = await Promise.all(this.users.map((u) => probe.events(u).catch(() => -1)));
       if (got.every((g, i) => g >= (this.acked.get(this.users[i]!) ?? 0))) break;
-      await probe.transport.flush();
+      await between();
     }
     return got;
   }

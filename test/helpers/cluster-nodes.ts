@@ -19,6 +19,8 @@ export interface NodeProcess {
    * node exits first or after `timeoutMs`. Arm it before the action. Only lines at the node's log level.
    */
   nextLog(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** The node's latest stderr (its log lines at its log level), for a failing assertion to show. */
+  logTail(): string;
 }
 
 /**
@@ -44,7 +46,7 @@ export function startNode(natsUrl: string, cluster: string, id: string, extra: s
     let partial = "";
     const logWaiters = new Set<{ msg: string; resolve: (o: Record<string, unknown>) => void }>();
     child.stderr!.on("data", (d: Buffer) => {
-      err = (err + d.toString()).slice(-4000);
+      err = (err + d.toString()).slice(-16_000);
       partial += d.toString();
       const lines = partial.split("\n");
       partial = lines.pop()!;
@@ -90,6 +92,7 @@ export function startNode(natsUrl: string, cluster: string, id: string, extra: s
       const info = JSON.parse(out.slice(0, nl)) as { grpc: string };
       resolve({
         id, grpc: info.grpc, child, nextLog,
+        logTail: () => err,
         async kill9() {
           if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
           await exited;
@@ -100,7 +103,7 @@ export function startNode(natsUrl: string, cluster: string, id: string, extra: s
         },
       });
     });
-    child.once("exit", (code) => reject(new Error(`fyp node ${id} exited (${code}) before it was ready: ${err}`)));
+    child.once("exit", (code) => reject(new Error(`fyp node ${id} exited (${code}) before it was ready: ${err.slice(-4000)}`)));
   });
 }
 
