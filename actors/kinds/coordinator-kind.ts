@@ -31,3 +31,20 @@ export function coordinatorKind(byKey: Record<string, ActorBehavior<any, CoordMs
     },
   });
 }
+
+/**
+ * Rounds of node reports for a coordinator that every node reports to at its flushes (`nodes`: every node
+ * that has reported; `reported`: those in the current round; both updated in place). True when the report
+ * of `node` ends the round: every node known so far has reported since the last round ended, or `node`
+ * reports a second time within it (a node with nothing to send holds the others up one flush at most).
+ * One node: every report ends a round. N nodes: one round per flush period, not N.
+ */
+export function endsRound(nodes: string[], reported: string[], node: string): boolean {
+  if (!nodes.includes(node)) nodes.push(node);
+  if (!reported.includes(node)) {
+    reported.push(node);
+    if (reported.length < nodes.length) return false;
+  }
+  reported.length = 0;
+  return true;
+}

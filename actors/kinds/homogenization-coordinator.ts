@@ -2,6 +2,7 @@ import { assertNever, type CoordMsg, type HomogenizationSummary } from "../../pr
 import { ExposureWindow, HomogenizationStabilizer, categoryEntropy, excessGini, uniformCoverage, type ExposureWindowState, type StabilizerState } from "../../models/index.ts";
 import { defineActor, type ActorContext } from "../actor-behavior.ts";
 import { feedServices } from "../services/feed-services.ts";
+import { endsRound } from "./coordinator-kind.ts";
 
 /** One sample of the diversity metrics over the recent exposure window. */
 export interface HomogenizationSample {
@@ -32,9 +33,37 @@ export interface HomogenizationState {
   lastAt: number;
   stabilizer: StabilizerState | null;
   samples: HomogenizationSample[];
+  /** Nodes that have sent summaries, and those in the current round (see `endsRound`). */
+  nodes: string[];
+  reported: string[];
+  /** The current round's summaries, merged as one when it ends. */
+  pending: HomogenizationSummary[];
 }
 
 const SAMPLES_MAX = 20_000;
+
+const initialState = (): HomogenizationState => ({
+  exposure: ExposureWindow.empty(), categories: [], lastAt: -1, stabilizer: null, samples: [], nodes: [], reported: [], pending: [],
+});
+
+/** A round's summaries as one (exposure lists concatenated: the window's merge sums repeated ids). */
+function combined(round: readonly HomogenizationSummary[]): HomogenizationSummary {
+  const categoryCounts: number[] = [];
+  const videoIds: number[] = [], videoCounts: number[] = [];
+  let exposures = 0, ildSum = 0, feeds = 0;
+  for (const m of round) {
+    exposures += m.exposures;
+    ildSum += m.ildSum;
+    feeds += m.feeds;
+    m.categoryCounts.forEach((c, k) => (categoryCounts[k] = (categoryCounts[k] ?? 0) + c));
+    for (let i = 0; i < m.videoIds.length; i++) {
+      videoIds.push(m.videoIds[i]!);
+      videoCounts.push(m.videoCounts[i]!);
+    }
+  }
+  const node = round.map((m) => m.node).join("+");
+  return { type: "homog.summary", node, exposures, distinctVideos: new Set(videoIds).size, categoryCounts, videoIds, videoCounts, ildSum, feeds };
+}
 
 /**
  * coord/homogenization: merges the nodes' exposure summaries into a decaying window, computes exposure Gini,
@@ -43,11 +72,22 @@ const SAMPLES_MAX = 20_000;
  */
 export const homogenizationCoordinator = defineActor<HomogenizationState, CoordMsg>({
   kind: "coord",
-  initialState: () => ({ exposure: ExposureWindow.empty(), categories: [], lastAt: -1, stabilizer: null, samples: [] }),
+  initialState,
+  // a state saved before a field existed gets that field's initial value
+  restore: (data) => ({ ...initialState(), ...(data as Partial<HomogenizationState>) }),
   receive(ctx, msg): unknown {
     switch (msg.type) {
-      case "homog.summary":
-        return merge(ctx, msg);
+      case "homog.summary": {
+        // one merge, one sample and one stabilizer step per round of the nodes' flushes: with N nodes, a
+        // merge per summary took N samples of partial windows and stepped the stabilizer N times as often
+        // (and each merge walks the whole window, so the coordinator's node did N times the work)
+        const s = ctx.state;
+        s.pending.push(msg);
+        if (!endsRound(s.nodes, s.reported, msg.node)) return undefined;
+        const round = s.pending;
+        s.pending = [];
+        return merge(ctx, round.length === 1 ? round[0]! : combined(round));
+      }
       case "coord.get-state":
         return { samples: ctx.state.samples, last: ctx.state.samples[ctx.state.samples.length - 1] ?? null };
       case "coord.tick":

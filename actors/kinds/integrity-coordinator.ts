@@ -2,6 +2,7 @@ import { assertNever, type CoordMsg, type IntegrityEngagements } from "../../pro
 import { detectFarms, type EngagementEvent, type FarmDetectorConfig } from "../../models/index.ts";
 import { defineActor, type ActorContext } from "../actor-behavior.ts";
 import { feedServices } from "../services/feed-services.ts";
+import { endsRound } from "./coordinator-kind.ts";
 
 export interface IntegrityState {
   /** Recent strong engagements (bounded by the farm window). */
@@ -93,13 +94,7 @@ function onEngagements(ctx: ActorContext<IntegrityState, CoordMsg>, m: Integrity
     while (drop < s.events.length && s.events[drop]!.t < horizon) drop++;
     if (drop > 0 || s.events.length > EVENTS_MAX) s.events.splice(0, Math.max(drop, s.events.length - EVENTS_MAX));
   }
-  if (!s.nodes.includes(m.node)) s.nodes.push(m.node);
-  if (s.reported.includes(m.node)) s.reported.length = 0;
-  else {
-    s.reported.push(m.node);
-    if (s.reported.length < s.nodes.length) return;
-    s.reported.length = 0;
-  }
+  if (!endsRound(s.nodes, s.reported, m.node)) return;
   s.detections++;
   detect(ctx, cfg);
 }

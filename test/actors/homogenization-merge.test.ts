@@ -198,3 +198,63 @@ t.test("homogenization merge - a state stored while a merge runs holds the whole
   const st = codec.decode((await restored.system.snapshotState(ID))!) as { exposure: { ids: number[] } };
   t.ok(st.exposure.ids.length > 50_000, `a catalog-sized window (${st.exposure.ids.length} videos)`);
 });
+
+/** Summary `s` as node `nodeId`'s. */
+const from = (nodeId: string, s: HomogenizationSummary): HomogenizationSummary => ({ ...s, node: nodeId });
+
+/** What one node would send for the exposures of all of `parts` (lists concatenated: a merge sums repeated ids). */
+function oneNode(...parts: HomogenizationSummary[]): HomogenizationSummary {
+  return {
+    type: "homog.summary", node: "n1", exposures: parts.reduce((a, p) => a + p.exposures, 0), distinctVideos: new Set(parts.flatMap((p) => p.videoIds)).size,
+    categoryCounts: parts[0]!.categoryCounts.map((_, k) => parts.reduce((a, p) => a + p.categoryCounts[k]!, 0)),
+    videoIds: parts.flatMap((p) => p.videoIds), videoCounts: parts.flatMap((p) => p.videoCounts),
+    ildSum: parts.reduce((a, p) => a + p.ildSum, 0), feeds: parts.reduce((a, p) => a + p.feeds, 0),
+  };
+}
+
+t.test("homogenization merge - several nodes: one merge, one sample and one stabilizer step per round of their flushes, as one node sending it all", async (t) => {
+  const two = node("virtual"), one = node("virtual");
+  t.teardown(() => Promise.all([two.system.stop(), one.system.stop()]));
+  const p = (seed: number) => summary(seed, 20_000);
+  // nodes are known once they report: the first summary is a round of its own (the only node known)
+  await merge(two, from("n1", p(1)), AT(0));
+  await merge(one, p(1), AT(0));
+  t.equal((await samples(two)).length, 1, "the first node's first summary: merged at once");
+  await merge(two, from("n2", p(2)), AT(0));
+  t.equal((await samples(two)).length, 1, "the second node's summary waits for the first node's next");
+  await merge(two, from("n1", p(3)), AT(1));
+  await merge(one, oneNode(p(2), p(3)), AT(1));
+  t.equal((await samples(two)).length, 2, "which ends the round: one sample for both");
+  await merge(two, from("n2", p(4)), AT(1));
+  await merge(two, from("n1", p(5)), AT(2));
+  await merge(one, oneNode(p(4), p(5)), AT(2));
+  // n2 has nothing to send for a while; n1's second summary ends the round it held up
+  await merge(two, from("n1", p(6)), AT(3));
+  t.equal((await samples(two)).length, 3, "a round waits for the silent node...");
+  await merge(two, from("n1", p(7)), AT(4));
+  await merge(one, oneNode(p(6), p(7)), AT(4));
+  const ts = await samples(two), os = await samples(one);
+  t.equal(ts.length, 4, "...until the other node's next summary: four rounds, four samples");
+  t.strictSame(ts, os, "each round's sample is the one node's sample of the same exposures, bit for bit");
+  t.strictSame(two.published, one.published, "the stabilizer stepped once per round, as for one node");
+  t.ok(two.published.length >= 1, `the stabilizer published (${two.published.length} settings)`);
+});
+
+t.test("homogenization merge - one node: every summary is merged at once, and a state saved before the rounds existed is restored", async (t) => {
+  const a = node("virtual");
+  t.teardown(() => a.system.stop());
+  await merge(a, summary(1, 20_000), AT(0));
+  t.equal((await samples(a)).length, 1, "one node: a sample per summary");
+  // the state as stored before the coordinator kept rounds (no nodes, reported or pending fields)
+  const codec = createCodec();
+  const old = codec.decode((await a.system.snapshotState(ID))!) as Record<string, unknown>;
+  for (const k of ["nodes", "reported", "pending"]) delete old[k];
+  const store = new MemoryStateStore();
+  store.put(ID, codec.encode(old));
+  const b = node("virtual", store);
+  t.teardown(() => b.system.stop());
+  await merge(b, summary(2, 20_000), AT(1));
+  await merge(a, summary(2, 20_000), AT(1));
+  t.equal((await samples(b)).length, 2, "the restored coordinator merged the next summary");
+  t.strictSame(await samples(b), await samples(a), "as the coordinator that never stopped");
+});
