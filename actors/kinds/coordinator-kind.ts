@@ -33,10 +33,12 @@ export function coordinatorKind(byKey: Record<string, ActorBehavior<any, CoordMs
 }
 
 /**
- * Rounds of node reports for a coordinator that every node reports to at its flushes (`nodes`: every node
- * that has reported; `reported`: those in the current round; both updated in place). True when the report
- * of `node` ends the round: every node known so far has reported since the last round ended, or `node`
- * reports a second time within it (a node with nothing to send holds the others up one flush at most).
+ * Rounds of node reports for a coordinator that every node reports to at its flushes (`nodes`: the nodes a
+ * round waits for; `reported`: those in the current round; both updated in place). True when the report of
+ * `node` ends the round: every node in `nodes` has reported since the last round ended, or `node` reports a
+ * second time within it (a node with nothing to send holds the others up one flush at most). The nodes that
+ * stayed silent through a round ended that way are not waited for again until they report (a node that
+ * left or died, or a node id of a restarted process, does not slow every later round).
  * One node: every report ends a round. N nodes: one round per flush period, not N.
  */
 export function endsRound(nodes: string[], reported: string[], node: string): boolean {
@@ -44,7 +46,7 @@ export function endsRound(nodes: string[], reported: string[], node: string): bo
   if (!reported.includes(node)) {
     reported.push(node);
     if (reported.length < nodes.length) return false;
-  }
+  } else nodes.splice(0, nodes.length, ...reported);
   reported.length = 0;
   return true;
 }

@@ -33,7 +33,7 @@ export interface HomogenizationState {
   lastAt: number;
   stabilizer: StabilizerState | null;
   samples: HomogenizationSample[];
-  /** Nodes that have sent summaries, and those in the current round (see `endsRound`). */
+  /** The nodes a round waits for, and those in the current round (see `endsRound`). */
   nodes: string[];
   reported: string[];
   /** The current round's summaries, merged as one when it ends. */

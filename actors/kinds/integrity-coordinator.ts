@@ -12,7 +12,7 @@ export interface IntegrityState {
   /** Detected groups, for reports: size and videos. */
   farms: { sessions: number; videos: number[]; at: number }[];
   botSignals: number;
-  /** Nodes that have sent engagements, and those whose batch came in since the last detection pass. */
+  /** The nodes a detection pass waits for, and those whose batch came in since the last pass (see `endsRound`). */
   nodes: string[];
   reported: string[];
   /** Detection passes run (one per round of node reports, not one per report). */

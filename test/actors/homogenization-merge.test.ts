@@ -233,8 +233,16 @@ t.test("homogenization merge - several nodes: one merge, one sample and one stab
   t.equal((await samples(two)).length, 3, "a round waits for the silent node...");
   await merge(two, from("n1", p(7)), AT(4));
   await merge(one, oneNode(p(6), p(7)), AT(4));
+  t.equal((await samples(two)).length, 4, "...until the other node's next summary");
+  // the silent node is not waited for again until it reports
+  await merge(two, from("n1", p(8)), AT(5));
+  await merge(one, p(8), AT(5));
+  t.equal((await samples(two)).length, 5, "then a round of the node still reporting ends at its summary");
+  await merge(two, from("n2", p(9)), AT(5));
+  await merge(two, from("n1", p(10)), AT(6));
+  await merge(one, oneNode(p(9), p(10)), AT(6));
   const ts = await samples(two), os = await samples(one);
-  t.equal(ts.length, 4, "...until the other node's next summary: four rounds, four samples");
+  t.equal(ts.length, 6, "and a node that reports again is waited for again: six rounds, six samples");
   t.strictSame(ts, os, "each round's sample is the one node's sample of the same exposures, bit for bit");
   t.strictSame(two.published, one.published, "the stabilizer stepped once per round, as for one node");
   t.ok(two.published.length >= 1, `the stabilizer published (${two.published.length} settings)`);
