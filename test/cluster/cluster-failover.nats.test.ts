@@ -1,9 +1,9 @@
 import t from "tap";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { shardOf, subjects } from "../../protocols/index.ts";
-import { KvLeaseTable, ownerOf } from "../../cluster/index.ts";
+import { ownerOf } from "../../cluster/index.ts";
 import { FAST_CLUSTER, startTestCluster, type NodeProcess } from "../helpers/cluster-nodes.ts";
-import { EventLoad, clusterProbe } from "../helpers/cluster-load.ts";
+import { EventLoad, clusterProbe, leaseRenewals } from "../helpers/cluster-load.ts";
 
 const CLUSTER = "fo";
 const SHARDS = 64;
@@ -18,27 +18,17 @@ t.test("cluster over NATS - kill -9 of a node under steady load: every acknowled
   t.teardown(() => p.close());
 
   // c must own some of the users, or the test proves nothing
-  const leases = await KvLeaseTable.open(p.transport.connection, CLUSTER);
   const onC = USERS.filter((u) => ownerOf(shardOf(`session/${u}`, SHARDS), ["a", "b", "c"]) === "c");
   t.ok(onC.length > 0, `${onC.length} of the users live on c`);
   const load = new EventLoad(USERS);
   load.add(a.grpc, 0);
   load.add(b.grpc, 7);
   t.teardown(() => load.stop());
-  // let load run until some events are through, then kill c (arm the failure watch first)
-  // every lease renewal (each node's every 100 ms) wakes the re-reads below; the latest record per node
-  // says how far its shards applied the log
-  const latest = new Map<string, Record<string, string>>();
-  let renewed: (() => void) | undefined;
-  const nextRenewal = () => new Promise<void>((r) => (renewed = r));
-  const gone = new Promise<number>((resolve) => {
-    const w = leases.watch((ch) => {
-      if (ch.record !== undefined) latest.set(ch.nodeId, ch.record.info);
-      renewed?.();
-      if (ch.nodeId === "c" && ch.record === undefined) resolve(performance.now());
-    });
-    t.teardown(async () => (await w).stop());
-  });
+  // let load run until some events are through, then kill c (arm the failure watch first); every lease
+  // renewal (each node's every 100 ms) also wakes the re-reads below
+  const leases = await leaseRenewals(p, CLUSTER);
+  t.teardown(() => leases.stop());
+  const gone = leases.gone("c");
   await p.transport.flush();
   await load.reached(400);
   const killedAt = performance.now();
@@ -57,7 +47,7 @@ t.test("cluster over NATS - kill -9 of a node under steady load: every acknowled
   // renewal (two nodes renew every 100 ms), at most 100 times. A follower whose consumer went silent reads on
   // by direct gets after ~1 s (JetStreamEventLog.follow); 100 re-reads only a NATS round trip apart could all
   // end before that.
-  const got = await load.converged(p, 100, nextRenewal);
+  const got = await load.converged(p, 100, leases.next);
   const expected = load.expected();
   // each lost user with the node that owns it now
   const lost = USERS.flatMap((u, i) => (got[i]! < expected[i]! ? [`${u}@${ownerOf(shardOf(`session/${u}`, SHARDS), ["a", "b"])}: ${got[i]} of ${expected[i]}`] : []));
@@ -65,7 +55,7 @@ t.test("cluster over NATS - kill -9 of a node under steady load: every acknowled
     // what a failure needs to be understood: how far each survivor applied the log, and its log lines
     const lastSeq = await jetstreamManager(p.transport.connection).then((m) => m.streams.info(subjects.eventStream(CLUSTER))).then((i) => i.state.last_seq, (e: Error) => e.message);
     t.comment(`the log's last sequence: ${lastSeq}`);
-    for (const n of [a, b]) t.comment(`${n.id}'s lease: ${JSON.stringify(latest.get(n.id) ?? {})}\n${n.id}'s log:\n${n.logTail().slice(-6000)}`);
+    for (const n of [a, b]) t.comment(`${n.id}'s lease: ${JSON.stringify(leases.latest.get(n.id) ?? {})}\n${n.id}'s log:\n${n.logTail().slice(-6000)}`);
   }
   t.same(lost, [], "no acknowledged event lost");
   if (load.failedCalls === 0) t.same(got, expected, "and none applied twice (every call was acknowledged)");

@@ -1,8 +1,8 @@
 import t from "tap";
 import { shardOf } from "../../protocols/index.ts";
-import { KvLeaseTable, ownerOf } from "../../cluster/index.ts";
+import { ownerOf } from "../../cluster/index.ts";
 import { startTestCluster, startNode, type NodeProcess } from "../helpers/cluster-nodes.ts";
-import { EventLoad, clusterProbe } from "../helpers/cluster-load.ts";
+import { EventLoad, clusterProbe, leaseRenewals } from "../helpers/cluster-load.ts";
 
 const CLUSTER = "rb";
 const SHARDS = 64;
@@ -31,12 +31,14 @@ t.test("cluster over NATS - graceful leave and join of fyp node processes under 
   await load.more(300);
   await load.stop();
 
-  const leases = await KvLeaseTable.open(probe.transport.connection, CLUSTER);
-  const members = (await leases.list()).sort((x, y) => x.nodeId.localeCompare(y.nodeId));
+  const renewals = await leaseRenewals(probe, CLUSTER);
+  t.teardown(() => renewals.stop());
+  const members = (await renewals.leases.list()).sort((x, y) => x.nodeId.localeCompare(y.nodeId));
   t.same(members.map((m) => m.nodeId), ["a", "b", "d"], "c's lease is gone, d holds one");
   t.ok(Number(members.find((m) => m.nodeId === "d")!.info.ownedShards) > 0, `d owns ${members.find((m) => m.nodeId === "d")!.info.ownedShards} shards`);
 
   t.equal(load.failedCalls, 0, `no call failed while shards moved (${[...load.failures].map(([k, v]) => `${k}: ${v}`).join(", ")})`);
-  const got = await load.converged(probe);
+  // re-read after each lease renewal (at most 100): the owners apply the log asynchronously
+  const got = await load.converged(probe, 100, renewals.next);
   t.same(got, load.expected(), `each of ${load.total} acknowledged events counted exactly once`);
 });

@@ -1,6 +1,6 @@
 import { createCodec } from "../../protocols/index.ts";
 import { ActorSystem, MemoryStateStore, RemoteRouter, WallClock } from "../../actors/index.ts";
-import { NatsTransport, RpcError, createFeedClient, silentLogger, type FeedClient } from "../../cluster/index.ts";
+import { KvLeaseTable, NatsTransport, RpcError, createFeedClient, silentLogger, type FeedClient } from "../../cluster/index.ts";
 
 /**
  * A client-side probe: an actor system that owns no shard and asks session actors through the cluster
@@ -23,6 +23,34 @@ export async function clusterProbe(url: string, cluster: string, numShards: numb
 }
 
 export type Probe = Awaited<ReturnType<typeof clusterProbe>>;
+
+/**
+ * The cluster's lease renewals as seen through `probe` (every node renews its lease each heartbeat): `next()`
+ * resolves at the next renewal or change, an event that takes real time for re-reads to wait on; `latest`
+ * holds each node's latest lease info (its applied sequence, owned shards...); `gone(node)` resolves when a
+ * node's lease is removed.
+ */
+export async function leaseRenewals(probe: Probe, cluster: string) {
+  const leases = await KvLeaseTable.open(probe.transport.connection, cluster);
+  const latest = new Map<string, Record<string, string>>();
+  let waiters: (() => void)[] = [];
+  const removed = new Map<string, ((at: number) => void)[]>();
+  const watch = await leases.watch((ch) => {
+    if (ch.record !== undefined) latest.set(ch.nodeId, ch.record.info);
+    else for (const r of removed.get(ch.nodeId) ?? []) r(performance.now());
+    const w = waiters;
+    waiters = [];
+    for (const r of w) r();
+  });
+  return {
+    leases,
+    latest,
+    next: () => new Promise<void>((r) => waiters.push(r)),
+    /** Resolves with the time (performance.now()) `node`'s lease is removed; arm it before the failure. */
+    gone: (node: string) => new Promise<number>((r) => removed.set(node, [...(removed.get(node) ?? []), r])),
+    stop: () => watch.stop(),
+  };
+}
 
 /**
  * Steady ReportEvents load (batches of 10 watches, round-robin over `users`) through gRPC clients of the
