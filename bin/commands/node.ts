@@ -179,13 +179,15 @@ fyp cluster push-model --nats nats://HOST:PORT --file MODEL.onnx [--version V] [
       .sort((a, b) => a.nodeId.localeCompare(b.nodeId))
       .map((m) => ({
         node: m.nodeId, state: m.state, shards: Number(m.info.ownedShards ?? 0), appliedSeq: Number(m.info.appliedSeq ?? 0),
-        lag: Math.max(0, lastEventSeq - Number(m.info.appliedSeq ?? 0)), activeActors: Number(m.info.activeActors ?? 0),
+        // how far the node's log follower is behind the log (a node of an older version: its shards' highest applied)
+        followedSeq: Number(m.info.followedSeq ?? m.info.appliedSeq ?? 0),
+        lag: Math.max(0, lastEventSeq - Number(m.info.followedSeq ?? m.info.appliedSeq ?? 0)), activeActors: Number(m.info.activeActors ?? 0),
         grpc: m.info.grpc ?? "", modelVersion: m.info.modelVersion ?? "prior", videos: Number(m.info.videos ?? 0), indexed: Number(m.info.indexed ?? 0),
       }));
     if (v.json) ctx.out(JSON.stringify({ cluster: config.node.cluster, numShards: config.cluster.numShards, lastEventSeq, members: rows }));
     else {
       ctx.out(`cluster ${config.node.cluster}: ${rows.length} member(s), event log at seq ${lastEventSeq}`);
-      for (const r of rows) ctx.out(`  ${r.node}  ${r.state}  shards=${r.shards}  applied=${r.appliedSeq}  lag=${r.lag}  actors=${r.activeActors}  model=${r.modelVersion}  videos=${r.videos}  grpc=${r.grpc}`);
+      for (const r of rows) ctx.out(`  ${r.node}  ${r.state}  shards=${r.shards}  applied=${r.appliedSeq}  followed=${r.followedSeq}  lag=${r.lag}  actors=${r.activeActors}  model=${r.modelVersion}  videos=${r.videos}  grpc=${r.grpc}`);
     }
     return 0;
   },

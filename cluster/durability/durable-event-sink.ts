@@ -11,6 +11,8 @@ import type { DurableEvent } from "../sharding/shard-manager.ts";
  */
 export class DurableEventSink implements EventSink {
   appended = 0;
+  /** The highest log sequence an append through this sink was acknowledged with (0 before the first). */
+  lastSeq = 0;
   constructor(
     private readonly log: EventLog,
     private readonly codec: Codec,
@@ -20,7 +22,8 @@ export class DurableEventSink implements EventSink {
   async append(event: AcceptedEvent): Promise<void> {
     const to = event.kind === "session" ? actorId(ActorKind.Session, event.userId) : actorId(ActorKind.Video, event.videoId);
     const body: DurableEvent = { to, msg: event.msg };
-    await this.log.append(shardOf(to, this.numShards), this.codec.encode(body), event.eventId === undefined ? undefined : msgIdOf(event.eventId));
+    const seq = await this.log.append(shardOf(to, this.numShards), this.codec.encode(body), event.eventId === undefined ? undefined : msgIdOf(event.eventId));
+    if (seq > this.lastSeq) this.lastSeq = seq;
     this.appended++;
   }
 }

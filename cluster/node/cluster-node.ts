@@ -51,6 +51,9 @@ export interface ClusterNodeStatus {
   info: Record<string, string>;
 }
 
+/** How long an acknowledged append may take to come back through the node's own log follower before it warns. */
+const FOLLOWER_WARN_MS = 3_000;
+
 /**
  * One member of a cluster: the actor system behind a RemoteRouter whose shard ownership follows
  * membership + placement, the durable event path (log -> owner), checkpoints, and read-model broadcast.
@@ -68,11 +71,16 @@ export class ClusterNode {
     this.membership = new Membership({
       table: o.table, nodeId: o.nodeId, protocolVersion: o.protocolVersion ?? PROTOCOL_VERSION, numShards: o.settings.numShards,
       heartbeatMs: o.settings.heartbeatMs, leaseMs: o.settings.leaseMs, info: o.info, log: o.log,
-      status: () => ({
-        claims: this.shards.claims(), ownedShards: String(this.shards.ownedCount()), appliedSeq: String(this.shards.appliedSeq()), activeActors: String(o.system.stats().active),
-        ...(o.modelVersion === undefined ? {} : { modelVersion: o.modelVersion() }),
-        ...o.status?.(),
-      }),
+      // called at every heartbeat, for the lease
+      status: () => {
+        this.watchFollower();
+        return {
+          claims: this.shards.claims(), ownedShards: String(this.shards.ownedCount()), appliedSeq: String(this.shards.appliedSeq()),
+          followedSeq: String(this.shards.followed()), activeActors: String(o.system.stats().active),
+          ...(o.modelVersion === undefined ? {} : { modelVersion: o.modelVersion() }),
+          ...o.status?.(),
+        };
+      },
     });
     // The router asks `shards` which shards are local; `shards` drives the router's subscriptions.
     let shards: ShardManager | undefined;
@@ -134,6 +142,32 @@ export class ClusterNode {
     this.bcastSub?.unsubscribe();
     await this.shards.stop();
     await this.router.stop();
+  }
+
+  /** This node's acknowledged appends (sequence, when), one per heartbeat that saw a new one, oldest first. */
+  private readonly acks: [seq: number, at: number][] = [];
+  private followerBehind = false;
+
+  /**
+   * Run at every heartbeat (with the lease's status): warns once when an event this node appended and
+   * acknowledged FOLLOWER_WARN_MS ago or earlier has still not come back through its log follower (its
+   * shards' events are then applied late, whoever appended them), and says when it has caught up.
+   */
+  private watchFollower(): void {
+    const now = performance.now();
+    const appended = this.sink.lastSeq;
+    const acks = this.acks;
+    if (appended > (acks[acks.length - 1]?.[0] ?? 0)) acks.push([appended, now]);
+    while (acks.length >= 2 && now - acks[1]![1] >= FOLLOWER_WARN_MS) acks.shift();
+    const due = acks.length > 0 && now - acks[0]![1] >= FOLLOWER_WARN_MS ? acks[0]! : undefined;
+    const followed = this.shards.followed();
+    if (due !== undefined && followed < due[0]) {
+      if (!this.followerBehind) this.log.warn({ followed, appended: due[0], ms: Math.round(now - due[1]) }, "event log follower behind: an event this node appended has not come back through it");
+      this.followerBehind = true;
+    } else if (this.followerBehind && followed >= appended) {
+      this.log.info({ followed }, "event log follower caught up with this node's appends");
+      this.followerBehind = false;
+    }
   }
 
   status(): ClusterNodeStatus {

@@ -118,6 +118,11 @@ export class ShardManager implements ShardOwnership {
     return n;
   }
 
+  /** The sequence of the last event the log follower delivered here (every event up to it was routed). */
+  followed(): number {
+    return this.followedSeq;
+  }
+
   /** The highest event sequence applied per owned shard's max (for `cluster status` lag). */
   appliedSeq(): number {
     let m = 0;

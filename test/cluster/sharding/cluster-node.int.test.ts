@@ -1,7 +1,8 @@
 import t from "tap";
 import { ActorKind, PROTOCOL_VERSION, ProtocolMismatchError, createCodec, type SessionMsg } from "../../../protocols/index.ts";
 import { ActorSystem, MemoryStateStore, WallClock, defineActor } from "../../../actors/index.ts";
-import { ClusterNode, LocalHub, MemoryCheckpointStore, MemoryEventLog, MemoryMembershipTable, silentLogger } from "../../../cluster/index.ts";
+import { pino, type Logger } from "pino";
+import { ClusterNode, LocalHub, MemoryCheckpointStore, MemoryEventLog, MemoryMembershipTable, silentLogger, type EventLog, type LoggedEvent } from "../../../cluster/index.ts";
 
 const SETTINGS = { numShards: 64, heartbeatMs: 40, leaseMs: 300, checkpointMs: 60, handoffTimeoutMs: 3000 };
 
@@ -22,20 +23,20 @@ function world() {
   const eventLog = new MemoryEventLog();
   const checkpoints = new MemoryCheckpointStore();
   const nodes: ClusterNode[] = [];
-  const make = (nodeId: string, protocolVersion = PROTOCOL_VERSION, numShards = SETTINGS.numShards) => {
+  const make = (nodeId: string, protocolVersion = PROTOCOL_VERSION, numShards = SETTINGS.numShards, own: { eventLog?: EventLog; log?: Logger } = {}) => {
     const system = new ActorSystem({
       clock: new WallClock(), store: new MemoryStateStore(), codec: createCodec(), log: silentLogger(), services: { node: nodeId },
       mailboxCapacity: 100_000, askTimeoutMs: 5000, passivationIdleMs: 600_000, sweepIntervalMs: 0, throughput: 32, dispatchBatch: 10_000,
     });
     system.register(counter);
     const node = new ClusterNode({
-      cluster: "it", nodeId, settings: { ...SETTINGS, numShards }, system, transport: hub.connect(), codec: createCodec(), table, eventLog, checkpoints,
-      log: silentLogger(), protocolVersion,
+      cluster: "it", nodeId, settings: { ...SETTINGS, numShards }, system, transport: hub.connect(), codec: createCodec(), table,
+      eventLog: own.eventLog ?? eventLog, checkpoints, log: own.log ?? silentLogger(), protocolVersion,
     });
     nodes.push(node);
     return { node, system };
   };
-  return { make, eventLog, nodes };
+  return { make, eventLog, table, nodes };
 }
 
 /** Events reach their owner through the log: wait until every node handed every logged event to its actor. */
@@ -135,4 +136,71 @@ t.test("cluster node - a crashed node's shards are taken over from checkpoint + 
   const got = await counts(b.system);
   t.same(users.map((u) => got.get(u)!.watches), users.map((u) => acked.get(u)), "every acknowledged event counted exactly once");
   for (const n of [a, b]) await n.node.crash();
+});
+
+/** The shared log, except that this node's follower holds what it is sent until `release()` (a stalled consumer). */
+function stallingLog(log: MemoryEventLog) {
+  let held: LoggedEvent[] | null = [];
+  let deliver: ((e: LoggedEvent) => void) | undefined;
+  const eventLog: EventLog = {
+    append: (shard, data, msgId) => log.append(shard, data, msgId),
+    lastSeq: () => log.lastSeq(),
+    replay: (shard, afterSeq, onEvent) => log.replay(shard, afterSeq, onEvent),
+    close: () => log.close(),
+    follow: (fromSeq, onEvent) => {
+      deliver = onEvent;
+      return log.follow(fromSeq, (e) => (held !== null ? held.push(e) : onEvent(e)));
+    },
+  };
+  const release = (): void => {
+    const h = held ?? [];
+    held = null;
+    for (const e of h) deliver!(e);
+  };
+  return { eventLog, release };
+}
+
+/** A logger whose lines the test can wait for by message. */
+function capturingLogger() {
+  const waiters: { msg: string; resolve: (line: Record<string, unknown>) => void }[] = [];
+  const log = pino({ level: "info" }, {
+    write(s: string) {
+      const line = JSON.parse(s) as Record<string, unknown>;
+      for (const w of waiters.filter((x) => x.msg === line.msg)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    },
+  });
+  // bounded, so a line that never comes fails the test with its name instead of hanging it
+  const next = (msg: string, timeoutMs = 20_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "${msg}" log line within ${timeoutMs} ms`)), timeoutMs);
+      waiters.push({ msg, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+    });
+  return { log, next };
+}
+
+t.test("cluster node - a log follower that stops delivering: the node warns that its own acknowledged appends have not come back, publishes how far it followed, and says when it caught up", async (t) => {
+  const w = world();
+  const stalled = stallingLog(w.eventLog);
+  const logs = capturingLogger();
+  const a = w.make("a", PROTOCOL_VERSION, SETTINGS.numShards, { eventLog: stalled.eventLog, log: logs.log });
+  await a.node.start();
+  await a.node.shards.whenSettled();
+  t.teardown(() => a.node.crash());
+  const behind = logs.next("event log follower behind: an event this node appended has not come back through it");
+  const acked = new Map<string, number>();
+  await load(a.node, 5, acked);
+  const warned = await behind;
+  t.match(warned, { level: 40, followed: 0, appended: 5 }, "warned with how far it followed and the acknowledged sequence that has not come back");
+  t.ok((warned.ms as number) >= 3000, `after ${warned.ms as number} ms (the threshold is 3 s)`);
+  const lease = (await w.table.list()).find((m) => m.nodeId === "a")!;
+  t.equal(lease.info.followedSeq, "0", "the lease says the follower is at 0");
+  t.equal(lease.info.appliedSeq, "0", "and nothing was applied");
+  const caughtUpLine = logs.next("event log follower caught up with this node's appends");
+  stalled.release();
+  t.match(await caughtUpLine, { level: 30, followed: 5 }, "once the events come through, it says so");
+  const got = await counts(a.system);
+  t.same(users.slice(0, 5).map((u) => got.get(u)!.watches), [1, 1, 1, 1, 1], "and they are applied");
 });
