@@ -51,7 +51,7 @@ export interface ClusterNodeStatus {
   info: Record<string, string>;
 }
 
-/** How long an acknowledged append may take to come back through the node's own log follower before it warns. */
+/** How long an acknowledged append may take to come back through the node's own log follower before it warns (see watchFollower). */
 const FOLLOWER_WARN_MS = 3_000;
 
 /**
@@ -149,9 +149,11 @@ export class ClusterNode {
   private followerBehind = false;
 
   /**
-   * Run at every heartbeat (with the lease's status): warns once when an event this node appended and
-   * acknowledged FOLLOWER_WARN_MS ago or earlier has still not come back through its log follower (its
-   * shards' events are then applied late, whoever appended them), and says when it has caught up.
+   * Run at every heartbeat (with the lease's status): warns once when an event this node appended (its
+   * append acknowledged, and seen by a heartbeat FOLLOWER_WARN_MS ago or earlier) has still not come back
+   * through its log follower: the events of its shards, whoever appended them, are then applied late. Says
+   * when the follower has passed every such event again (under steady load it never catches up with the
+   * very latest append, and need not).
    */
   private watchFollower(): void {
     const now = performance.now();
@@ -164,7 +166,7 @@ export class ClusterNode {
     if (due !== undefined && followed < due[0]) {
       if (!this.followerBehind) this.log.warn({ followed, appended: due[0], ms: Math.round(now - due[1]) }, "event log follower behind: an event this node appended has not come back through it");
       this.followerBehind = true;
-    } else if (this.followerBehind && followed >= appended) {
+    } else if (this.followerBehind) {
       this.log.info({ followed }, "event log follower caught up with this node's appends");
       this.followerBehind = false;
     }
