@@ -36,33 +36,41 @@ export interface HomogenizationState {
   /** The nodes a round waits for, and those in the current round (see `endsRound`). */
   nodes: string[];
   reported: string[];
-  /** The current round's summaries, merged as one when it ends. */
-  pending: HomogenizationSummary[];
+  /** The current round's summaries added up into one (what one node would have sent), merged when it ends. */
+  pending: HomogenizationSummary | null;
 }
 
 const SAMPLES_MAX = 20_000;
 
 const initialState = (): HomogenizationState => ({
-  exposure: ExposureWindow.empty(), categories: [], lastAt: -1, stabilizer: null, samples: [], nodes: [], reported: [], pending: [],
+  exposure: ExposureWindow.empty(), categories: [], lastAt: -1, stabilizer: null, samples: [], nodes: [], reported: [], pending: null,
 });
 
-/** A round's summaries as one (exposure lists concatenated: the window's merge sums repeated ids). */
-function combined(round: readonly HomogenizationSummary[]): HomogenizationSummary {
-  const categoryCounts: number[] = [];
-  const videoIds: number[] = [], videoCounts: number[] = [];
-  let exposures = 0, ildSum = 0, feeds = 0;
-  for (const m of round) {
-    exposures += m.exposures;
-    ildSum += m.ildSum;
-    feeds += m.feeds;
-    m.categoryCounts.forEach((c, k) => (categoryCounts[k] = (categoryCounts[k] ?? 0) + c));
-    for (let i = 0; i < m.videoIds.length; i++) {
-      videoIds.push(m.videoIds[i]!);
-      videoCounts.push(m.videoCounts[i]!);
+/**
+ * Summary `b` added to the round's summary `a`: one entry per video (counts summed, in order of first
+ * appearance), as one node's aggregator would have sent them, so a round's state holds one summary's worth
+ * of ids however many nodes reported.
+ */
+function added(a: HomogenizationSummary, b: HomogenizationSummary): HomogenizationSummary {
+  const videoIds = a.videoIds.slice(), videoCounts = a.videoCounts.slice();
+  const at = new Map<number, number>();
+  for (let i = 0; i < videoIds.length; i++) at.set(videoIds[i]!, i);
+  for (let i = 0; i < b.videoIds.length; i++) {
+    const id = b.videoIds[i]!;
+    const k = at.get(id);
+    if (k !== undefined) videoCounts[k]! += b.videoCounts[i]!;
+    else {
+      at.set(id, videoIds.length);
+      videoIds.push(id);
+      videoCounts.push(b.videoCounts[i]!);
     }
   }
-  const node = round.map((m) => m.node).join("+");
-  return { type: "homog.summary", node, exposures, distinctVideos: new Set(videoIds).size, categoryCounts, videoIds, videoCounts, ildSum, feeds };
+  const categoryCounts = a.categoryCounts.slice();
+  b.categoryCounts.forEach((c, k) => (categoryCounts[k] = (categoryCounts[k] ?? 0) + c));
+  return {
+    type: "homog.summary", node: `${a.node}+${b.node}`, exposures: a.exposures + b.exposures, distinctVideos: videoIds.length, categoryCounts,
+    videoIds, videoCounts, ildSum: a.ildSum + b.ildSum, feeds: a.feeds + b.feeds,
+  };
 }
 
 /**
@@ -82,11 +90,13 @@ export const homogenizationCoordinator = defineActor<HomogenizationState, CoordM
         // merge per summary took N samples of partial windows and stepped the stabilizer N times as often
         // (and each merge walks the whole window, so the coordinator's node did N times the work)
         const s = ctx.state;
-        s.pending.push(msg);
-        if (!endsRound(s.nodes, s.reported, msg.node)) return undefined;
-        const round = s.pending;
-        s.pending = [];
-        return merge(ctx, round.length === 1 ? round[0]! : combined(round));
+        const round = s.pending === null ? msg : added(s.pending, msg);
+        if (!endsRound(s.nodes, s.reported, msg.node)) {
+          s.pending = round;
+          return undefined;
+        }
+        s.pending = null;
+        return merge(ctx, round);
       }
       case "coord.get-state":
         return { samples: ctx.state.samples, last: ctx.state.samples[ctx.state.samples.length - 1] ?? null };

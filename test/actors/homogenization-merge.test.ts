@@ -202,12 +202,14 @@ t.test("homogenization merge - a state stored while a merge runs holds the whole
 /** Summary `s` as node `nodeId`'s. */
 const from = (nodeId: string, s: HomogenizationSummary): HomogenizationSummary => ({ ...s, node: nodeId });
 
-/** What one node would send for the exposures of all of `parts` (lists concatenated: a merge sums repeated ids). */
+/** What one node would send for the exposures of all of `parts`: one entry per video, its counts summed. */
 function oneNode(...parts: HomogenizationSummary[]): HomogenizationSummary {
+  const count = new Map<number, number>();
+  for (const p of parts) p.videoIds.forEach((id, i) => count.set(id, (count.get(id) ?? 0) + p.videoCounts[i]!));
   return {
-    type: "homog.summary", node: "n1", exposures: parts.reduce((a, p) => a + p.exposures, 0), distinctVideos: new Set(parts.flatMap((p) => p.videoIds)).size,
+    type: "homog.summary", node: "n1", exposures: parts.reduce((a, p) => a + p.exposures, 0), distinctVideos: count.size,
     categoryCounts: parts[0]!.categoryCounts.map((_, k) => parts.reduce((a, p) => a + p.categoryCounts[k]!, 0)),
-    videoIds: parts.flatMap((p) => p.videoIds), videoCounts: parts.flatMap((p) => p.videoCounts),
+    videoIds: [...count.keys()], videoCounts: [...count.values()],
     ildSum: parts.reduce((a, p) => a + p.ildSum, 0), feeds: parts.reduce((a, p) => a + p.feeds, 0),
   };
 }
@@ -246,6 +248,16 @@ t.test("homogenization merge - several nodes: one merge, one sample and one stab
   t.strictSame(ts, os, "each round's sample is the one node's sample of the same exposures, bit for bit");
   t.strictSame(two.published, one.published, "the stabilizer stepped once per round, as for one node");
   t.ok(two.published.length >= 1, `the stabilizer published (${two.published.length} settings)`);
+  // a round in progress holds one summary's worth of videos, whatever the number of nodes in it
+  const three = node("virtual");
+  t.teardown(() => three.system.stop());
+  for (const n of ["n1", "n2", "n3"]) await merge(three, from(n, p(11)), AT(0));
+  await merge(three, from("n1", p(11)), AT(1)); // ends the round of n2, n3 and n1: all three are waited for
+  await merge(three, from("n1", p(12)), AT(2));
+  await merge(three, from("n2", p(13)), AT(2));
+  const held = createCodec().decode((await three.system.snapshotState(ID))!) as { pending: HomogenizationSummary };
+  const distinct = new Set([...p(12).videoIds, ...p(13).videoIds]).size;
+  t.equal(held.pending.videoIds.length, distinct, `two nodes' summaries held as one: ${held.pending.videoIds.length} videos, each once`);
 });
 
 t.test("homogenization merge - one node: every summary is merged at once, and a state saved before the rounds existed is restored", async (t) => {
