@@ -93,6 +93,15 @@ t.test("integrity coordinator - several nodes: a pass per round of their batches
   n.at(60_000);
   await n.send(batch("a", [["session/a6", 6, 59_999]]));
   t.equal((await n.state()).detections, 5, "b sent nothing for a flush: a's next batch runs the pass");
+  // b stayed silent through a round that a's second batch ended: it is not waited for until it reports again
+  n.at(70_000);
+  await n.send(batch("a", [["session/a7", 7, 69_999]]));
+  t.equal((await n.state()).detections, 6, "a's next batch runs a pass at once");
+  await n.send(batch("b", [["session/b7", 7, 69_998]]));
+  t.equal((await n.state()).detections, 6, "b reports again: its batch waits for a's");
+  n.at(80_000);
+  await n.send(batch("a", [["session/a8", 8, 79_999]]));
+  t.equal((await n.state()).detections, 7, "and a's next one ends the round of both");
 });
 
 t.test("integrity coordinator - a farm split over two nodes' batches is found at the round's pass", async (t) => {
