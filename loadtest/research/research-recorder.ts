@@ -118,6 +118,15 @@ export function systemView(feed: FeedServices): SystemView {
 }
 
 /**
+ * The filter-bubble sample: every `trackEvery(...)`-th viewer (user % it === 0) is tracked, about
+ * `filterBubbleUsers` of `sessions`. One rule for the recorder and for a parallel run's taps, which send
+ * those viewers' true tastes.
+ */
+export function trackEvery(sessions: number, filterBubbleUsers: number): number {
+  return Math.max(1, Math.ceil(sessions / filterBubbleUsers));
+}
+
+/**
  * Collects the research metrics of one `runSimulation` as an observer: every watched item, served feed and
  * ended session with its user and virtual time, and the traced ladder/integrity messages. Windows close when
  * the first event past their end arrives (virtual time only moves forward), so nothing is scheduled and the
@@ -166,7 +175,7 @@ export class ResearchRecorder implements SimulationObserver {
     this.env = env;
     this.cohortCount = env.cohorts;
     this.categories = env.categories;
-    this.trackEvery = Math.max(1, Math.ceil(env.sessions / this.o.filterBubbleUsers));
+    this.trackEvery = trackEvery(env.sessions, this.o.filterBubbleUsers);
     this.decay = Math.pow(0.5, 1 / this.o.filterBubbleHalfLifeItems);
     // the farm's targets, as runSimulation picks them: the tail of the initial catalog
     const size = env.system().catalogSize;

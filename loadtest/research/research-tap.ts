@@ -2,7 +2,7 @@ import type { FeedServices, VirtualClock } from "../../actors/index.ts";
 import type { Config } from "../../configs/index.ts";
 import type { SyntheticWorld } from "../../models/index.ts";
 import type { SimulationObserver } from "../simulate.ts";
-import { servedIld, systemView, type RecorderEnv, type ResearchRecorder, type SystemView } from "./research-recorder.ts";
+import { servedIld, systemView, trackEvery, type RecorderEnv, type ResearchRecorder, type SystemView } from "./research-recorder.ts";
 
 /** Event kinds in a tap's batch, each `[kind, at, ...fields]` of a fixed width. */
 const ITEM = 0, FEED = 1, SESSION = 2, NEW_VIDEO = 3, SET_STAGE = 4, SIGNAL = 5;
@@ -46,7 +46,7 @@ export class ResearchTap implements SimulationObserver {
     this.feedSvc = env.feed;
     this.world = env.world;
     const sim = env.config.simulate;
-    this.trackEvery = Math.max(1, Math.ceil(sim.sessions / this.filterBubbleUsers));
+    this.trackEvery = trackEvery(sim.sessions, this.filterBubbleUsers);
     this.metaValue = { cohorts: env.feed.cohorts, categories: env.feed.catalog.numCategories, sessions: sim.sessions, farm: sim.farm, system: systemView(env.feed) };
   }
 
