@@ -3,6 +3,7 @@ import { driveVirtual, type FeedServices, type HomogenizationSample, type Virtua
 import type { Config } from "../configs/index.ts";
 import { InvalidArgumentError } from "../protocols/index.ts";
 import type { FeedRanker, SyntheticWorld } from "../models/index.ts";
+import { runNatsSimulation, type NatsSimOptions } from "./nats-sim.ts";
 import { runParallelSimulation } from "./parallel-sim.ts";
 import { ResearchRecorder } from "./research/research-recorder.ts";
 import { createProgress } from "./progress.ts";
@@ -88,6 +89,11 @@ export interface SimulationHooks {
   onReady?: () => void;
   /** Rank with this instead of the ranker config `feed.ranker` names (e.g. one that logs training rows). */
   ranker?: () => FeedRanker;
+  /**
+   * Run the `simulate.workers` nodes as processes that meet over NATS (some of them, or all, on other
+   * machines) instead of worker threads: the same run (nats-sim.ts).
+   */
+  nats?: NatsSimOptions;
 }
 
 /** Watches a run without changing it (no timers, no messages): the outcome and checksum stay the same. */
@@ -106,6 +112,7 @@ export interface SimulationObserver extends SimMetricsListener {
  */
 export async function runSimulation(config: Readonly<Config>, log: Logger, hooks: SimulationHooks = {}): Promise<SimulationResult> {
   const sim = config.simulate;
+  if (hooks.nats !== undefined && sim.workers < 2) throw new InvalidArgumentError("simulate.workers", "must be at least 2 for a run over NATS (its nodes are processes)", sim.workers);
   if (sim.workers > 1) {
     // the research recorder takes every node's events merged in virtual-time order; other observers, traces
     // and scenario uploads see one node's actors and events as they happen
@@ -113,7 +120,8 @@ export async function runSimulation(config: Readonly<Config>, log: Logger, hooks
     const used: string[] = (["trace", "uploads", "ranker"] as const).filter((k) => hooks[k] !== undefined);
     if (hooks.observer !== undefined && recorder === undefined) used.push("observer");
     if (used.length > 0) throw new InvalidArgumentError("simulate.workers", `must be 1 for a run with ${used.join(", ")} (traces, scenario uploads and observers other than the research recorder need one node's event order)`, sim.workers);
-    return runParallelSimulation(config, log, { untilMs: hooks.untilMs, onReady: hooks.onReady, ...(recorder !== undefined ? { recorder } : {}) });
+    const opts = { untilMs: hooks.untilMs, onReady: hooks.onReady, ...(recorder !== undefined ? { recorder } : {}) };
+    return hooks.nats !== undefined ? runNatsSimulation(config, log, hooks.nats, opts) : runParallelSimulation(config, log, opts);
   }
   const { node, clock, metrics, counts, farm, catalogSize } = setUpSimulation(config, log, hooks);
   const { system, feed, world } = node;

@@ -1,0 +1,343 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { hostname } from "node:os";
+import { deserialize, getHeapStatistics, serialize } from "node:v8";
+import type { Logger } from "pino";
+import { NatsTransport, createLogger } from "../cluster/index.ts";
+import type { Config } from "../configs/index.ts";
+import { InvalidArgumentError, errorMessage, type Subscription } from "../protocols/index.ts";
+import { LockstepAborted, runLockstepNode, type Crossing, type EpochCounts, type Exchange, type NodeSetup, type Post, type Report, type Start } from "./lockstep-node.ts";
+import { ReportQueue, driveParallel, type NodeHandle, type ParallelOptions } from "./parallel-sim.ts";
+import type { SimulationResult } from "./simulate.ts";
+
+/**
+ * A parallel run's nodes as processes that meet over NATS, on one machine or several: the same nodes as
+ * the worker threads' (lockstep-node.ts), the same posts delivered in the same order, so a run repeats for
+ * a config + seed + node count whichever carries it. The driver (`fyp simulate --workers W --nats URL`)
+ * starts `localNodes` of the W nodes as child processes; the others join from other machines with
+ * `fyp simulate --join RUN --nats URL`. Everything crosses on subjects `fyp.sim.<run>.*`:
+ * - `join` (request/reply): a process asks for a node; the driver answers with its index and the config;
+ * - `start.<i>`: the driver starts node i once every node is ready;
+ * - `report.<i>`: node i's reports (ready, progress, research observations, its result or its failure);
+ * - `x.<i>`: the posts for node i, each in parts of at most PART_BYTES (a NATS server takes 1 MiB a message);
+ * - `abort`: a node that failed, or the driver, tells every node to give up.
+ * Payloads are V8's serialization, the structured clone worker threads post with: what a node receives is
+ * what it would have received from a thread, so the two runs are the same.
+ */
+export interface NatsSimOptions {
+  /** NATS server URL(s), comma-separated. */
+  servers: string;
+  /** The run's name (letters, digits, `-` and `_`): its subjects are `fyp.sim.<run>.*`. Default: a random one. */
+  run?: string;
+  /** How many of the run's nodes this process starts as its own child processes (default: all). */
+  localNodes?: number;
+  /** How long the driver waits for every node to join (ms). */
+  joinTimeoutMs?: number;
+  /** How long a node waits for a peer's post before it gives up and fails the run (ms). */
+  peerTimeoutMs?: number;
+}
+
+const RUN_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** Largest part of a post in one NATS message (the server's default limit is 1 MiB a message). */
+const PART_BYTES = 512 * 1024;
+/** A part's header: the exchange number, the sending node, the part's number and the number of parts. */
+const HEADER_BYTES = 16;
+const DEFAULT_JOIN_TIMEOUT_MS = 300_000;
+const DEFAULT_PEER_TIMEOUT_MS = 120_000;
+/** How often the driver says how many nodes it still waits for (wall ms). */
+const WAITING_LOG_MS = 10_000;
+
+const subjects = (run: string) => ({
+  join: `fyp.sim.${run}.join`,
+  start: (i: number) => `fyp.sim.${run}.start.${i}`,
+  report: (i: number) => `fyp.sim.${run}.report.${i}`,
+  exchange: (i: number) => `fyp.sim.${run}.x.${i}`,
+  abort: `fyp.sim.${run}.abort`,
+});
+
+/** The join's answer: the node to run, or why not. */
+type JoinReply = { ok: true; setup: NodeSetup; peerTimeoutMs: number } | { ok: false; error: string };
+
+/** Checks the options a driver or a joining process is given (a clear error naming the option). */
+export function checkNatsSimOptions(o: NatsSimOptions, workers: number): void {
+  if (o.servers.trim() === "") throw new InvalidArgumentError("nats", "must be a NATS URL (nats://HOST:PORT)", o.servers);
+  if (o.run !== undefined && !RUN_NAME.test(o.run)) throw new InvalidArgumentError("run", "must be 1-64 letters, digits, '-' or '_'", o.run);
+  if (o.localNodes !== undefined && (!Number.isInteger(o.localNodes) || o.localNodes < 0 || o.localNodes > workers)) {
+    throw new InvalidArgumentError("localNodes", `must be an integer from 0 to simulate.workers (${workers})`, o.localNodes);
+  }
+  for (const k of ["joinTimeoutMs", "peerTimeoutMs"] as const) {
+    const v = o[k];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InvalidArgumentError(k, "must be a positive integer (ms)", v);
+  }
+}
+
+/**
+ * Drives a parallel run whose `simulate.workers` nodes are processes meeting over NATS (see NatsSimOptions):
+ * starts the local ones, answers the joins, and puts the parts together as `runParallelSimulation` does.
+ */
+export async function runNatsSimulation(config: Readonly<Config>, log: Logger, nats: NatsSimOptions, opts: ParallelOptions = {}): Promise<SimulationResult> {
+  const count = config.simulate.workers;
+  checkNatsSimOptions(nats, count);
+  const run = nats.run ?? randomBytes(6).toString("hex");
+  const s = subjects(run);
+  const localNodes = nats.localNodes ?? count;
+  const transport = await NatsTransport.connect({ servers: nats.servers, name: `fyp-sim-${run}-driver`, log });
+  return driveParallel(config, log, opts, async (onNote, research) => {
+    const subs: Subscription[] = [];
+    const children: ChildProcess[] = [];
+    const queues = Array.from({ length: count }, () => new ReportQueue(onNote));
+    const done = new Array<boolean>(count).fill(false);
+    const joinedBy: string[] = [];
+    const fail = (e: Error): void => {
+      for (let i = 0; i < count; i++) if (!done[i]) queues[i]!.end(e);
+    };
+    for (let i = 0; i < count; i++) {
+      subs.push(transport.subscribe(s.report(i), (data) => {
+        const r = deserialize(data) as Report;
+        if (r.t === "result" || r.t === "failed") done[i] = true;
+        queues[i]!.push(r);
+      }));
+    }
+    subs.push(transport.subscribe(s.join, (data, replyTo) => {
+      if (replyTo === undefined) return;
+      const joiner = String(deserialize(data));
+      const index = joinedBy.length;
+      let reply: JoinReply;
+      if (index >= count) reply = { ok: false, error: `run ${run} has all its ${count} nodes` };
+      else {
+        joinedBy.push(joiner);
+        log.info({ run, node: index, joiner }, "simulation node joined");
+        reply = { ok: true, setup: { config: structuredClone(config) as Config, index, count, logLevel: log.level, ...(research !== undefined ? { research } : {}) }, peerTimeoutMs: nats.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS };
+      }
+      transport.publish(replyTo, serialize(reply));
+    }));
+    await transport.flush();
+    for (let i = 0; i < localNodes; i++) {
+      const child = startNodeProcess(nats.servers, run, log.level);
+      children.push(child);
+      const joiner = `${hostname()}:${child.pid}`;
+      const ended = (why: string): void => {
+        const index = joinedBy.indexOf(joiner);
+        if (index < 0 || !done[index]) fail(new Error(`simulation node process ${child.pid}${index < 0 ? "" : ` (node ${index})`} ${why}`));
+      };
+      child.once("error", (e) => ended(`could not start: ${errorMessage(e)}`));
+      child.once("exit", (code, signal) => ended(`exited (${signal ?? `code ${code}`}) before its result`));
+    }
+    if (localNodes < count) {
+      log.info({ run, waiting: count - localNodes, join: `fyp simulate --join ${run} --nats ${nats.servers}` }, "waiting for simulation nodes to join from other machines");
+    }
+    const joinDeadline = Date.now() + (nats.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS);
+    const waiting = setInterval(() => {
+      if (joinedBy.length >= count) clearInterval(waiting);
+      else if (Date.now() >= joinDeadline) {
+        clearInterval(waiting);
+        fail(new Error(`only ${joinedBy.length} of ${count} simulation nodes joined run ${run} within ${nats.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS} ms (others join with: fyp simulate --join ${run} --nats ${nats.servers})`));
+      } else log.info({ run, joined: joinedBy.length, of: count }, "waiting for simulation nodes to join");
+    }, Math.min(WAITING_LOG_MS, nats.joinTimeoutMs ?? WAITING_LOG_MS));
+    const nodes: NodeHandle[] = queues.map((q, i) => ({
+      send(c: Start) {
+        if (q.ended !== null) throw q.ended;
+        transport.publish(s.start(i), serialize(c));
+      },
+      next: () => q.next(),
+      async stop() {
+        // a node process ends on its own after its result; one still running is told to stop
+        const child = children.find((c) => joinedBy.indexOf(`${hostname()}:${c.pid}`) === i);
+        if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+          const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+          if (!done[i]) child.kill("SIGTERM");
+          await exited;
+        }
+      },
+    }));
+    return {
+      nodes,
+      abort: () => {
+        clearInterval(waiting);
+        transport.publish(s.abort, new Uint8Array(0));
+      },
+      close: async () => {
+        // children that never joined
+        await Promise.all(children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => {
+          const exited = new Promise<void>((resolve) => c.once("exit", () => resolve()));
+          c.kill("SIGTERM");
+          return exited;
+        }));
+        for (const sub of subs) sub.unsubscribe();
+        await transport.close();
+      },
+    };
+  });
+}
+
+/** Starts a node process on this machine (sim-node-process.ts) that joins run `run`, with this process's heap limit. */
+function startNodeProcess(servers: string, run: string, logLevel: string): ChildProcess {
+  const ts = import.meta.url.endsWith(".ts");
+  const entry = new URL(`./sim-node-process${ts ? ".ts" : ".js"}`, import.meta.url);
+  const heapMb = Math.floor(getHeapStatistics().heap_size_limit / 2 ** 20);
+  const args = [`--max-old-space-size=${heapMb}`, ...(ts ? ["--import", import.meta.resolve("tsx")] : []), fileURLToPath(entry), servers, run, logLevel];
+  return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
+}
+
+/**
+ * A process's part in a run over NATS: joins run `run` at its driver, runs the node it is given, and
+ * returns once the node has reported its result or its failure (0 or 1, the process's exit code).
+ */
+export async function joinNatsSimulation(o: { servers: string; run: string; log?: Logger; logLevel?: string }): Promise<number> {
+  checkNatsSimOptions({ servers: o.servers, run: o.run }, 1);
+  const log = o.log ?? createLogger(o.logLevel ?? "info", "fyp-sim-node");
+  const s = subjects(o.run);
+  const transport = await NatsTransport.connect({ servers: o.servers, name: `fyp-sim-${o.run}-${process.pid}`, log });
+  try {
+    const answer = deserialize(await transport.request(s.join, serialize(`${hostname()}:${process.pid}`), 30_000)) as JoinReply;
+    if (!answer.ok) throw new Error(`cannot join simulation run ${o.run}: ${answer.error}`);
+    const { setup, peerTimeoutMs } = answer;
+    const exchange = new NatsExchange(transport, o.run, setup.index, setup.count, peerTimeoutMs);
+    let start: ((c: Start) => void) | undefined;
+    const started = new Promise<Start>((resolve) => (start = resolve));
+    const startSub = transport.subscribe(s.start(setup.index), (data) => start!(deserialize(data) as Start));
+    // the server must know this node's subscriptions before the node says it is ready
+    await transport.flush();
+    let outcome = 1;
+    await runLockstepNode(setup, {
+      report: (r) => {
+        if (r.t === "result") outcome = 0;
+        transport.publish(s.report(setup.index), serialize(r));
+      },
+      started: () => started,
+      exchange,
+    }, log.child({ node: setup.index }));
+    startSub.unsubscribe();
+    exchange.close();
+    return outcome;
+  } finally {
+    await transport.close();
+  }
+}
+
+/** A post on its way in: its parts so far. */
+interface Incoming {
+  parts: (Uint8Array | undefined)[];
+  have: number;
+}
+
+/**
+ * The exchange over NATS: node j's k-th post for this node arrives on `x.<this node>` in parts, is put
+ * together, and is handed out, with the other nodes' k-th posts, in node order.
+ */
+class NatsExchange implements Exchange {
+  private readonly s: ReturnType<typeof subjects>;
+  /** Posts received by exchange number, then by sending node. */
+  private readonly inbox = new Map<number, Map<number, Incoming>>();
+  private readonly subs: Subscription[];
+  private waiter: { k: number; resolve: (p: Post[]) => void; reject: (e: Error) => void } | null = null;
+  private aborted = false;
+  waitedMs = 0;
+
+  constructor(private readonly transport: NatsTransport, run: string, private readonly index: number, private readonly count: number, private readonly peerTimeoutMs: number) {
+    this.s = subjects(run);
+    this.subs = [
+      transport.subscribe(this.s.exchange(index), (data) => this.onPart(data)),
+      transport.subscribe(this.s.abort, () => this.onAbort()),
+    ];
+  }
+
+  post(k: number, out: Crossing[][], counts: EpochCounts): void {
+    for (let j = 0; j < this.count; j++) {
+      if (j === this.index) continue;
+      const bytes = serialize({ crossings: out[j]!, counts } satisfies Post);
+      const parts = Math.max(1, Math.ceil(bytes.length / PART_BYTES));
+      for (let p = 0; p < parts; p++) {
+        const body = bytes.subarray(p * PART_BYTES, Math.min(bytes.length, (p + 1) * PART_BYTES));
+        const msg = new Uint8Array(HEADER_BYTES + body.length);
+        const h = new DataView(msg.buffer);
+        h.setUint32(0, k);
+        h.setUint32(4, this.index);
+        h.setUint32(8, p);
+        h.setUint32(12, parts);
+        msg.set(body, HEADER_BYTES);
+        this.transport.publish(this.s.exchange(j), msg);
+      }
+    }
+  }
+
+  receive(k: number): Post[] | Promise<Post[]> {
+    if (this.aborted) throw new LockstepAborted("another node of the parallel run failed");
+    if (this.complete(k)) return this.take(k);
+    const t0 = performance.now();
+    return new Promise<Post[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        const have = this.inbox.get(k);
+        const missing = [];
+        for (let j = 0; j < this.count; j++) if (j !== this.index && !this.whole(have?.get(j))) missing.push(j);
+        reject(new Error(`parallel simulation over NATS: node ${this.index} got no post ${k} from node${missing.length > 1 ? "s" : ""} ${missing.join(", ")} within ${this.peerTimeoutMs} ms`));
+      }, this.peerTimeoutMs);
+      const settle = (f: () => void): void => {
+        clearTimeout(timer);
+        this.waitedMs += performance.now() - t0;
+        this.waiter = null;
+        f();
+      };
+      this.waiter = {
+        k,
+        resolve: (p) => settle(() => resolve(p)),
+        reject: (e) => settle(() => reject(e)),
+      };
+    });
+  }
+
+  abort(): void {
+    this.aborted = true;
+    this.transport.publish(this.s.abort, new Uint8Array(0));
+  }
+
+  close(): void {
+    for (const sub of this.subs) sub.unsubscribe();
+  }
+
+  private onAbort(): void {
+    this.aborted = true;
+    this.waiter?.reject(new LockstepAborted("another node of the parallel run failed"));
+  }
+
+  private onPart(data: Uint8Array): void {
+    const h = new DataView(data.buffer, data.byteOffset, HEADER_BYTES);
+    const k = h.getUint32(0), from = h.getUint32(4), part = h.getUint32(8), parts = h.getUint32(12);
+    let byNode = this.inbox.get(k);
+    if (byNode === undefined) this.inbox.set(k, (byNode = new Map()));
+    let inc = byNode.get(from);
+    if (inc === undefined) byNode.set(from, (inc = { parts: new Array<Uint8Array | undefined>(parts).fill(undefined), have: 0 }));
+    if (inc.parts[part] === undefined) {
+      inc.parts[part] = data.slice(HEADER_BYTES);
+      inc.have++;
+    }
+    const w = this.waiter;
+    if (w !== null && w.k === k && this.complete(k)) w.resolve(this.take(k));
+  }
+
+  private whole(inc: Incoming | undefined): boolean {
+    return inc !== undefined && inc.have === inc.parts.length;
+  }
+
+  private complete(k: number): boolean {
+    const byNode = this.inbox.get(k);
+    if (byNode === undefined) return this.count === 1;
+    for (let j = 0; j < this.count; j++) if (j !== this.index && !this.whole(byNode.get(j))) return false;
+    return true;
+  }
+
+  private take(k: number): Post[] {
+    const byNode = this.inbox.get(k);
+    this.inbox.delete(k);
+    const posts: Post[] = [];
+    for (let j = 0; j < this.count; j++) {
+      if (j === this.index) continue;
+      const inc = byNode!.get(j)!;
+      const bytes = inc.parts.length === 1 ? inc.parts[0]! : Buffer.concat(inc.parts as Uint8Array[]);
+      posts.push(deserialize(bytes) as Post);
+    }
+    return posts;
+  }
+}
