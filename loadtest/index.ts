@@ -1,4 +1,6 @@
 export { runSimulation } from "./simulate.ts";
+export { runNatsSimulation, joinNatsSimulation } from "./nats-sim.ts";
+export type { NatsSimOptions } from "./nats-sim.ts";
 export type { SimulationSummary, SimulationResult, SimulationHooks } from "./simulate.ts";
 export { createProgress } from "./progress.ts";
 export type { Progress } from "./progress.ts";

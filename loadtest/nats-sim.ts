@@ -36,15 +36,21 @@ export interface NatsSimOptions {
   joinTimeoutMs?: number;
   /** How long a node waits for a peer's post before it gives up and fails the run (ms). */
   peerTimeoutMs?: number;
+  /** Largest part of a post sent in one NATS message (bytes; default 512 KiB, under the server's 1 MiB default limit). */
+  partBytes?: number;
 }
 
 const RUN_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-/** Largest part of a post in one NATS message (the server's default limit is 1 MiB a message). */
+/** Largest part of a post in one NATS message by default (the server's default limit is 1 MiB a message). */
 const PART_BYTES = 512 * 1024;
 /** A part's header: the exchange number, the sending node, the part's number and the number of parts. */
 const HEADER_BYTES = 16;
 const DEFAULT_JOIN_TIMEOUT_MS = 300_000;
 const DEFAULT_PEER_TIMEOUT_MS = 120_000;
+/** How long a joining process asks for a node before it gives up (ms), each ask's deadline, and the pause between asks. */
+const DEFAULT_JOIN_WAIT_MS = 60_000;
+const JOIN_REQUEST_MS = 5_000;
+const JOIN_RETRY_MS = 250;
 /** How often the driver says how many nodes it still waits for (wall ms). */
 const WAITING_LOG_MS = 10_000;
 
@@ -57,7 +63,7 @@ const subjects = (run: string) => ({
 });
 
 /** The join's answer: the node to run, or why not. */
-type JoinReply = { ok: true; setup: NodeSetup; peerTimeoutMs: number } | { ok: false; error: string };
+type JoinReply = { ok: true; setup: NodeSetup; peerTimeoutMs: number; partBytes: number } | { ok: false; error: string };
 
 /** Checks the options a driver or a joining process is given (a clear error naming the option). */
 export function checkNatsSimOptions(o: NatsSimOptions, workers: number): void {
@@ -66,9 +72,9 @@ export function checkNatsSimOptions(o: NatsSimOptions, workers: number): void {
   if (o.localNodes !== undefined && (!Number.isInteger(o.localNodes) || o.localNodes < 0 || o.localNodes > workers)) {
     throw new InvalidArgumentError("localNodes", `must be an integer from 0 to simulate.workers (${workers})`, o.localNodes);
   }
-  for (const k of ["joinTimeoutMs", "peerTimeoutMs"] as const) {
+  for (const k of ["joinTimeoutMs", "peerTimeoutMs", "partBytes"] as const) {
     const v = o[k];
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InvalidArgumentError(k, "must be a positive integer (ms)", v);
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InvalidArgumentError(k, "must be a positive integer", v);
   }
 }
 
@@ -108,7 +114,7 @@ export async function runNatsSimulation(config: Readonly<Config>, log: Logger, n
       else {
         joinedBy.push(joiner);
         log.info({ run, node: index, joiner }, "simulation node joined");
-        reply = { ok: true, setup: { config: structuredClone(config) as Config, index, count, logLevel: log.level, ...(research !== undefined ? { research } : {}) }, peerTimeoutMs: nats.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS };
+        reply = { ok: true, setup: { config: structuredClone(config) as Config, index, count, logLevel: log.level, ...(research !== undefined ? { research } : {}) }, peerTimeoutMs: nats.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS, partBytes: nats.partBytes ?? PART_BYTES };
       }
       transport.publish(replyTo, serialize(reply));
     }));
@@ -177,26 +183,29 @@ function startNodeProcess(servers: string, run: string, logLevel: string): Child
   const entry = new URL(`./sim-node-process${ts ? ".ts" : ".js"}`, import.meta.url);
   const heapMb = Math.floor(getHeapStatistics().heap_size_limit / 2 ** 20);
   const args = [`--max-old-space-size=${heapMb}`, ...(ts ? ["--import", import.meta.resolve("tsx")] : []), fileURLToPath(entry), servers, run, logLevel];
-  return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
+  // stdin stays open as the node's sign that its driver is alive (sim-node-process.ts)
+  return spawn(process.execPath, args, { stdio: ["pipe", "ignore", "inherit"] });
 }
 
 /**
  * A process's part in a run over NATS: joins run `run` at its driver, runs the node it is given, and
  * returns once the node has reported its result or its failure (0 or 1, the process's exit code).
  */
-export async function joinNatsSimulation(o: { servers: string; run: string; log?: Logger; logLevel?: string }): Promise<number> {
+export async function joinNatsSimulation(o: { servers: string; run: string; log?: Logger; logLevel?: string; waitMs?: number }): Promise<number> {
   checkNatsSimOptions({ servers: o.servers, run: o.run }, 1);
   const log = o.log ?? createLogger(o.logLevel ?? "info", "fyp-sim-node");
   const s = subjects(o.run);
   const transport = await NatsTransport.connect({ servers: o.servers, name: `fyp-sim-${o.run}-${process.pid}`, log });
   try {
-    const answer = deserialize(await transport.request(s.join, serialize(`${hostname()}:${process.pid}`), 30_000)) as JoinReply;
+    const answer = await askToJoin(transport, o.run, o.waitMs ?? DEFAULT_JOIN_WAIT_MS, log);
     if (!answer.ok) throw new Error(`cannot join simulation run ${o.run}: ${answer.error}`);
-    const { setup, peerTimeoutMs } = answer;
-    const exchange = new NatsExchange(transport, o.run, setup.index, setup.count, peerTimeoutMs);
-    let start: ((c: Start) => void) | undefined;
-    const started = new Promise<Start>((resolve) => (start = resolve));
-    const startSub = transport.subscribe(s.start(setup.index), (data) => start!(deserialize(data) as Start));
+    const { setup, peerTimeoutMs, partBytes } = answer;
+    const exchange = new NatsExchange(transport, o.run, setup.index, setup.count, peerTimeoutMs, partBytes);
+    // the start, or the driver's abort while this node waits for it (another node failed to start)
+    let start: { resolve: (c: Start) => void; reject: (e: Error) => void } | undefined;
+    const started = new Promise<Start>((resolve, reject) => (start = { resolve, reject }));
+    const startSub = transport.subscribe(s.start(setup.index), (data) => start!.resolve(deserialize(data) as Start));
+    const abortSub = transport.subscribe(s.abort, () => start!.reject(new LockstepAborted("the run was stopped before it started")));
     // the server must know this node's subscriptions before the node says it is ready
     await transport.flush();
     let outcome = 1;
@@ -209,10 +218,28 @@ export async function joinNatsSimulation(o: { servers: string; run: string; log?
       exchange,
     }, log.child({ node: setup.index }));
     startSub.unsubscribe();
+    abortSub.unsubscribe();
     exchange.close();
     return outcome;
   } finally {
     await transport.close();
+  }
+}
+
+/**
+ * Asks run `run`'s driver for a node, again every JOIN_RETRY_MS while nobody answers (a process may be
+ * started before the driver), for up to `waitMs`.
+ */
+async function askToJoin(transport: NatsTransport, run: string, waitMs: number, log: Logger): Promise<JoinReply> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return deserialize(await transport.request(subjects(run).join, serialize(`${hostname()}:${process.pid}`), JOIN_REQUEST_MS)) as JoinReply;
+    } catch (e) {
+      if (Date.now() + JOIN_RETRY_MS >= deadline) throw new Error(`no driver of simulation run ${run} answered within ${waitMs} ms (${errorMessage(e)})`, { cause: e });
+      if (attempt === 1) log.info({ run }, "no driver of this simulation run yet: asking again until one answers");
+      await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS));
+    }
   }
 }
 
@@ -235,7 +262,10 @@ class NatsExchange implements Exchange {
   private aborted = false;
   waitedMs = 0;
 
-  constructor(private readonly transport: NatsTransport, run: string, private readonly index: number, private readonly count: number, private readonly peerTimeoutMs: number) {
+  constructor(
+    private readonly transport: NatsTransport, run: string, private readonly index: number, private readonly count: number,
+    private readonly peerTimeoutMs: number, private readonly partBytes: number,
+  ) {
     this.s = subjects(run);
     this.subs = [
       transport.subscribe(this.s.exchange(index), (data) => this.onPart(data)),
@@ -247,9 +277,10 @@ class NatsExchange implements Exchange {
     for (let j = 0; j < this.count; j++) {
       if (j === this.index) continue;
       const bytes = serialize({ crossings: out[j]!, counts } satisfies Post);
-      const parts = Math.max(1, Math.ceil(bytes.length / PART_BYTES));
+      const size = this.partBytes;
+      const parts = Math.max(1, Math.ceil(bytes.length / size));
       for (let p = 0; p < parts; p++) {
-        const body = bytes.subarray(p * PART_BYTES, Math.min(bytes.length, (p + 1) * PART_BYTES));
+        const body = bytes.subarray(p * size, Math.min(bytes.length, (p + 1) * size));
         const msg = new Uint8Array(HEADER_BYTES + body.length);
         const h = new DataView(msg.buffer);
         h.setUint32(0, k);

@@ -97,11 +97,11 @@ export async function driveParallel(
     opts.onReady?.();
     const wallStart = performance.now();
     for (const w of nodes) w.send({ t: "start", untilMs: opts.untilMs });
-    const finals = await Promise.all(nodes.map((w) => w.next()));
+    const finals = await finalReports(nodes);
     // a node's own failure rather than the others' "aborted" after it
-    const failure = finals.find((r) => r.t === "failed" && !r.aborted) ?? finals.find((r) => r.t === "failed");
+    const failure = finals.find((r) => r?.t === "failed" && !r.aborted) ?? finals.find((r) => r?.t === "failed");
     if (failure !== undefined) expect(failure, "result");
-    const results = finals.map((r) => expect(r, "result").part);
+    const results = finals.map((r) => expect(r!, "result").part);
     const wallMs = (settledAt || performance.now()) - wallStart;
     progress.update(results.reduce((s, r) => s + r.metrics.counters.usersDone, 0));
     progress.stop();
@@ -152,6 +152,25 @@ function combine(config: Readonly<Config>, results: NodeResult[], run: { wallMs:
     farmImpressionTimes: metrics.farmImpressionTimes,
     impressionsPerMinute: [...metrics.impressionsPerMinute].map((x) => x ?? 0),
   };
+}
+
+/**
+ * Every node's final report (its result or its failure), or, as soon as one node reports a failure of its
+ * own, what has come so far: the others may never report (a process that died without a word, or one
+ * that never got its peer's post).
+ */
+function finalReports(nodes: NodeHandle[]): Promise<(Report | undefined)[]> {
+  const finals = new Array<Report | undefined>(nodes.length).fill(undefined);
+  return new Promise((resolve, reject) => {
+    let left = nodes.length;
+    nodes.forEach((w, i) => {
+      w.next().then((r) => {
+        finals[i] = r;
+        left--;
+        if (left === 0 || (r.t === "failed" && !r.aborted)) resolve(finals);
+      }, reject);
+    });
+  });
 }
 
 function expect<T extends Report["t"]>(r: Report, t: T): Extract<Report, { t: T }> {

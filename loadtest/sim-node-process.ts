@@ -8,9 +8,16 @@ import { joinNatsSimulation } from "./nats-sim.ts";
 
 const [servers, run, logLevel] = process.argv.slice(2);
 const log = createLogger(logLevel ?? "info", "fyp-sim-node");
+// stdin is a pipe from the driver: its end means the driver is gone, and this node would wait for it forever
+process.stdin.on("end", () => {
+  log.error({ run }, "the simulation's driver is gone: stopping");
+  process.exit(1);
+});
+process.stdin.resume();
+let code = 1;
 try {
-  process.exitCode = await joinNatsSimulation({ servers: servers ?? "", run: run ?? "", log });
+  code = await joinNatsSimulation({ servers: servers ?? "", run: run ?? "", log });
 } catch (e) {
   log.error({ err: errorMessage(e), run }, "simulation node failed");
-  process.exitCode = 1;
 }
+process.exit(code);

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { getHeapStatistics } from "node:v8";
-import { runResearch, runSimulation, writeRunOutputs } from "../../loadtest/index.ts";
+import { joinNatsSimulation, runResearch, runSimulation, writeRunOutputs, type NatsSimOptions } from "../../loadtest/index.ts";
+import { InvalidArgumentError } from "../../protocols/index.ts";
 import type { Command } from "../cli.ts";
 
 /** Runs of this many sessions or more get an 8 GiB heap (Node's default limit here is ~4 GiB). */
@@ -27,6 +28,8 @@ export const simulateCommand: Command = {
   name: "simulate",
   summary: "run synthetic viewers against the recommender in virtual time; prints a JSON summary line",
   usage: `fyp simulate [--sessions N] [--videos M] [--seed S] [--bots B] [--workers W] [--no-progress] [--out DIR]
+       [--nats URL [--local-nodes K] [--run NAME]]
+fyp simulate --join NAME --nats URL
   Embedded default: one process, in-memory transport, scratch LMDB state store, the synthetic world fitted on
   KuaiRand (no dataset needed). N simulated users request feeds, watch/skip/like/leave by the choice model and
   return for more sessions; new videos climb the viral ladder; --bots injects an engagement farm.
@@ -38,6 +41,11 @@ export const simulateCommand: Command = {
   so a node may run that many epochs ahead of the slowest. Same config + seed + W -> same summary; not the
   one-node run's (it simulates a W-node cluster). --out works with W > 1: every node's events are merged
   in virtual-time order into one set of research outputs.
+  --nats URL runs the W nodes as processes that meet over NATS instead of threads: the same run (same
+  checksum), spread over as many machines as you have. This command starts K of them here (--local-nodes,
+  default W) and waits for the others, which join with \`fyp simulate --join NAME --nats URL\` on other
+  machines (--run NAME names the run; a random name is logged otherwise). Nodes started here inherit this
+  process's heap limit; a joining process runs the node it is given, logs to stderr and prints nothing.
   --out DIR also records the research metrics over time (config section research: window width, per-cohort
   rows, filter-bubble sample) and writes DIR/summary.json, timeseries.csv, system.csv, phases.csv,
   cascades.csv, homogenization.csv and report.html (self-contained, offline).
@@ -54,9 +62,17 @@ export const simulateCommand: Command = {
     workers: { type: "string" },
     "no-progress": { type: "boolean" },
     out: { type: "string" },
+    nats: { type: "string" },
+    "local-nodes": { type: "string" },
+    run: { type: "string" },
+    join: { type: "string" },
   },
   async run(ctx) {
     const v = ctx.values;
+    if (typeof v.join === "string") {
+      if (typeof v.nats !== "string") throw new Error("fyp simulate --join: --nats nats://HOST:PORT is required");
+      return joinNatsSimulation({ servers: v.nats, run: v.join, log: ctx.logger(ctx.config()) });
+    }
     const overrides: Record<string, unknown> = {};
     if (v.sessions !== undefined) overrides["simulate.sessions"] = v.sessions;
     if (v.videos !== undefined) overrides["simulate.videos"] = v.videos;
@@ -67,14 +83,25 @@ export const simulateCommand: Command = {
     const config = ctx.config(overrides);
     if (config.simulate.sessions >= BIG_RUN_SESSIONS && getHeapStatistics().heap_size_limit < BIG_HEAP_MB * 0.9 * 2 ** 20) return rerunWithBigHeap();
     const log = ctx.logger(config);
+    let nats: NatsSimOptions | undefined;
+    if (typeof v.nats === "string") {
+      nats = { servers: v.nats };
+      if (typeof v.run === "string") nats.run = v.run;
+      if (typeof v["local-nodes"] === "string") {
+        const k = Number(v["local-nodes"]);
+        if (!/^\d+$/.test(v["local-nodes"])) throw new InvalidArgumentError("local-nodes", "must be a non-negative integer", v["local-nodes"]);
+        nats.localNodes = k;
+      }
+    } else if (v.run !== undefined || v["local-nodes"] !== undefined) throw new Error("fyp simulate: --run and --local-nodes go with --nats URL");
+    const hooks = nats !== undefined ? { nats } : {};
     if (typeof v.out === "string") {
-      const run = await runResearch(config, log);
+      const run = await runResearch(config, log, hooks);
       const files = writeRunOutputs(v.out, run, config);
       const maxRssBytes = process.resourceUsage().maxRSS * 1024;
       ctx.out(JSON.stringify({ ...run.result.summary, maxRssBytes, bytesPerSession: Math.round(maxRssBytes / Math.max(1, run.result.summary.peakConcurrentSessions)), files }));
       return run.result.summary.failedMessages === 0 ? 0 : 1;
     }
-    const { summary } = await runSimulation(config, log);
+    const { summary } = await runSimulation(config, log, hooks);
     const maxRssBytes = process.resourceUsage().maxRSS * 1024;
     ctx.out(JSON.stringify({ ...summary, maxRssBytes, bytesPerSession: Math.round(maxRssBytes / Math.max(1, summary.peakConcurrentSessions)) }));
     return summary.failedMessages === 0 ? 0 : 1;

@@ -1,0 +1,141 @@
+import t from "tap";
+import { deserialize, serialize } from "node:v8";
+import { pino } from "pino";
+import { NatsTransport, silentLogger } from "../../cluster/index.ts";
+import { loadConfig } from "../../configs/index.ts";
+import { runResearch, runSimulation, type SimulationSummary } from "../../loadtest/index.ts";
+import { InvalidArgumentError } from "../../protocols/index.ts";
+import { startNatsServer } from "../helpers/nats-server.ts";
+import { runCli } from "../helpers/run-cli.ts";
+
+const OVERRIDES = {
+  "simulate.seed": 11, "simulate.sessions": 240, "simulate.videos": 600, "simulate.progress": false,
+  "simulate.arrivalWindowMs": 60_000, "simulate.returnDelayMs": 120_000, "simulate.uploads.count": 6, "simulate.uploads.everyMs": 20_000,
+  "actors.passivationIdleMs": 30_000, "actors.sweepIntervalMs": 10_000, "storage.stateStore": "memory",
+};
+const config = (workers: number) => loadConfig({ env: {}, overrides: { ...OVERRIDES, "simulate.workers": workers } });
+
+/** The summary without its wall-time figures (what must repeat for a config + seed + node count). */
+function outcome(s: SimulationSummary): Record<string, unknown> {
+  const { wallMs: _w, realTimeFactor: _r, eventsPerSec: _e, messagesPerSec: _m, heapBytesPerActor: _h, ...rest } = s;
+  return rest;
+}
+
+/**
+ * A logger whose lines the test can wait for: `nth(msg, n)` resolves with the n-th line (from 1) with that
+ * message, whether it came before or after the call; bounded, so a line that never comes fails by name.
+ */
+function capturingLogger() {
+  const seen = new Map<string, Record<string, unknown>[]>();
+  const waiters: { msg: string; n: number; resolve: (line: Record<string, unknown>) => void }[] = [];
+  const log = pino({ level: "info" }, {
+    write(s: string) {
+      const line = JSON.parse(s) as Record<string, unknown>;
+      const msg = String(line.msg);
+      const lines = seen.get(msg) ?? [];
+      lines.push(line);
+      seen.set(msg, lines);
+      for (const w of waiters.filter((x) => x.msg === msg && x.n === lines.length)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    },
+  });
+  const nth = (msg: string, n: number, timeoutMs = 60_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const past = seen.get(msg)?.[n - 1];
+      if (past !== undefined) return resolve(past);
+      const timer = setTimeout(() => reject(new Error(`no ${n}. "${msg}" log line within ${timeoutMs} ms`)), timeoutMs);
+      waiters.push({ msg, n, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+    });
+  return { log, nth };
+}
+
+t.test("simulation over NATS", async (t) => {
+  const nats = await startNatsServer({ jetstream: false });
+  t.teardown(() => nats.stop());
+
+  t.test("the nodes as processes meeting over NATS make the same run as worker threads, research outputs included", async (t) => {
+    const threads = await runResearch(config(2), silentLogger());
+    // parts of at most 2 KiB: ~230 of this run's posts go in 2-10 messages each and are put back together
+    const overNats = await runResearch(config(2), silentLogger(), { nats: { servers: nats.url, partBytes: 2048 } });
+    const a = threads.result, b = overNats.result;
+    t.equal(b.summary.workers, 2);
+    t.equal(b.summary.failedMessages, 0);
+    t.ok(b.nodes!.crossings > 0, `messages crossed between the processes (${b.nodes!.crossings})`);
+    t.same(outcome(b.summary), outcome(a.summary), `same summary as the threads' run, checksum ${a.summary.checksum}`);
+    t.same({ ...b.nodes, waitMs: [] }, { ...a.nodes, waitMs: [] }, "same epochs, crossings, delivery lag and items per node");
+    t.same(b.homogenization, a.homogenization, "same homogenization samples");
+    t.same(overNats.research, threads.research, "the research recorder got the same observations, merged the same");
+  });
+
+  t.test("a node joins from another process (`fyp simulate --join`), started before the driver", async (t) => {
+    const threads = await runSimulation(config(2), silentLogger());
+    // the joining process asks until the driver is up
+    const joiner = runCli(["simulate", "--join", "tap-join", "--nats", nats.url, "--log-level", "warn"]);
+    const driven = await runSimulation(config(2), silentLogger(), { nats: { servers: nats.url, run: "tap-join", localNodes: 1 } });
+    const joined = await joiner;
+    t.equal(joined.code, 0, `the joining process ran its node and exited 0 (stderr: ${joined.stderr.slice(-500)})`);
+    t.equal(joined.stdout, "", "a joining process prints nothing (the driver prints the summary)");
+    t.same(outcome(driven.summary), outcome(threads.summary), `same run as the threads' (checksum ${threads.summary.checksum})`);
+  });
+
+  t.test("the CLI: --nats runs the nodes as processes, and prints the same summary line", async (t) => {
+    const args = ["simulate", "--sessions", "200", "--videos", "500", "--seed", "5", "--workers", "2", "--no-progress", "--log-level", "warn", "--set", "storage.stateStore=memory"];
+    const threads = await runCli(args);
+    const overNats = await runCli([...args, "--nats", nats.url]);
+    t.equal(threads.code, 0, threads.stderr.slice(-500));
+    t.equal(overNats.code, 0, overNats.stderr.slice(-500));
+    const x = JSON.parse(threads.stdout) as SimulationSummary, y = JSON.parse(overNats.stdout) as SimulationSummary;
+    t.equal(y.workers, 2);
+    t.equal(y.checksum, x.checksum, "same checksum over NATS as over threads");
+    t.equal(y.items, x.items);
+    const bad = await runCli([...args, "--nats", nats.url, "--local-nodes", "3"]);
+    t.not(bad.code, 0, "more local nodes than workers is refused");
+    t.match(bad.stderr, /localNodes.*must be an integer from 0 to simulate.workers \(2\)/, "naming the option and the rule");
+    const stray = await runCli([...args, "--local-nodes", "1"]);
+    t.not(stray.code, 0);
+    t.match(stray.stderr, /--run and --local-nodes go with --nats URL/);
+  });
+
+  t.test("a node that joins and then sends nothing: its peer gives up after peerTimeoutMs and the run fails saying so, without hanging", async (t) => {
+    const capture = capturingLogger();
+    const run = runSimulation(config(2), capture.log, { nats: { servers: nats.url, run: "tap-silent", localNodes: 1, peerTimeoutMs: 1500 } });
+    const rejected = t.rejects(run, /node 0 got no post 1 from node 1 within 1500 ms/, "the driver reports the silent node by number");
+    // a second process joins as node 1, says it is ready, and goes silent
+    const silent = await NatsTransport.connect({ servers: nats.url, name: "tap-silent-node", log: silentLogger() });
+    t.teardown(() => silent.close());
+    await capture.nth("simulation node joined", 1);
+    const answer = deserialize(await silent.request("fyp.sim.tap-silent.join", serialize("tap:silent"), 10_000)) as { ok: boolean; setup?: { index: number; count: number } };
+    t.ok(answer.ok, "the driver gave the second process a node");
+    t.equal(answer.setup?.index, 1);
+    t.equal(answer.setup?.count, 2);
+    const full = deserialize(await silent.request("fyp.sim.tap-silent.join", serialize("tap:third"), 10_000)) as { ok: boolean; error?: string };
+    t.same(full, { ok: false, error: "run tap-silent has all its 2 nodes" }, "a third process is told the run is full");
+    silent.publish("fyp.sim.tap-silent.report.1", serialize({ t: "ready" }));
+    await rejected;
+    const node0 = Number(String((await capture.nth("simulation node joined", 1)).joiner).split(":").at(-1));
+    t.throws(() => process.kill(node0, 0), { code: "ESRCH" }, "node 0's process has ended");
+  });
+
+  t.test("a local node process that dies: the run fails naming it, and the other node is stopped", async (t) => {
+    const capture = capturingLogger();
+    const run = runSimulation(config(2), capture.log, { nats: { servers: nats.url, run: "tap-kill" } });
+    const rejected = t.rejects(run, /simulation node process \d+ \(node 1\) exited \(SIGKILL\) before its result/);
+    // the second node process to join is killed as soon as it has its node
+    const second = await capture.nth("simulation node joined", 2);
+    t.equal(second.node, 1);
+    const pid = (line: Record<string, unknown>) => Number(String(line.joiner).split(":").at(-1));
+    process.kill(pid(second), "SIGKILL");
+    await rejected;
+    const first = await capture.nth("simulation node joined", 1);
+    t.throws(() => process.kill(pid(first), 0), { code: "ESRCH" }, "node 0's process is gone once the run has failed");
+  });
+
+  t.test("bad options are refused with the option named", async (t) => {
+    await t.rejects(runSimulation(config(1), silentLogger(), { nats: { servers: nats.url } }), InvalidArgumentError, "one node over NATS");
+    await t.rejects(runSimulation(config(1), silentLogger(), { nats: { servers: nats.url } }), /simulate.workers.*must be at least 2 for a run over NATS/);
+    await t.rejects(runSimulation(config(2), silentLogger(), { nats: { servers: nats.url, run: "a.b" } }), /run.*must be 1-64 letters, digits/);
+    await t.rejects(runSimulation(config(2), silentLogger(), { nats: { servers: nats.url, partBytes: 0 } }), /partBytes.*must be a positive integer/);
+  });
+});
