@@ -3,7 +3,8 @@
  * summary, the peak RSS, the RSS before the first arrival (catalog, index, models: the fixed part), the
  * bytes per concurrent session above it, and the live heap (after a full collection) per concurrent session.
  * Args: SESSIONS VIDEOS UNTIL_MS (0 = run to the end) [PROFILE] [ARRIVAL_WINDOW_MS (- = the config's)] [OVERRIDES_JSON]
- * (e.g. '{"retrieval.reusePages":1}': config overrides on top, for the throughput knobs).
+ * [NATS_URL] (e.g. '{"retrieval.reusePages":1}': config overrides on top, for the throughput knobs; with NATS_URL and
+ * simulate.workers > 1 the nodes are processes meeting over NATS, and the CPU figures are this process's only).
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -11,7 +12,7 @@ import { silentLogger } from "../cluster/index.ts";
 import { loadConfig } from "../configs/index.ts";
 import { runSimulation, type SimulationObserver } from "../loadtest/index.ts";
 
-const [sessions, videos, untilMs, profile, windowArg, extra] = [Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4]), process.argv[5] ?? "small", process.argv[6], process.argv[7]];
+const [sessions, videos, untilMs, profile, windowArg, extra, natsUrl] = [Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4]), process.argv[5] ?? "small", process.argv[6], process.argv[7], process.argv[8]];
 const windowMs = windowArg === "-" ? undefined : windowArg;
 const config = loadConfig({
   profile, env: {},
@@ -49,7 +50,7 @@ const t0 = performance.now();
 // worker's node is built (all threads of the process), and the memory figures are the main thread's
 const parallel = config.simulate.workers > 1;
 const onReady = (): void => void (cpuStart = process.cpuUsage());
-const res = await runSimulation(config, silentLogger(), { ...(untilMs > 0 ? { untilMs } : {}), ...(parallel ? { onReady } : { observer }) });
+const res = await runSimulation(config, silentLogger(), { ...(untilMs > 0 ? { untilMs } : {}), ...(parallel ? { onReady } : { observer }), ...(natsUrl !== undefined ? { nats: { servers: natsUrl } } : {}) });
 if (parallel) cpuRun = process.cpuUsage(cpuStart);
 const maxRssBytes = process.resourceUsage().maxRSS * 1024;
 const arrived = untilMs > 0 ? Math.min(1, untilMs / Math.max(1, config.simulate.arrivalWindowMs)) : 1;

@@ -6,6 +6,7 @@ import { loadConfig } from "../../configs/index.ts";
 import { SyntheticWorld, worldParamsFor } from "../../models/index.ts";
 import { runClosedLoop, type ClosedLoopReport } from "../../loadtest/index.ts";
 import type { Emit } from "../row.ts";
+import { startBenchNats } from "../cluster-kit.ts";
 import { startServe, stopServe } from "../serve-process.ts";
 
 /**
@@ -15,6 +16,9 @@ import { startServe, stopServe } from "../serve-process.ts";
  *    simulate.realtime_factor; the same split over FYP_BENCH_SIM_WORKERS (default 2; 1 skips it) worker
  *    threads -> simulate.parallel.events_per_s, simulate.parallel.speedup (against the one-node run),
  *    simulate.parallel.wait_share (the share of the wall time the most waiting node was blocked on its peers);
+ *    and the same nodes as processes meeting over a nats-server on loopback (skipped without nats-server)
+ *    -> simulate.parallel_nats.events_per_s, with the threads' rate of this bench run and whether the
+ *    checksums agree (they must);
  *  - 1,000,000 sessions up to a virtual horizon (FYP_BENCH_SIM_UNTIL_MS, default 30 s of the 600 s arrival
  *    window; 0 runs it out) -> simulate.sessions_1m.rss_bytes (peak RSS), the sessions in progress at the
  *    horizon and the live heap each holds (after a full collection at the horizon; bytes_per_session).
@@ -31,7 +35,7 @@ const DEFAULTS = loadConfig({ profile: "small", env: {} });
 
 interface ChildOut {
   summary: {
-    items: number; messages: number; eventsPerSec: number; messagesPerSec: number; realTimeFactor: number; virtualMs: number; wallMs: number;
+    items: number; messages: number; eventsPerSec: number; checksum: string; messagesPerSec: number; realTimeFactor: number; virtualMs: number; wallMs: number;
     peakActiveActors: number; peakConcurrentSessions: number; sessions: number;
   };
   maxRssBytes: number;
@@ -48,10 +52,10 @@ interface ChildOut {
   nodes?: { epochs: number; waitMs: number[] };
 }
 
-function child(sessions: number, untilMs: number, overrides?: Record<string, unknown>): Promise<ChildOut> {
+function child(sessions: number, untilMs: number, overrides?: Record<string, unknown>, natsUrl?: string): Promise<ChildOut> {
   return new Promise((resolve, reject) => {
     // no --expose-gc: runSimulation then skips its forced GC at every new peak of active actors
-    const p = spawn(process.execPath, ["--max-old-space-size=8192", "--import", "tsx", "bench/simulate-child.ts", String(sessions), String(VIDEOS), String(untilMs), "small", ...(overrides !== undefined ? ["-", JSON.stringify(overrides)] : [])], {
+    const p = spawn(process.execPath, ["--max-old-space-size=8192", "--import", "tsx", "bench/simulate-child.ts", String(sessions), String(VIDEOS), String(untilMs), "small", ...(overrides !== undefined ? ["-", JSON.stringify(overrides)] : []), ...(natsUrl !== undefined ? [natsUrl] : [])], {
       cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "", err = "";
@@ -112,6 +116,35 @@ async function closedLoop(emit: Emit): Promise<void> {
   });
 }
 
+/**
+ * The parallel run again with its nodes as processes meeting over NATS (a nats-server on loopback): the
+ * exchange's cost against the threads' run of this bench, and the check that it is the same run.
+ */
+async function overNats(emit: Emit, n: number, workers: number, threads: ChildOut, pcfg: Record<string, unknown>): Promise<void> {
+  let nats;
+  try {
+    nats = await startBenchNats();
+  } catch (e) {
+    process.stderr.write(`simulate.parallel_nats skipped: ${(e as Error).message}\n`);
+    return;
+  }
+  // the driver's CPU time is not the nodes' (they are other processes): no CPU figures here
+  const { cpuMs: _c, waitMs: _w, ...base } = pcfg;
+  try {
+    const r = await child(n, 0, { "simulate.workers": workers }, nats.url);
+    emit({
+      name: "simulate.parallel_nats.events_per_s", value: r.summary.eventsPerSec, unit: "interactions/s",
+      config: {
+        ...base, transport: "nats (loopback, one server)", items: r.summary.items, wallMs: r.summary.wallMs, waitMs: r.nodes?.waitMs,
+        threadsEventsPerSec: threads.summary.eventsPerSec, vsThreads: Math.round((100 * r.summary.eventsPerSec) / Math.max(1, threads.summary.eventsPerSec)) / 100,
+        checksum: r.summary.checksum, sameAsThreads: r.summary.checksum === threads.summary.checksum,
+      },
+    });
+  } finally {
+    await nats.stop();
+  }
+}
+
 /** FYP_BENCH_SIM=0 skips the simulations, FYP_BENCH_CLOSED_LOOP=0 the closed-loop search. */
 export async function run(emit: Emit): Promise<void> {
   if (process.env.FYP_BENCH_SIM !== "0") await simulations(emit);
@@ -144,6 +177,7 @@ async function simulations(emit: Emit): Promise<void> {
     // the share of the run a node spent blocked on its peers (imbalance and synchronisation), the most waiting node's
     const waited = Math.max(0, ...(par.nodes?.waitMs ?? []));
     emit({ name: "simulate.parallel.wait_share", value: Math.round((1000 * waited) / Math.max(1, par.summary.wallMs)) / 1000, unit: "fraction of wall time", config: pcfg });
+    await overNats(emit, n, workers, par, pcfg);
   }
 
   const untilMs = Number(process.env.FYP_BENCH_SIM_UNTIL_MS ?? 30_000);
