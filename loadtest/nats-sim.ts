@@ -20,8 +20,9 @@ import type { SimulationResult } from "./simulate.ts";
  * - `join` (request/reply): a process asks for a node; the driver answers with its index and the config;
  * - `start.<i>`: the driver starts node i once every node is ready;
  * - `report.<i>`: node i's reports (ready, progress, research observations, its result or its failure);
- * - `x.<i>`: the posts for node i, each in parts of at most PART_BYTES (a NATS server takes 1 MiB a message);
+ * - `x.<i>`: the posts for node i;
  * - `abort`: a node that failed, or the driver, tells every node to give up.
+ * Posts and reports go in parts of at most `partBytes` (publishParts): a NATS server takes 1 MiB a message.
  * Payloads are V8's serialization, the structured clone worker threads post with: what a node receives is
  * what it would have received from a thread, so the two runs are the same.
  */
@@ -99,11 +100,13 @@ export async function runNatsSimulation(config: Readonly<Config>, log: Logger, n
       for (let i = 0; i < count; i++) if (!done[i]) queues[i]!.end(e);
     };
     for (let i = 0; i < count; i++) {
-      subs.push(transport.subscribe(s.report(i), (data) => {
-        const r = deserialize(data) as Report;
+      // a node's reports come in order (one connection, one subject), so each is whole before the next
+      const parts = new PartsAssembler((_seq, _from, bytes) => {
+        const r = deserialize(bytes) as Report;
         if (r.t === "result" || r.t === "failed") done[i] = true;
         queues[i]!.push(r);
-      }));
+      });
+      subs.push(transport.subscribe(s.report(i), (data) => parts.add(data)));
     }
     subs.push(transport.subscribe(s.join, (data, replyTo) => {
       if (replyTo === undefined) return;
@@ -208,11 +211,11 @@ export async function joinNatsSimulation(o: { servers: string; run: string; log?
     const abortSub = transport.subscribe(s.abort, () => start!.reject(new LockstepAborted("the run was stopped before it started")));
     // the server must know this node's subscriptions before the node says it is ready
     await transport.flush();
-    let outcome = 1;
+    let outcome = 1, reports = 0;
     await runLockstepNode(setup, {
       report: (r) => {
         if (r.t === "result") outcome = 0;
-        transport.publish(s.report(setup.index), serialize(r));
+        publishParts(transport, s.report(setup.index), ++reports, setup.index, serialize(r), partBytes);
       },
       started: () => started,
       exchange,
@@ -243,20 +246,57 @@ async function askToJoin(transport: NatsTransport, run: string, waitMs: number, 
   }
 }
 
-/** A post on its way in: its parts so far. */
-interface Incoming {
-  parts: (Uint8Array | undefined)[];
-  have: number;
+/**
+ * Sends message `seq` of node `from` on `subject` in parts of at most `size` bytes, each headed by (seq,
+ * from, part, parts): a NATS server refuses a message over its limit (1 MiB by default), and a post or a
+ * result can be larger.
+ */
+function publishParts(transport: NatsTransport, subject: string, seq: number, from: number, bytes: Uint8Array, size: number): void {
+  const parts = Math.max(1, Math.ceil(bytes.length / size));
+  for (let p = 0; p < parts; p++) {
+    const body = bytes.subarray(p * size, Math.min(bytes.length, (p + 1) * size));
+    const msg = new Uint8Array(HEADER_BYTES + body.length);
+    const h = new DataView(msg.buffer);
+    h.setUint32(0, seq);
+    h.setUint32(4, from);
+    h.setUint32(8, p);
+    h.setUint32(12, parts);
+    msg.set(body, HEADER_BYTES);
+    transport.publish(subject, msg);
+  }
+}
+
+/** Puts messages sent by `publishParts` back together; `whole` gets each one once all its parts are here. */
+class PartsAssembler {
+  private readonly pending = new Map<string, { parts: (Uint8Array | undefined)[]; have: number }>();
+
+  constructor(private readonly whole: (seq: number, from: number, bytes: Uint8Array) => void) {}
+
+  add(data: Uint8Array): void {
+    const h = new DataView(data.buffer, data.byteOffset, HEADER_BYTES);
+    const seq = h.getUint32(0), from = h.getUint32(4), part = h.getUint32(8), parts = h.getUint32(12);
+    // the client's buffer is reused for later messages: keep a copy
+    const body = data.slice(HEADER_BYTES);
+    if (parts === 1) return this.whole(seq, from, body);
+    const key = `${seq}/${from}`;
+    let inc = this.pending.get(key);
+    if (inc === undefined) this.pending.set(key, (inc = { parts: new Array<Uint8Array | undefined>(parts).fill(undefined), have: 0 }));
+    if (inc.parts[part] !== undefined) return;
+    inc.parts[part] = body;
+    if (++inc.have < parts) return;
+    this.pending.delete(key);
+    this.whole(seq, from, Buffer.concat(inc.parts as Uint8Array[]));
+  }
 }
 
 /**
- * The exchange over NATS: node j's k-th post for this node arrives on `x.<this node>` in parts, is put
- * together, and is handed out, with the other nodes' k-th posts, in node order.
+ * The exchange over NATS: node j's k-th post for this node arrives on `x.<this node>` (in parts), and is
+ * handed out with the other nodes' k-th posts, in node order, once all are here.
  */
 class NatsExchange implements Exchange {
   private readonly s: ReturnType<typeof subjects>;
-  /** Posts received by exchange number, then by sending node. */
-  private readonly inbox = new Map<number, Map<number, Incoming>>();
+  /** Posts received, by exchange number, then by sending node. */
+  private readonly inbox = new Map<number, Map<number, Uint8Array>>();
   private readonly subs: Subscription[];
   private waiter: { k: number; resolve: (p: Post[]) => void; reject: (e: Error) => void } | null = null;
   private aborted = false;
@@ -267,29 +307,16 @@ class NatsExchange implements Exchange {
     private readonly peerTimeoutMs: number, private readonly partBytes: number,
   ) {
     this.s = subjects(run);
+    const parts = new PartsAssembler((k, from, bytes) => this.onPost(k, from, bytes));
     this.subs = [
-      transport.subscribe(this.s.exchange(index), (data) => this.onPart(data)),
+      transport.subscribe(this.s.exchange(index), (data) => parts.add(data)),
       transport.subscribe(this.s.abort, () => this.onAbort()),
     ];
   }
 
   post(k: number, out: Crossing[][], counts: EpochCounts): void {
     for (let j = 0; j < this.count; j++) {
-      if (j === this.index) continue;
-      const bytes = serialize({ crossings: out[j]!, counts } satisfies Post);
-      const size = this.partBytes;
-      const parts = Math.max(1, Math.ceil(bytes.length / size));
-      for (let p = 0; p < parts; p++) {
-        const body = bytes.subarray(p * size, Math.min(bytes.length, (p + 1) * size));
-        const msg = new Uint8Array(HEADER_BYTES + body.length);
-        const h = new DataView(msg.buffer);
-        h.setUint32(0, k);
-        h.setUint32(4, this.index);
-        h.setUint32(8, p);
-        h.setUint32(12, parts);
-        msg.set(body, HEADER_BYTES);
-        this.transport.publish(this.s.exchange(j), msg);
-      }
+      if (j !== this.index) publishParts(this.transport, this.s.exchange(j), k, this.index, serialize({ crossings: out[j]!, counts } satisfies Post), this.partBytes);
     }
   }
 
@@ -302,7 +329,7 @@ class NatsExchange implements Exchange {
         this.waiter = null;
         const have = this.inbox.get(k);
         const missing = [];
-        for (let j = 0; j < this.count; j++) if (j !== this.index && !this.whole(have?.get(j))) missing.push(j);
+        for (let j = 0; j < this.count; j++) if (j !== this.index && have?.get(j) === undefined) missing.push(j);
         reject(new Error(`parallel simulation over NATS: node ${this.index} got no post ${k} from node${missing.length > 1 ? "s" : ""} ${missing.join(", ")} within ${this.peerTimeoutMs} ms`));
       }, this.peerTimeoutMs);
       const settle = (f: () => void): void => {
@@ -333,42 +360,23 @@ class NatsExchange implements Exchange {
     this.waiter?.reject(new LockstepAborted("another node of the parallel run failed"));
   }
 
-  private onPart(data: Uint8Array): void {
-    const h = new DataView(data.buffer, data.byteOffset, HEADER_BYTES);
-    const k = h.getUint32(0), from = h.getUint32(4), part = h.getUint32(8), parts = h.getUint32(12);
+  private onPost(k: number, from: number, bytes: Uint8Array): void {
     let byNode = this.inbox.get(k);
     if (byNode === undefined) this.inbox.set(k, (byNode = new Map()));
-    let inc = byNode.get(from);
-    if (inc === undefined) byNode.set(from, (inc = { parts: new Array<Uint8Array | undefined>(parts).fill(undefined), have: 0 }));
-    if (inc.parts[part] === undefined) {
-      inc.parts[part] = data.slice(HEADER_BYTES);
-      inc.have++;
-    }
+    byNode.set(from, bytes);
     const w = this.waiter;
     if (w !== null && w.k === k && this.complete(k)) w.resolve(this.take(k));
   }
 
-  private whole(inc: Incoming | undefined): boolean {
-    return inc !== undefined && inc.have === inc.parts.length;
-  }
-
   private complete(k: number): boolean {
-    const byNode = this.inbox.get(k);
-    if (byNode === undefined) return this.count === 1;
-    for (let j = 0; j < this.count; j++) if (j !== this.index && !this.whole(byNode.get(j))) return false;
-    return true;
+    return (this.inbox.get(k)?.size ?? 0) === this.count - 1;
   }
 
   private take(k: number): Post[] {
     const byNode = this.inbox.get(k);
     this.inbox.delete(k);
     const posts: Post[] = [];
-    for (let j = 0; j < this.count; j++) {
-      if (j === this.index) continue;
-      const inc = byNode!.get(j)!;
-      const bytes = inc.parts.length === 1 ? inc.parts[0]! : Buffer.concat(inc.parts as Uint8Array[]);
-      posts.push(deserialize(bytes) as Post);
-    }
+    for (let j = 0; j < this.count; j++) if (j !== this.index) posts.push(deserialize(byNode!.get(j)!) as Post);
     return posts;
   }
 }

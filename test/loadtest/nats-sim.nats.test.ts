@@ -57,7 +57,8 @@ t.test("simulation over NATS", async (t) => {
 
   t.test("the nodes as processes meeting over NATS make the same run as worker threads, research outputs included", async (t) => {
     const threads = await runResearch(config(2), silentLogger());
-    // parts of at most 2 KiB: ~230 of this run's posts go in 2-10 messages each and are put back together
+    // parts of at most 2 KiB: ~230 of this run's posts go in 2-10 messages each and are put back together,
+    // and so do the nodes' research observations and results
     const overNats = await runResearch(config(2), silentLogger(), { nats: { servers: nats.url, partBytes: 2048 } });
     const a = threads.result, b = overNats.result;
     t.equal(b.summary.workers, 2);
@@ -112,7 +113,16 @@ t.test("simulation over NATS", async (t) => {
     t.equal(answer.setup?.count, 2);
     const full = deserialize(await silent.request("fyp.sim.tap-silent.join", serialize("tap:third"), 10_000)) as { ok: boolean; error?: string };
     t.same(full, { ok: false, error: "run tap-silent has all its 2 nodes" }, "a third process is told the run is full");
-    silent.publish("fyp.sim.tap-silent.report.1", serialize({ t: "ready" }));
+    // one report in one part: the header is (report 1, node 1, part 0, of 1 part), four big-endian words
+    const ready = serialize({ t: "ready" });
+    const frame = new Uint8Array(16 + ready.length);
+    const header = new DataView(frame.buffer);
+    header.setUint32(0, 1);
+    header.setUint32(4, 1);
+    header.setUint32(8, 0);
+    header.setUint32(12, 1);
+    frame.set(ready, 16);
+    silent.publish("fyp.sim.tap-silent.report.1", frame);
     await rejected;
     const node0 = Number(String((await capture.nth("simulation node joined", 1)).joiner).split(":").at(-1));
     t.throws(() => process.kill(node0, 0), { code: "ESRCH" }, "node 0's process has ended");
