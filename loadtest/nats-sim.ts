@@ -33,7 +33,7 @@ export interface NatsSimOptions {
   run?: string;
   /** How many of the run's nodes this process starts as its own child processes (default: all). */
   localNodes?: number;
-  /** How long the driver waits for every node to join (ms). */
+  /** How long the driver waits for every node to join (ms); a joined node waits this + peerTimeoutMs for its start. */
   joinTimeoutMs?: number;
   /** How long a node waits for a peer's post before it gives up and fails the run (ms). */
   peerTimeoutMs?: number;
@@ -64,7 +64,7 @@ const subjects = (run: string) => ({
 });
 
 /** The join's answer: the node to run, or why not. */
-type JoinReply = { ok: true; setup: NodeSetup; peerTimeoutMs: number; partBytes: number } | { ok: false; error: string };
+type JoinReply = { ok: true; setup: NodeSetup; peerTimeoutMs: number; partBytes: number; startTimeoutMs: number } | { ok: false; error: string };
 
 /** Checks the options a driver or a joining process is given (a clear error naming the option). */
 export function checkNatsSimOptions(o: NatsSimOptions, workers: number): void {
@@ -117,7 +117,10 @@ export async function runNatsSimulation(config: Readonly<Config>, log: Logger, n
       else {
         joinedBy.push(joiner);
         log.info({ run, node: index, joiner }, "simulation node joined");
-        reply = { ok: true, setup: { config: structuredClone(config) as Config, index, count, logLevel: log.level, ...(research !== undefined ? { research } : {}) }, peerTimeoutMs: nats.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS, partBytes: nats.partBytes ?? PART_BYTES };
+        reply = { ok: true, setup: { config: structuredClone(config) as Config, index, count, logLevel: log.level, ...(research !== undefined ? { research } : {}) }, peerTimeoutMs: nats.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS, partBytes: nats.partBytes ?? PART_BYTES,
+          // the driver starts the nodes once all have joined and built their part: a node that hears nothing
+          // for longer than that (its driver gone) gives up
+          startTimeoutMs: (nats.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS) + (nats.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS) };
       }
       transport.publish(replyTo, serialize(reply));
     }));
@@ -202,11 +205,13 @@ export async function joinNatsSimulation(o: { servers: string; run: string; log?
   try {
     const answer = await askToJoin(transport, o.run, o.waitMs ?? DEFAULT_JOIN_WAIT_MS, log);
     if (!answer.ok) throw new Error(`cannot join simulation run ${o.run}: ${answer.error}`);
-    const { setup, peerTimeoutMs, partBytes } = answer;
+    const { setup, peerTimeoutMs, partBytes, startTimeoutMs } = answer;
     const exchange = new NatsExchange(transport, o.run, setup.index, setup.count, peerTimeoutMs, partBytes);
     // the start, or the driver's abort while this node waits for it (another node failed to start)
     let start: { resolve: (c: Start) => void; reject: (e: Error) => void } | undefined;
     const started = new Promise<Start>((resolve, reject) => (start = { resolve, reject }));
+    const startTimer = setTimeout(() => start!.reject(new Error(`no start from the driver of simulation run ${o.run} within ${startTimeoutMs} ms`)), startTimeoutMs);
+    void started.then(() => clearTimeout(startTimer), () => clearTimeout(startTimer));
     const startSub = transport.subscribe(s.start(setup.index), (data) => start!.resolve(deserialize(data) as Start));
     const abortSub = transport.subscribe(s.abort, () => start!.reject(new LockstepAborted("the run was stopped before it started")));
     // the server must know this node's subscriptions before the node says it is ready
