@@ -142,6 +142,27 @@ t.test("simulation over NATS", async (t) => {
     t.throws(() => process.kill(pid(first), 0), { code: "ESRCH" }, "node 0's process is gone once the run has failed");
   });
 
+  t.test("a joined node whose driver never starts it gives up after its start timeout, reporting why", async (t) => {
+    // the test is the driver: it answers the join, collects node 1's reports, and never sends the start
+    const driver = await NatsTransport.connect({ servers: nats.url, name: "tap-nostart-driver", log: silentLogger() });
+    t.teardown(() => driver.close());
+    const reports: { t: string; error?: { message: string } }[] = [];
+    driver.subscribe("fyp.sim.tap-nostart.report.1", (data) => {
+      const h = new DataView(data.buffer, data.byteOffset, 16);
+      t.equal(h.getUint32(12), 1, "each report fits one part here");
+      reports.push(deserialize(data.subarray(16)) as { t: string; error?: { message: string } });
+    });
+    driver.subscribe("fyp.sim.tap-nostart.join", (_data, replyTo) => {
+      const reply = { ok: true, setup: { config: config(2), index: 1, count: 2, logLevel: "warn" }, peerTimeoutMs: 1000, partBytes: 1 << 20, startTimeoutMs: 1500 };
+      driver.publish(replyTo!, serialize(reply));
+    });
+    await driver.flush();
+    const joined = await runCli(["simulate", "--join", "tap-nostart", "--nats", nats.url, "--log-level", "warn"]);
+    t.equal(joined.code, 1, "the joining process exits 1");
+    t.same(reports.map((r) => r.t), ["ready", "failed"], "it said it was ready, then that it failed");
+    t.match(reports[1]?.error?.message, /no start from the driver of simulation run tap-nostart within 1500 ms/);
+  });
+
   t.test("bad options are refused with the option named", async (t) => {
     await t.rejects(runSimulation(config(1), silentLogger(), { nats: { servers: nats.url } }), InvalidArgumentError, "one node over NATS");
     await t.rejects(runSimulation(config(1), silentLogger(), { nats: { servers: nats.url } }), /simulate.workers.*must be at least 2 for a run over NATS/);
