@@ -89,6 +89,8 @@ export async function runNatsSimulation(config: Readonly<Config>, log: Logger, n
   const run = nats.run ?? randomBytes(6).toString("hex");
   const s = subjects(run);
   const localNodes = nats.localNodes ?? count;
+  const joinTimeoutMs = nats.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
+  const peerTimeoutMs = nats.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
   const transport = await NatsTransport.connect({ servers: nats.servers, name: `fyp-sim-${run}-driver`, log });
   return driveParallel(config, log, opts, async (onNote, research) => {
     const subs: Subscription[] = [];
@@ -117,10 +119,10 @@ export async function runNatsSimulation(config: Readonly<Config>, log: Logger, n
       else {
         joinedBy.push(joiner);
         log.info({ run, node: index, joiner }, "simulation node joined");
-        reply = { ok: true, setup: { config: structuredClone(config) as Config, index, count, logLevel: log.level, ...(research !== undefined ? { research } : {}) }, peerTimeoutMs: nats.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS, partBytes: nats.partBytes ?? PART_BYTES,
-          // the driver starts the nodes once all have joined and built their part: a node that hears nothing
-          // for longer than that (its driver gone) gives up
-          startTimeoutMs: (nats.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS) + (nats.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS) };
+        const setup: NodeSetup = { config: structuredClone(config) as Config, index, count, logLevel: log.level, ...(research !== undefined ? { research } : {}) };
+        // the driver starts the nodes once all have joined and built their part: a node that hears nothing
+        // for longer than that (its driver gone) gives up
+        reply = { ok: true, setup, peerTimeoutMs, partBytes: nats.partBytes ?? PART_BYTES, startTimeoutMs: joinTimeoutMs + peerTimeoutMs };
       }
       transport.publish(replyTo, serialize(reply));
     }));
@@ -139,14 +141,14 @@ export async function runNatsSimulation(config: Readonly<Config>, log: Logger, n
     if (localNodes < count) {
       log.info({ run, waiting: count - localNodes, join: `fyp simulate --join ${run} --nats ${nats.servers}` }, "waiting for simulation nodes to join from other machines");
     }
-    const joinDeadline = Date.now() + (nats.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS);
+    const joinDeadline = Date.now() + joinTimeoutMs;
     const waiting = setInterval(() => {
       if (joinedBy.length >= count) clearInterval(waiting);
       else if (Date.now() >= joinDeadline) {
         clearInterval(waiting);
-        fail(new Error(`only ${joinedBy.length} of ${count} simulation nodes joined run ${run} within ${nats.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS} ms (others join with: fyp simulate --join ${run} --nats ${nats.servers})`));
+        fail(new Error(`only ${joinedBy.length} of ${count} simulation nodes joined run ${run} within ${joinTimeoutMs} ms (others join with: fyp simulate --join ${run} --nats ${nats.servers})`));
       } else log.info({ run, joined: joinedBy.length, of: count }, "waiting for simulation nodes to join");
-    }, Math.min(WAITING_LOG_MS, nats.joinTimeoutMs ?? WAITING_LOG_MS));
+    }, Math.min(WAITING_LOG_MS, joinTimeoutMs));
     const nodes: NodeHandle[] = queues.map((q, i) => ({
       send(c: Start) {
         if (q.ended !== null) throw q.ended;

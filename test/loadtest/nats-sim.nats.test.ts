@@ -142,6 +142,26 @@ t.test("simulation over NATS", async (t) => {
     t.throws(() => process.kill(pid(first), 0), { code: "ESRCH" }, "node 0's process is gone once the run has failed");
   });
 
+  t.test("too few nodes join within joinTimeoutMs: the run fails saying how many came and how the others join, and tells the nodes to stop", async (t) => {
+    const capture = capturingLogger();
+    // no local node: the test joins as one of the two, and nobody else comes
+    const run = runSimulation(config(2), capture.log, { nats: { servers: nats.url, run: "tap-few", localNodes: 0, joinTimeoutMs: 5000 } });
+    const rejected = t.rejects(run, /only 1 of 2 simulation nodes joined run tap-few within 5000 ms \(others join with: fyp simulate --join tap-few --nats nats:\/\/127\.0\.0\.1:\d+\)/);
+    const waiting = await capture.nth("waiting for simulation nodes to join from other machines", 1);
+    t.equal(waiting.join, `fyp simulate --join tap-few --nats ${nats.url}`, "the driver logged the command that joins the run");
+    const node = await NatsTransport.connect({ servers: nats.url, name: "tap-few-node", log: silentLogger() });
+    t.teardown(() => node.close());
+    let aborted!: () => void;
+    const abort = new Promise<void>((resolve) => (aborted = resolve));
+    node.subscribe("fyp.sim.tap-few.abort", () => aborted());
+    await node.flush();
+    const answer = deserialize(await node.request("fyp.sim.tap-few.join", serialize("tap:few"), 10_000)) as { ok: boolean; setup?: { index: number } };
+    t.equal(answer.setup?.index, 0, "the test's process got node 0");
+    await rejected;
+    await abort;
+    t.pass("the driver told the nodes that had joined to stop");
+  });
+
   t.test("a joined node whose driver never starts it gives up after its start timeout, reporting why", async (t) => {
     // the test is the driver: it answers the join, collects node 1's reports, and never sends the start
     const driver = await NatsTransport.connect({ servers: nats.url, name: "tap-nostart-driver", log: silentLogger() });
