@@ -59,6 +59,8 @@ export interface NodeResult {
   metrics: SimMetricsPart;
   /** Wall ms this node spent blocked waiting for its peers' posts. */
   waitMs: number;
+  /** Peak RSS of the node's process (every thread's, when the nodes are threads of one process). */
+  maxRssBytes: number;
   filterBubble: { sum: number; n: number };
   fired: number;
   failed: number;
@@ -255,6 +257,7 @@ export async function runLockstepNode(data: NodeSetup, io: NodeIo, log: Logger =
     const part: NodeResult = {
       metrics: metrics.toPart(),
       waitMs: Math.round(exchange.waitedMs),
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
       filterBubble: metrics.filterBubbleSum((u) => world.user(u).affinity),
       fired, failed: st.failed, processed: st.processed, dropped,
       uploads: counts.uploads, noveltyRate: feed.readModels.noveltyRate, catalogSize: s.catalogSize, finalCatalogSize: feed.catalog.size, farmTargets: s.farm.targets,

@@ -167,6 +167,7 @@ export async function runNatsSimulation(config: Readonly<Config>, log: Logger, n
     }));
     return {
       nodes,
+      processes: true,
       abort: () => {
         clearInterval(waiting);
         transport.publish(s.abort, new Uint8Array(0));

@@ -26,6 +26,8 @@ export interface LaunchedNodes {
   abort(): void;
   /** After the nodes are stopped. */
   close?(): Promise<void>;
+  /** Each node is a process of its own (its peak RSS is its own, and goes in the result). */
+  processes?: boolean;
 }
 
 export interface ParallelOptions {
@@ -109,7 +111,10 @@ export async function driveParallel(
     merge?.finish(run.lastEventMs);
     return {
       ...combine(config, results, { wallMs, virtualMs: run.lastEventMs, peakLive: run.peakLive, peakActive: run.peakActive }),
-      nodes: { epochs: run.epochs, crossings: run.crossings, deliveryLagMs: run.deliveryLagMs, items: results.map((r) => r.metrics.counters.items), waitMs: results.map((r) => r.waitMs) },
+      nodes: {
+        epochs: run.epochs, crossings: run.crossings, deliveryLagMs: run.deliveryLagMs, items: results.map((r) => r.metrics.counters.items), waitMs: results.map((r) => r.waitMs),
+        ...(launched.processes === true ? { maxRssBytes: results.map((r) => r.maxRssBytes) } : {}),
+      },
     };
   } finally {
     launched.abort();

@@ -68,9 +68,14 @@ export interface SimulationResult {
    * A parallel run's (simulate.workers > 1) lockstep figures: epochs run, what crossed between nodes
    * (messages, replies, read-model updates), the longest a post waited between its epoch's end and the epoch
    * end it was delivered at (virtual ms: `lagEpochs` epochs), the items each node's viewers watched or
-   * skipped, and the wall ms each node spent waiting for the others (imbalance and synchronisation).
+   * skipped, the wall ms each node spent waiting for the others (imbalance and synchronisation), and over
+   * NATS each node process's peak RSS.
    */
-  nodes?: { epochs: number; crossings: number; deliveryLagMs: number; items: number[]; waitMs: number[] };
+  nodes?: {
+    epochs: number; crossings: number; deliveryLagMs: number; items: number[]; waitMs: number[];
+    /** Over NATS (the nodes are processes): each node process's peak RSS. */
+    maxRssBytes?: number[];
+  };
 }
 
 export interface SimulationHooks {

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { getHeapStatistics } from "node:v8";
-import { joinNatsSimulation, runResearch, runSimulation, writeRunOutputs, type NatsSimOptions } from "../../loadtest/index.ts";
+import { joinNatsSimulation, runResearch, runSimulation, writeRunOutputs, type NatsSimOptions, type SimulationResult } from "../../loadtest/index.ts";
 import { InvalidArgumentError } from "../../protocols/index.ts";
 import type { Command } from "../cli.ts";
 
@@ -51,8 +51,9 @@ fyp simulate --join NAME --nats URL
   cascades.csv, homogenization.csv and report.html (self-contained, offline).
   The summary line carries realTimeFactor (virtual / wall time), eventsPerSec (simulated interactions, i.e.
   served items watched or skipped, per wall second), messagesPerSec (actor messages per wall second),
-  peakConcurrentSessions, maxRssBytes (peak RSS of the process) and bytesPerSession (peak RSS / peak
-  concurrent sessions: an upper bound, the process's fixed part included). Runs of 200,000 sessions or more
+  peakConcurrentSessions, maxRssBytes (peak RSS of the process; with --nats, the driver's plus each node
+  process's, listed in nodeMaxRssBytes) and bytesPerSession (peak RSS / peak concurrent sessions: an upper
+  bound, the process's fixed part included). Runs of 200,000 sessions or more
   re-run themselves in a node with an 8 GiB heap (--max-old-space-size=8192) unless it already has one.`,
   options: {
     sessions: { type: "string" },
@@ -71,6 +72,8 @@ fyp simulate --join NAME --nats URL
     const v = ctx.values;
     if (typeof v.join === "string") {
       if (typeof v.nats !== "string") throw new Error("fyp simulate --join: --nats nats://HOST:PORT is required");
+      const runFlags = ["sessions", "videos", "seed", "bots", "workers", "out", "local-nodes", "run"].filter((f) => v[f] !== undefined);
+      if (runFlags.length > 0) throw new Error(`fyp simulate --join: the run's settings come from its driver; drop --${runFlags.join(", --")}`);
       return joinNatsSimulation({ servers: v.nats, run: v.join, log: ctx.logger(ctx.config()) });
     }
     const overrides: Record<string, unknown> = {};
@@ -94,16 +97,20 @@ fyp simulate --join NAME --nats URL
       }
     } else if (v.run !== undefined || v["local-nodes"] !== undefined) throw new Error("fyp simulate: --run and --local-nodes go with --nats URL");
     const hooks = nats !== undefined ? { nats } : {};
+    const memory = (r: SimulationResult) => {
+      // over NATS the nodes are processes of their own: their peaks count too (an upper bound: the peaks may
+      // not coincide)
+      const maxRssBytes = process.resourceUsage().maxRSS * 1024 + (r.nodes?.maxRssBytes ?? []).reduce((a, b) => a + b, 0);
+      return { maxRssBytes, bytesPerSession: Math.round(maxRssBytes / Math.max(1, r.summary.peakConcurrentSessions)), ...(r.nodes?.maxRssBytes !== undefined ? { nodeMaxRssBytes: r.nodes.maxRssBytes } : {}) };
+    };
     if (typeof v.out === "string") {
       const run = await runResearch(config, log, hooks);
       const files = writeRunOutputs(v.out, run, config);
-      const maxRssBytes = process.resourceUsage().maxRSS * 1024;
-      ctx.out(JSON.stringify({ ...run.result.summary, maxRssBytes, bytesPerSession: Math.round(maxRssBytes / Math.max(1, run.result.summary.peakConcurrentSessions)), files }));
+      ctx.out(JSON.stringify({ ...run.result.summary, ...memory(run.result), files }));
       return run.result.summary.failedMessages === 0 ? 0 : 1;
     }
-    const { summary } = await runSimulation(config, log, hooks);
-    const maxRssBytes = process.resourceUsage().maxRSS * 1024;
-    ctx.out(JSON.stringify({ ...summary, maxRssBytes, bytesPerSession: Math.round(maxRssBytes / Math.max(1, summary.peakConcurrentSessions)) }));
-    return summary.failedMessages === 0 ? 0 : 1;
+    const result = await runSimulation(config, log, hooks);
+    ctx.out(JSON.stringify({ ...result.summary, ...memory(result) }));
+    return result.summary.failedMessages === 0 ? 0 : 1;
   },
 };
