@@ -91,9 +91,8 @@ fyp simulate --join NAME --nats URL
       nats = { servers: v.nats };
       if (typeof v.run === "string") nats.run = v.run;
       if (typeof v["local-nodes"] === "string") {
-        const k = Number(v["local-nodes"]);
         if (!/^\d+$/.test(v["local-nodes"])) throw new InvalidArgumentError("local-nodes", "must be a non-negative integer", v["local-nodes"]);
-        nats.localNodes = k;
+        nats.localNodes = Number(v["local-nodes"]);
       }
     } else if (v.run !== undefined || v["local-nodes"] !== undefined) throw new Error("fyp simulate: --run and --local-nodes go with --nats URL");
     const hooks = nats !== undefined ? { nats } : {};
