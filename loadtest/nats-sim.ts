@@ -149,6 +149,15 @@ export async function runNatsSimulation(config: Readonly<Config>, log: Logger, n
         fail(new Error(`only ${joinedBy.length} of ${count} simulation nodes joined run ${run} within ${joinTimeoutMs} ms (others join with: fyp simulate --join ${run} --nats ${nats.servers})`));
       } else log.info({ run, joined: joinedBy.length, of: count }, "waiting for simulation nodes to join");
     }, Math.min(WAITING_LOG_MS, joinTimeoutMs));
+    // Ctrl-C or a kill of the driver: the nodes (those on other machines too) are told to stop before this
+    // process ends, rather than waiting out their timeouts
+    const onSignal = (sig: NodeJS.Signals): void => {
+      process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+      log.warn({ run, signal: sig }, "simulation interrupted: telling its nodes to stop");
+      transport.publish(s.abort, new Uint8Array(0));
+      void transport.flush().finally(() => process.kill(process.pid, sig));
+    };
+    process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
     const nodes: NodeHandle[] = queues.map((q, i) => ({
       send(c: Start) {
         if (q.ended !== null) throw q.ended;
@@ -173,6 +182,7 @@ export async function runNatsSimulation(config: Readonly<Config>, log: Logger, n
         transport.publish(s.abort, new Uint8Array(0));
       },
       close: async () => {
+        process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
         // children that never joined
         await Promise.all(children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => {
           const exited = new Promise<void>((resolve) => c.once("exit", () => resolve()));

@@ -1,4 +1,6 @@
 import t from "tap";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { deserialize, serialize } from "node:v8";
 import { pino } from "pino";
 import { NatsTransport, silentLogger } from "../../cluster/index.ts";
@@ -6,7 +8,7 @@ import { loadConfig } from "../../configs/index.ts";
 import { runResearch, runSimulation, type SimulationSummary } from "../../loadtest/index.ts";
 import { InvalidArgumentError } from "../../protocols/index.ts";
 import { startNatsServer } from "../helpers/nats-server.ts";
-import { runCli } from "../helpers/run-cli.ts";
+import { ROOT, runCli } from "../helpers/run-cli.ts";
 
 const OVERRIDES = {
   "simulate.seed": 11, "simulate.sessions": 240, "simulate.videos": 600, "simulate.progress": false,
@@ -171,6 +173,40 @@ t.test("simulation over NATS", async (t) => {
     await rejected;
     await abort;
     t.pass("the driver told the nodes that had joined to stop");
+  });
+
+  t.test("a driver stopped by a signal tells its nodes to stop before it ends", async (t) => {
+    const driver = spawn(process.execPath, ["--import", "tsx", "bin/fyp.ts", "simulate", "--workers", "2", "--nats", nats.url, "--local-nodes", "0", "--run", "tap-sig", "--sessions", "200", "--videos", "500", "--no-progress"], {
+      cwd: ROOT, stdio: ["ignore", "ignore", "pipe"],
+    });
+    const exited = once(driver, "exit");
+    let err = "";
+    // the driver is up once it says it waits for nodes; it must not end before that
+    await new Promise<void>((resolve, reject) => {
+      driver.stderr!.on("data", (d: Buffer) => {
+        err += d.toString();
+        if (err.includes("waiting for simulation nodes to join from other machines")) resolve();
+      });
+      void exited.then(() => reject(new Error(`the driver exited before it waited for nodes: ${err.slice(-800)}`)));
+    });
+    // the test is a node on another machine that has joined
+    const node = await NatsTransport.connect({ servers: nats.url, name: "tap-sig-node", log: silentLogger() });
+    t.teardown(() => node.close());
+    let aborted!: () => void;
+    const abort = new Promise<void>((resolve) => (aborted = resolve));
+    node.subscribe("fyp.sim.tap-sig.abort", () => aborted());
+    await node.flush();
+    const answer = deserialize(await node.request("fyp.sim.tap-sig.join", serialize("tap:sig"), 10_000)) as { ok: boolean };
+    t.ok(answer.ok, "joined");
+    driver.kill("SIGTERM");
+    // bounded, so a driver that ends without a word fails the test instead of hanging it
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([abort, new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error("no abort within 20 s of the driver's SIGTERM")), 20_000)))]);
+    clearTimeout(timer);
+    t.pass("the joined node was told to stop");
+    const [code, signal] = await exited;
+    t.same({ code, signal }, { code: null, signal: "SIGTERM" }, "the driver then ended by the signal");
+    t.match(err, /simulation interrupted: telling its nodes to stop/);
   });
 
   t.test("a joined node whose driver never starts it gives up after its start timeout, reporting why", async (t) => {
