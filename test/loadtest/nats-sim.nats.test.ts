@@ -53,6 +53,27 @@ function capturingLogger() {
   return { log, nth };
 }
 
+/**
+ * The test as a node process of run `run` on another machine: it joins (as `joiner`), and can wait, bounded,
+ * for the run's abort (so a driver that never sends it fails the test instead of hanging it).
+ */
+async function joinAsNode(t: { teardown(f: () => unknown): void }, url: string, run: string, joiner = `tap:${run}`) {
+  const node = await NatsTransport.connect({ servers: url, name: `tap-${run}-node`, log: silentLogger() });
+  t.teardown(() => node.close());
+  let aborted!: () => void;
+  const abort = new Promise<void>((resolve) => (aborted = resolve));
+  node.subscribe(`fyp.sim.${run}.abort`, () => aborted());
+  await node.flush();
+  const join = async (who: string) => deserialize(await node.request(`fyp.sim.${run}.join`, serialize(who), 10_000)) as { ok: boolean; error?: string; setup?: { index: number; count: number } };
+  const answer = await join(joiner);
+  const abortWithin = async (ms: number, what: string): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([abort, new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`no abort within ${ms} ms ${what}`)), ms)))]);
+    clearTimeout(timer);
+  };
+  return { node, answer, join, abortWithin };
+}
+
 t.test("simulation over NATS", async (t) => {
   const nats = await startNatsServer({ jetstream: false });
   t.teardown(() => nats.stop());
@@ -117,15 +138,12 @@ t.test("simulation over NATS", async (t) => {
     const run = runSimulation(config(2), capture.log, { nats: { servers: nats.url, run: "tap-silent", localNodes: 1, peerTimeoutMs: 1500 } });
     const rejected = t.rejects(run, /node 0 got no post 1 from node 1 within 1500 ms/, "the driver reports the silent node by number");
     // a second process joins as node 1, says it is ready, and goes silent
-    const silent = await NatsTransport.connect({ servers: nats.url, name: "tap-silent-node", log: silentLogger() });
-    t.teardown(() => silent.close());
     await capture.nth("simulation node joined", 1);
-    const answer = deserialize(await silent.request("fyp.sim.tap-silent.join", serialize("tap:silent"), 10_000)) as { ok: boolean; setup?: { index: number; count: number } };
+    const { node: silent, answer, join } = await joinAsNode(t, nats.url, "tap-silent");
     t.ok(answer.ok, "the driver gave the second process a node");
     t.equal(answer.setup?.index, 1);
     t.equal(answer.setup?.count, 2);
-    const full = deserialize(await silent.request("fyp.sim.tap-silent.join", serialize("tap:third"), 10_000)) as { ok: boolean; error?: string };
-    t.same(full, { ok: false, error: "run tap-silent has all its 2 nodes" }, "a third process is told the run is full");
+    t.same(await join("tap:third"), { ok: false, error: "run tap-silent has all its 2 nodes" }, "a third process is told the run is full");
     // one report in one part: the header is (report 1, node 1, part 0, of 1 part), four big-endian words
     const ready = serialize({ t: "ready" });
     const frame = new Uint8Array(16 + ready.length);
@@ -162,16 +180,10 @@ t.test("simulation over NATS", async (t) => {
     const rejected = t.rejects(run, /only 1 of 2 simulation nodes joined run tap-few within 5000 ms \(others join with: fyp simulate --join tap-few --nats nats:\/\/127\.0\.0\.1:\d+\)/);
     const waiting = await capture.nth("waiting for simulation nodes to join from other machines", 1);
     t.equal(waiting.join, `fyp simulate --join tap-few --nats ${nats.url}`, "the driver logged the command that joins the run");
-    const node = await NatsTransport.connect({ servers: nats.url, name: "tap-few-node", log: silentLogger() });
-    t.teardown(() => node.close());
-    let aborted!: () => void;
-    const abort = new Promise<void>((resolve) => (aborted = resolve));
-    node.subscribe("fyp.sim.tap-few.abort", () => aborted());
-    await node.flush();
-    const answer = deserialize(await node.request("fyp.sim.tap-few.join", serialize("tap:few"), 10_000)) as { ok: boolean; setup?: { index: number } };
+    const { answer, abortWithin } = await joinAsNode(t, nats.url, "tap-few");
     t.equal(answer.setup?.index, 0, "the test's process got node 0");
     await rejected;
-    await abort;
+    await abortWithin(20_000, "of the failed run");
     t.pass("the driver told the nodes that had joined to stop");
   });
 
@@ -190,19 +202,10 @@ t.test("simulation over NATS", async (t) => {
       void exited.then(() => reject(new Error(`the driver exited before it waited for nodes: ${err.slice(-800)}`)));
     });
     // the test is a node on another machine that has joined
-    const node = await NatsTransport.connect({ servers: nats.url, name: "tap-sig-node", log: silentLogger() });
-    t.teardown(() => node.close());
-    let aborted!: () => void;
-    const abort = new Promise<void>((resolve) => (aborted = resolve));
-    node.subscribe("fyp.sim.tap-sig.abort", () => aborted());
-    await node.flush();
-    const answer = deserialize(await node.request("fyp.sim.tap-sig.join", serialize("tap:sig"), 10_000)) as { ok: boolean };
+    const { answer, abortWithin } = await joinAsNode(t, nats.url, "tap-sig");
     t.ok(answer.ok, "joined");
     driver.kill("SIGTERM");
-    // bounded, so a driver that ends without a word fails the test instead of hanging it
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([abort, new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error("no abort within 20 s of the driver's SIGTERM")), 20_000)))]);
-    clearTimeout(timer);
+    await abortWithin(20_000, "of the driver's SIGTERM");
     t.pass("the joined node was told to stop");
     const [code, signal] = await exited;
     t.same({ code, signal }, { code: null, signal: "SIGTERM" }, "the driver then ended by the signal");
