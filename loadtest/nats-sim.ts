@@ -39,6 +39,11 @@ export interface NatsSimOptions {
   peerTimeoutMs?: number;
   /** Largest part of a post sent in one NATS message (bytes; default 512 KiB, under the server's 1 MiB default limit). */
   partBytes?: number;
+  /**
+   * How long a node goes on without a sign of its driver (which sends one every ALIVE_MS) before it stops:
+   * a driver that died without a word (SIGKILL, a crash, its machine gone) must not leave nodes running.
+   */
+  driverTimeoutMs?: number;
 }
 
 const RUN_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -48,6 +53,9 @@ const PART_BYTES = 512 * 1024;
 const HEADER_BYTES = 16;
 const DEFAULT_JOIN_TIMEOUT_MS = 300_000;
 const DEFAULT_PEER_TIMEOUT_MS = 120_000;
+const DEFAULT_DRIVER_TIMEOUT_MS = 30_000;
+/** How often the driver says it is alive (wall ms). */
+const ALIVE_MS = 2_000;
 /** How long a joining process asks for a node before it gives up (ms), each ask's deadline, and the pause between asks. */
 const DEFAULT_JOIN_WAIT_MS = 60_000;
 const JOIN_REQUEST_MS = 5_000;
@@ -61,10 +69,17 @@ const subjects = (run: string) => ({
   report: (i: number) => `fyp.sim.${run}.report.${i}`,
   exchange: (i: number) => `fyp.sim.${run}.x.${i}`,
   abort: `fyp.sim.${run}.abort`,
+  alive: `fyp.sim.${run}.alive`,
 });
 
 /** The join's answer: the node to run, or why not. */
-type JoinReply = { ok: true; setup: NodeSetup; peerTimeoutMs: number; partBytes: number; startTimeoutMs: number } | { ok: false; error: string };
+type JoinReply =
+  | {
+    ok: true; setup: NodeSetup; peerTimeoutMs: number; partBytes: number; startTimeoutMs: number;
+    /** The driver's signs of life: every `aliveMs` on `alive`; a node stops after `driverTimeoutMs` without one. */
+    aliveMs?: number; driverTimeoutMs?: number;
+  }
+  | { ok: false; error: string };
 
 /** Checks the options a driver or a joining process is given (a clear error naming the option). */
 export function checkNatsSimOptions(o: NatsSimOptions, workers: number): void {
@@ -73,7 +88,7 @@ export function checkNatsSimOptions(o: NatsSimOptions, workers: number): void {
   if (o.localNodes !== undefined && (!Number.isInteger(o.localNodes) || o.localNodes < 0 || o.localNodes > workers)) {
     throw new InvalidArgumentError("localNodes", `must be an integer from 0 to simulate.workers (${workers})`, o.localNodes);
   }
-  for (const k of ["joinTimeoutMs", "peerTimeoutMs", "partBytes"] as const) {
+  for (const k of ["joinTimeoutMs", "peerTimeoutMs", "partBytes", "driverTimeoutMs"] as const) {
     const v = o[k];
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InvalidArgumentError(k, "must be a positive integer", v);
   }
@@ -122,11 +137,15 @@ export async function runNatsSimulation(config: Readonly<Config>, log: Logger, n
         const setup: NodeSetup = { config: structuredClone(config) as Config, index, count, logLevel: log.level, ...(research !== undefined ? { research } : {}) };
         // the driver starts the nodes once all have joined and built their part: a node that hears nothing
         // for longer than that (its driver gone) gives up
-        reply = { ok: true, setup, peerTimeoutMs, partBytes: nats.partBytes ?? PART_BYTES, startTimeoutMs: joinTimeoutMs + peerTimeoutMs };
+        reply = {
+          ok: true, setup, peerTimeoutMs, partBytes: nats.partBytes ?? PART_BYTES, startTimeoutMs: joinTimeoutMs + peerTimeoutMs,
+          aliveMs: ALIVE_MS, driverTimeoutMs: nats.driverTimeoutMs ?? DEFAULT_DRIVER_TIMEOUT_MS,
+        };
       }
       transport.publish(replyTo, serialize(reply));
     }));
     await transport.flush();
+    const alive = setInterval(() => transport.publish(s.alive, new Uint8Array(0)), ALIVE_MS);
     for (let i = 0; i < localNodes; i++) {
       const child = startNodeProcess(nats.servers, run, log.level);
       children.push(child);
@@ -182,6 +201,7 @@ export async function runNatsSimulation(config: Readonly<Config>, log: Logger, n
         transport.publish(s.abort, new Uint8Array(0));
       },
       close: async () => {
+        clearInterval(alive);
         process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
         // children that never joined
         await Promise.all(children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => {
@@ -220,6 +240,7 @@ export async function joinNatsSimulation(o: { servers: string; run: string; log?
     if (!answer.ok) throw new Error(`cannot join simulation run ${o.run}: ${answer.error}`);
     const { setup, peerTimeoutMs, partBytes, startTimeoutMs } = answer;
     const exchange = new NatsExchange(transport, o.run, setup.index, setup.count, peerTimeoutMs, partBytes);
+    const nodeLog = log.child({ node: setup.index });
     // the start, or the driver's abort while this node waits for it (another node failed to start)
     let start: { resolve: (c: Start) => void; reject: (e: Error) => void } | undefined;
     const started = new Promise<Start>((resolve, reject) => (start = { resolve, reject }));
@@ -227,6 +248,13 @@ export async function joinNatsSimulation(o: { servers: string; run: string; log?
     void started.then(() => clearTimeout(startTimer), () => clearTimeout(startTimer));
     const startSub = transport.subscribe(s.start(setup.index), (data) => start!.resolve(deserialize(data) as Start));
     const abortSub = transport.subscribe(s.abort, () => start!.reject(new LockstepAborted("the run was stopped before it started")));
+    const watch = answer.aliveMs !== undefined && answer.driverTimeoutMs !== undefined
+      ? watchDriver(transport, o.run, answer.aliveMs, answer.driverTimeoutMs, (e) => {
+        nodeLog.error({ run: o.run, err: e.message }, "simulation driver gone: stopping");
+        start!.reject(e);
+        exchange.fail(e);
+      })
+      : undefined;
     // the server must know this node's subscriptions before the node says it is ready
     await transport.flush();
     let outcome = 1, reports = 0;
@@ -237,7 +265,8 @@ export async function joinNatsSimulation(o: { servers: string; run: string; log?
       },
       started: () => started,
       exchange,
-    }, log.child({ node: setup.index }));
+    }, nodeLog);
+    watch?.stop();
     startSub.unsubscribe();
     abortSub.unsubscribe();
     exchange.close();
@@ -245,6 +274,28 @@ export async function joinNatsSimulation(o: { servers: string; run: string; log?
   } finally {
     await transport.close();
   }
+}
+
+/**
+ * Calls `gone` once when no sign of the driver (on `alive`) has come for `timeoutMs`. A check that comes
+ * late (this process was busy, e.g. a long epoch) is skipped: the signs that arrived meanwhile are read first.
+ */
+function watchDriver(transport: NatsTransport, run: string, aliveMs: number, timeoutMs: number, gone: (e: Error) => void): { stop(): void } {
+  let lastSign = performance.now(), lastCheck = lastSign;
+  const sub = transport.subscribe(subjects(run).alive, () => (lastSign = performance.now()));
+  const stop = (): void => {
+    clearInterval(timer);
+    sub.unsubscribe();
+  };
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const late = now - lastCheck > 2 * aliveMs;
+    lastCheck = now;
+    if (late || now - lastSign <= timeoutMs) return;
+    stop();
+    gone(new Error(`the driver of simulation run ${run} went silent (no sign of it for ${Math.round(now - lastSign)} ms)`));
+  }, aliveMs);
+  return { stop };
 }
 
 /**
@@ -318,6 +369,7 @@ class NatsExchange implements Exchange {
   private readonly subs: Subscription[];
   private waiter: { k: number; resolve: (p: Post[]) => void; reject: (e: Error) => void } | null = null;
   private aborted = false;
+  private failed: Error | null = null;
   waitedMs = 0;
 
   constructor(
@@ -339,6 +391,7 @@ class NatsExchange implements Exchange {
   }
 
   receive(k: number): Post[] | Promise<Post[]> {
+    if (this.failed !== null) throw this.failed;
     if (this.aborted) throw new LockstepAborted("another node of the parallel run failed");
     if (this.complete(k)) return this.take(k);
     const t0 = performance.now();
@@ -371,6 +424,12 @@ class NatsExchange implements Exchange {
 
   close(): void {
     for (const sub of this.subs) sub.unsubscribe();
+  }
+
+  /** This node must stop (its driver is gone): the receive in progress, and any later, fails with `e`. */
+  fail(e: Error): void {
+    this.failed = e;
+    this.waiter?.reject(e);
   }
 
   private onAbort(): void {

@@ -233,10 +233,30 @@ t.test("simulation over NATS", async (t) => {
     t.match(reports[1]?.error?.message, /no start from the driver of simulation run tap-nostart within 1500 ms/);
   });
 
+  t.test("a joined node whose driver goes silent (killed without a word) stops after driverTimeoutMs", async (t) => {
+    // the test is the driver again: it answers the join with signs of life every 100 ms, sends one, and dies
+    const driver = await NatsTransport.connect({ servers: nats.url, name: "tap-gone-driver", log: silentLogger() });
+    t.teardown(() => driver.close());
+    const reports: { t: string; error?: { message: string } }[] = [];
+    driver.subscribe("fyp.sim.tap-gone.report.1", (data) => void reports.push(deserialize(data.subarray(16)) as { t: string; error?: { message: string } }));
+    driver.subscribe("fyp.sim.tap-gone.join", (_data, replyTo) => {
+      const reply = { ok: true, setup: { config: config(2), index: 1, count: 2, logLevel: "warn" }, peerTimeoutMs: 120_000, partBytes: 1 << 20, startTimeoutMs: 600_000, aliveMs: 100, driverTimeoutMs: 800 };
+      driver.publish(replyTo!, serialize(reply));
+      driver.publish("fyp.sim.tap-gone.alive", new Uint8Array(0));
+    });
+    await driver.flush();
+    const joined = await runCli(["simulate", "--join", "tap-gone", "--nats", nats.url, "--log-level", "warn"]);
+    t.equal(joined.code, 1, "the joining process exits 1, long before its 600 s start timeout");
+    t.same(reports.map((r) => r.t), ["ready", "failed"]);
+    t.match(reports[1]?.error?.message, /the driver of simulation run tap-gone went silent \(no sign of it for \d+ ms\)/);
+    t.match(joined.stderr, /simulation driver gone: stopping/);
+  });
+
   t.test("bad options are refused with the option named", async (t) => {
     await t.rejects(runSimulation(config(1), silentLogger(), { nats: { servers: nats.url } }), InvalidArgumentError, "one node over NATS");
     await t.rejects(runSimulation(config(1), silentLogger(), { nats: { servers: nats.url } }), /simulate.workers.*must be at least 2 for a run over NATS/);
     await t.rejects(runSimulation(config(2), silentLogger(), { nats: { servers: nats.url, run: "a.b" } }), /run.*must be 1-64 letters, digits/);
     await t.rejects(runSimulation(config(2), silentLogger(), { nats: { servers: nats.url, partBytes: 0 } }), /partBytes.*must be a positive integer/);
+    await t.rejects(runSimulation(config(2), silentLogger(), { nats: { servers: nats.url, driverTimeoutMs: 1.5 } }), /driverTimeoutMs.*must be a positive integer/);
   });
 });
