@@ -8,7 +8,7 @@ import { NatsTransport, createLogger } from "../cluster/index.ts";
 import type { Config } from "../configs/index.ts";
 import { InvalidArgumentError, errorMessage, type Subscription } from "../protocols/index.ts";
 import { LockstepAborted, runLockstepNode, type Crossing, type EpochCounts, type Exchange, type NodeSetup, type Post, type Report, type Start } from "./lockstep-node.ts";
-import { ReportQueue, driveParallel, type NodeHandle, type ParallelOptions } from "./parallel-sim.ts";
+import { ReportQueue, driveParallel, type LaunchedNodes, type NodeHandle, type ParallelOptions } from "./parallel-sim.ts";
 import type { SimulationResult } from "./simulate.ts";
 
 /**
@@ -49,7 +49,7 @@ export interface NatsSimOptions {
 const RUN_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Largest part of a post in one NATS message by default (the server's default limit is 1 MiB a message). */
 const PART_BYTES = 512 * 1024;
-/** A part's header: the exchange number, the sending node, the part's number and the number of parts. */
+/** A part's header: the message's number (a post's exchange, a report's count), the sending node, the part's number and the number of parts. */
 const HEADER_BYTES = 16;
 const DEFAULT_JOIN_TIMEOUT_MS = 300_000;
 const DEFAULT_PEER_TIMEOUT_MS = 120_000;
@@ -107,7 +107,14 @@ export async function runNatsSimulation(config: Readonly<Config>, log: Logger, n
   const joinTimeoutMs = nats.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
   const peerTimeoutMs = nats.peerTimeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
   const transport = await NatsTransport.connect({ servers: nats.servers, name: `fyp-sim-${run}-driver`, log });
-  return driveParallel(config, log, opts, async (onNote, research) => {
+  // closed however the run ends, also when starting its nodes failed
+  try {
+    return await driveParallel(config, log, opts, launch);
+  } finally {
+    await transport.close();
+  }
+
+  async function launch(onNote: (r: Report) => void, research: NodeSetup["research"]): Promise<LaunchedNodes> {
     const subs: Subscription[] = [];
     const children: ChildProcess[] = [];
     const queues = Array.from({ length: count }, () => new ReportQueue(onNote));
@@ -186,11 +193,7 @@ export async function runNatsSimulation(config: Readonly<Config>, log: Logger, n
       async stop() {
         // a node process ends on its own after its result; one still running is told to stop
         const child = children.find((c) => joinedBy.indexOf(`${hostname()}:${c.pid}`) === i);
-        if (child !== undefined && child.exitCode === null && child.signalCode === null) {
-          const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-          if (!done[i]) child.kill("SIGTERM");
-          await exited;
-        }
+        if (child !== undefined) await exitOf(child, !done[i]);
       },
     }));
     return {
@@ -204,16 +207,19 @@ export async function runNatsSimulation(config: Readonly<Config>, log: Logger, n
         clearInterval(alive);
         process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
         // children that never joined
-        await Promise.all(children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => {
-          const exited = new Promise<void>((resolve) => c.once("exit", () => resolve()));
-          c.kill("SIGTERM");
-          return exited;
-        }));
+        await Promise.all(children.map((c) => exitOf(c, true)));
         for (const sub of subs) sub.unsubscribe();
-        await transport.close();
       },
     };
-  });
+  }
+}
+
+/** Resolves once `child` has exited (at once if it has); with `kill`, a running child is sent SIGTERM first. */
+function exitOf(child: ChildProcess, kill: boolean): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  if (kill) child.kill("SIGTERM");
+  return exited;
 }
 
 /** Starts a node process on this machine (sim-node-process.ts) that joins run `run`, with this process's heap limit. */

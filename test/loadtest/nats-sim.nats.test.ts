@@ -2,11 +2,11 @@ import t from "tap";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { deserialize, serialize } from "node:v8";
-import { pino } from "pino";
 import { NatsTransport, silentLogger } from "../../cluster/index.ts";
 import { loadConfig } from "../../configs/index.ts";
 import { runResearch, runSimulation, type SimulationSummary } from "../../loadtest/index.ts";
 import { InvalidArgumentError } from "../../protocols/index.ts";
+import { capturingLogger } from "../helpers/capturing-logger.ts";
 import { startNatsServer } from "../helpers/nats-server.ts";
 import { ROOT, runCli } from "../helpers/run-cli.ts";
 
@@ -21,36 +21,6 @@ const config = (workers: number) => loadConfig({ env: {}, overrides: { ...OVERRI
 function outcome(s: SimulationSummary): Record<string, unknown> {
   const { wallMs: _w, realTimeFactor: _r, eventsPerSec: _e, messagesPerSec: _m, heapBytesPerActor: _h, ...rest } = s;
   return rest;
-}
-
-/**
- * A logger whose lines the test can wait for: `nth(msg, n)` resolves with the n-th line (from 1) with that
- * message, whether it came before or after the call; bounded, so a line that never comes fails by name.
- */
-function capturingLogger() {
-  const seen = new Map<string, Record<string, unknown>[]>();
-  const waiters: { msg: string; n: number; resolve: (line: Record<string, unknown>) => void }[] = [];
-  const log = pino({ level: "info" }, {
-    write(s: string) {
-      const line = JSON.parse(s) as Record<string, unknown>;
-      const msg = String(line.msg);
-      const lines = seen.get(msg) ?? [];
-      lines.push(line);
-      seen.set(msg, lines);
-      for (const w of waiters.filter((x) => x.msg === msg && x.n === lines.length)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(line);
-      }
-    },
-  });
-  const nth = (msg: string, n: number, timeoutMs = 60_000) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const past = seen.get(msg)?.[n - 1];
-      if (past !== undefined) return resolve(past);
-      const timer = setTimeout(() => reject(new Error(`no ${n}. "${msg}" log line within ${timeoutMs} ms`)), timeoutMs);
-      waiters.push({ msg, n, resolve: (line) => (clearTimeout(timer), resolve(line)) });
-    });
-  return { log, nth };
 }
 
 /**

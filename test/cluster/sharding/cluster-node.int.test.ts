@@ -1,7 +1,8 @@
 import t from "tap";
 import { ActorKind, PROTOCOL_VERSION, ProtocolMismatchError, createCodec, type SessionMsg } from "../../../protocols/index.ts";
 import { ActorSystem, MemoryStateStore, WallClock, defineActor } from "../../../actors/index.ts";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
+import { capturingLogger } from "../../helpers/capturing-logger.ts";
 import { ClusterNode, LocalHub, MemoryCheckpointStore, MemoryEventLog, MemoryMembershipTable, silentLogger, type EventLog, type LoggedEvent } from "../../../cluster/index.ts";
 
 const SETTINGS = { numShards: 64, heartbeatMs: 40, leaseMs: 300, checkpointMs: 60, handoffTimeoutMs: 3000 };
@@ -160,27 +161,6 @@ function stallingLog(log: MemoryEventLog) {
   return { eventLog, release };
 }
 
-/** A logger whose lines the test can wait for by message. */
-function capturingLogger() {
-  const waiters: { msg: string; resolve: (line: Record<string, unknown>) => void }[] = [];
-  const log = pino({ level: "info" }, {
-    write(s: string) {
-      const line = JSON.parse(s) as Record<string, unknown>;
-      for (const w of waiters.filter((x) => x.msg === line.msg)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(line);
-      }
-    },
-  });
-  // bounded, so a line that never comes fails the test with its name instead of hanging it
-  const next = (msg: string, timeoutMs = 20_000) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "${msg}" log line within ${timeoutMs} ms`)), timeoutMs);
-      waiters.push({ msg, resolve: (line) => (clearTimeout(timer), resolve(line)) });
-    });
-  return { log, next };
-}
-
 t.test("cluster node - a log follower that stops delivering: the node warns that its own acknowledged appends have not come back, publishes how far it followed, and says when it caught up", async (t) => {
   const w = world();
   const stalled = stallingLog(w.eventLog);
@@ -189,7 +169,7 @@ t.test("cluster node - a log follower that stops delivering: the node warns that
   await a.node.start();
   await a.node.shards.whenSettled();
   t.teardown(() => a.node.crash());
-  const behind = logs.next("event log follower behind: an event this node appended has not come back through it");
+  const behind = logs.nth("event log follower behind: an event this node appended has not come back through it", 1, 20_000);
   const acked = new Map<string, number>();
   await load(a.node, 5, acked);
   const warned = await behind;
@@ -198,7 +178,7 @@ t.test("cluster node - a log follower that stops delivering: the node warns that
   const lease = (await w.table.list()).find((m) => m.nodeId === "a")!;
   t.equal(lease.info.followedSeq, "0", "the lease says the follower is at 0");
   t.equal(lease.info.appliedSeq, "0", "and nothing was applied");
-  const caughtUpLine = logs.next("event log follower caught up with this node's appends");
+  const caughtUpLine = logs.nth("event log follower caught up with this node's appends", 1, 20_000);
   stalled.release();
   t.match(await caughtUpLine, { level: 30, followed: 5 }, "once the events come through, it says so");
   const got = await counts(a.system);
